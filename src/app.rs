@@ -1,0 +1,225 @@
+//! The commands, from arguments to files and stdout. Each stage of the data flow is
+//! called in turn; nothing is written until every stage has succeeded.
+
+use crate::cli::{CheckArgs, Format, RunArgs};
+use crate::engine::{self, SampleError};
+use crate::error::{Diagnostic, Error};
+use crate::model::{self, Model, Override};
+use crate::plan::{self, Plan, Src};
+use crate::report::{self, RunFacts, Summary};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The default model, built in so an installed binary runs from any folder.
+pub const DEFAULT_MODEL: &str = include_str!("../priors/deepseek_v3.toml");
+pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
+
+/// What a run produced, for the caller to print.
+pub struct RunOutcome {
+    pub summary: Summary,
+    pub out_dir: PathBuf,
+    pub stdout: Vec<u8>,
+}
+
+/// Reads the model file, or the default one (from disk if present, so edits to
+/// priors/deepseek_v3.toml take effect, else the built-in copy).
+fn model_source(file: Option<&Path>) -> Result<(crate::error::Source, String), Error> {
+    let path = file.unwrap_or(Path::new(DEFAULT_MODEL_PATH));
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "model".to_string(), |s| s.to_string_lossy().into_owned());
+    if file.is_none() && !path.exists() {
+        let source = crate::error::Source {
+            name: format!("{DEFAULT_MODEL_PATH} (built in)"),
+            text: DEFAULT_MODEL.to_string(),
+        };
+        return Ok((source, stem));
+    }
+    Ok((model::read_source(path)?, stem))
+}
+
+fn overrides(set: &[String], set_file: &[PathBuf]) -> Result<Vec<Override>, Error> {
+    let mut out: Vec<Override> = Vec::new();
+    for f in set_file {
+        out.push(Override::File(model::read_source(f)?));
+    }
+    out.extend(set.iter().cloned().map(Override::Set));
+    Ok(out)
+}
+
+/// Loads and compiles a model with its overrides.
+pub fn prepare(
+    file: Option<&Path>,
+    set: &[String],
+    set_file: &[PathBuf],
+) -> Result<(Model, Plan, String), Error> {
+    let (source, stem) = model_source(file)?;
+    let model = model::load(source, &overrides(set, set_file)?)?;
+    let plan = plan::compile(&model)?;
+    Ok((model, plan, stem))
+}
+
+pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
+    let (model, plan, stem) = prepare(args.file.as_deref(), &args.set, &args.set_file)?;
+    let samples = args.samples.unwrap_or(model.samples);
+    let seed = args.seed.unwrap_or(model.seed);
+    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let started = Instant::now();
+    let aggs = engine::simulate(&plan, samples, seed, threads, &|_| {})
+        .map_err(|e| sample_error(&model, &plan, e))?;
+    let elapsed_seconds = started.elapsed().as_secs_f64();
+    let nonfinite_origins = aggs
+        .tracked
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| {
+            let at = t.first_nonfinite?;
+            Some((
+                k,
+                engine::first_nonfinite_param(&plan, &model.order, samples, seed, at),
+            ))
+        })
+        .collect();
+    let facts = RunFacts {
+        samples,
+        seed,
+        threads,
+        elapsed_seconds,
+        nonfinite_origins,
+    };
+    let summary = report::summarise(&model, &plan, &aggs, facts);
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&stem));
+    let summary_csv = report::csv::summary_csv(&summary);
+    let json = report::json(&summary);
+    let stdout = match args.format {
+        Format::Table => report::table::table(&summary).into_bytes(),
+        Format::Csv => summary_csv.clone(),
+        Format::Json => json.clone(),
+    };
+    let files = [
+        ("summary.csv", summary_csv),
+        ("summary.json", json),
+        ("claims.csv", report::csv::claims_csv(&summary)),
+    ];
+    report::write_all(&out_dir, &files)?;
+    Ok(RunOutcome {
+        summary,
+        out_dir,
+        stdout,
+    })
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A distribution whose arguments went invalid in some sample: point at the call.
+fn sample_error(model: &Model, plan: &Plan, e: SampleError) -> Error {
+    let site = &plan.sites[e.site];
+    let param = &model.params[site.param];
+    Diagnostic::at(
+        model.source_of(site.param),
+        site.span,
+        format!(
+            "{} (in sample {}, from the values its arguments took)",
+            e.message, e.sample
+        ),
+    )
+    .param(&param.name)
+    .help(format!(
+        "the arguments of {} must be valid in every sample: bound the inputs they come from, \
+         e.g. with truncate(...) or a lognormal (`A to B`) for positive quantities",
+        site.kind.signature()
+    ))
+    .into()
+}
+
+/// `costsim check`: validates and lists the params in dependency order.
+pub fn check(args: &CheckArgs) -> Result<String, Error> {
+    let (model, plan, _) = prepare(args.file.as_deref(), &args.set, &args.set_file)?;
+    Ok(check_listing(&model, &plan))
+}
+
+/// What each param is: a distribution site (input), a formula (derived) or a constant.
+pub fn param_kind(plan: &Plan, p: usize) -> &'static str {
+    if plan.sites.iter().any(|s| s.param == p) {
+        "input"
+    } else if matches!(plan.params[p], Src::Const(_)) {
+        "constant"
+    } else {
+        "derived"
+    }
+}
+
+fn check_listing(model: &Model, plan: &Plan) -> String {
+    use std::fmt::Write as _;
+    let kinds: Vec<&str> = (0..model.params.len())
+        .map(|p| param_kind(plan, p))
+        .collect();
+    let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
+    let mut out = String::new();
+    let _ = writeln!(out, "{} ({})", model.title, model.file);
+    let _ = writeln!(
+        out,
+        "{} params: {} inputs ({} distribution sites), {} derived, {} constant; {} reported; {} claims\n",
+        model.params.len(),
+        count("input"),
+        plan.sites.len(),
+        count("derived"),
+        count("constant"),
+        model.outputs.len(),
+        model.claims.len()
+    );
+    let rows: Vec<[String; 4]> = model
+        .order
+        .iter()
+        .map(|&p| {
+            let param = &model.params[p];
+            let src = model.source_of(p);
+            let text = src
+                .text
+                .get(param.expr.span.start..param.expr.span.end)
+                .unwrap_or("")
+                .to_string();
+            let reported = if model.outputs.contains(&p) {
+                "reported"
+            } else {
+                ""
+            };
+            [
+                param.name.clone(),
+                kinds[p].to_string(),
+                reported.to_string(),
+                text,
+            ]
+        })
+        .collect();
+    let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(5).max(5);
+    let _ = writeln!(
+        out,
+        "{:<w0$}  {:<8}  {:<8}  value",
+        "param", "kind", "output"
+    );
+    for r in &rows {
+        let _ = writeln!(out, "{:<w0$}  {:<8}  {:<8}  {}", r[0], r[1], r[2], r[3]);
+    }
+    let _ = write!(out, "\nok: the model is valid");
+    out
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn print(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            action: "cannot write to",
+            path: "stdout".into(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}

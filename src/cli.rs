@@ -1,0 +1,105 @@
+//! Command-line definitions (clap derive). `costsim` alone means `costsim run`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "costsim",
+    version,
+    about = "Monte Carlo uncertainty for cost models: percentile bands, claims and where they fall",
+    long_about = "Monte Carlo uncertainty for cost models.\n\nA model file (TOML) puts a distribution on every uncertain input and a formula on \
+every derived quantity; costsim samples millions of possible worlds, reports every output's percentiles, \
+and says where each public claim falls. With no command it runs the default DeepSeek-V3 model.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a model and write its results (the default command)
+    Run(RunArgs),
+    /// Validate a model without sampling and list its params in dependency order
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// The model file [default: priors/deepseek_v3.toml, built into the binary]
+    pub file: Option<PathBuf>,
+    /// Number of samples (overrides the file's [model] samples)
+    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+    pub samples: Option<u64>,
+    /// RNG seed (overrides the file's [model] seed)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]; results do not depend on it
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub threads: Option<u64>,
+    /// Folder for the result files [default: output/<model-file-stem>]
+    #[arg(long, short = 'o')]
+    pub out: Option<PathBuf>,
+    /// What to print on stdout
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Replace a param's value for this run: NAME=EXPR (repeatable)
+    #[arg(long = "set", value_name = "NAME=EXPR")]
+    pub set: Vec<String>,
+    /// A TOML file whose [params] table replaces params of the model (repeatable)
+    #[arg(long = "set-file", value_name = "FILE")]
+    pub set_file: Vec<PathBuf>,
+    /// Print no warnings on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// The model file [default: priors/deepseek_v3.toml, built into the binary]
+    pub file: Option<PathBuf>,
+    /// Replace a param's value: NAME=EXPR (repeatable)
+    #[arg(long = "set", value_name = "NAME=EXPR")]
+    pub set: Vec<String>,
+    /// A TOML file whose [params] table replaces params of the model (repeatable)
+    #[arg(long = "set-file", value_name = "FILE")]
+    pub set_file: Vec<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// An aligned table with human numbers
+    #[default]
+    Table,
+    /// summary.csv
+    Csv,
+    /// summary.json
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bare_invocation_and_file_without_subcommand_mean_run() {
+        let c = Cli::try_parse_from(["costsim"]).unwrap();
+        assert!(c.command.is_none());
+        let c = Cli::try_parse_from(["costsim", "m.toml", "-n", "10"]).unwrap();
+        assert_eq!(c.run.file.as_deref(), Some(std::path::Path::new("m.toml")));
+        assert_eq!(c.run.samples, Some(10));
+        let c = Cli::try_parse_from(["costsim", "check", "m.toml"]).unwrap();
+        assert!(matches!(c.command, Some(Command::Check(_))));
+        assert!(Cli::try_parse_from(["costsim", "run", "--samples", "0"]).is_err());
+    }
+}

@@ -1,0 +1,30 @@
+//! Distributions: the catalogue of names, parameter checks, sampling and quantiles.
+//!
+//! Samplers wrap rand_distr's; CDFs and quantile functions come from statrs.
+//! Parameter checks are NaN-safe (`!(sd >= 0.0)` rejects NaN) and their messages name
+//! the distribution, the argument and the value, so the model layer only adds the param.
+
+mod kind;
+mod quantile;
+mod scalar;
+
+pub use kind::{DistKind, Shape};
+pub use quantile::Quantile;
+pub use scalar::{Scalar, Z95};
+
+use std::fmt;
+
+/// Invalid distribution arguments, e.g. "normal(mean, sd): sd must be >= 0, got -1".
+#[derive(Clone, Debug, PartialEq)]
+pub struct DistError {
+    pub dist: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for DistError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.dist, self.message)
+    }
+}
+
+impl std::error::Error for DistError {}

@@ -1,0 +1,279 @@
+//! Distributions with numeric arguments: checked construction and sampling.
+
+use super::{DistError, DistKind};
+use rand::Rng;
+use rand_distr::{
+    Bernoulli, Beta, Distribution, Exp, Gamma, LogNormal, Normal, Pert, Poisson, Triangular,
+    Uniform,
+};
+
+/// The standard normal's 95th percentile: a 90% interval is mean ± Z95 sd.
+pub const Z95: f64 = 1.6448536269514722;
+
+/// A distribution with its arguments checked, ready to sample.
+#[derive(Clone, Debug)]
+pub enum Scalar {
+    Normal(Normal<f64>),
+    LogNormal(LogNormal<f64>),
+    Uniform(Uniform<f64>),
+    /// Uniform on the log scale, exponentiated.
+    LogUniform(Uniform<f64>),
+    Triangular(Triangular<f64>),
+    Pert(Pert<f64>),
+    Beta(Beta<f64>),
+    Gamma(Gamma<f64>),
+    Exp(Exp<f64>),
+    Poisson(Poisson<f64>),
+    Bernoulli(Bernoulli),
+}
+
+fn err(kind: DistKind, message: String) -> DistError {
+    DistError {
+        dist: kind.name(),
+        message,
+    }
+}
+
+/// Fails unless every argument is a finite number.
+fn finite(kind: DistKind, args: &[f64]) -> Result<(), DistError> {
+    let names = match kind.shape() {
+        super::Shape::Numbers(names) => names,
+        _ => &[][..],
+    };
+    for (i, a) in args.iter().enumerate() {
+        if !a.is_finite() {
+            let name = names.get(i).copied().unwrap_or("argument");
+            return Err(err(
+                kind,
+                format!("{name} must be a finite number, got {a}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `lo < hi`, worded for the distribution.
+fn ordered(kind: DistKind, (ln, lo): (&str, f64), (hn, hi): (&str, f64)) -> Result<(), DistError> {
+    if lo < hi {
+        Ok(())
+    } else {
+        Err(err(
+            kind,
+            format!("{ln} must be below {hn}, got {ln} = {lo} and {hn} = {hi}"),
+        ))
+    }
+}
+
+fn positive(kind: DistKind, name: &str, v: f64) -> Result<(), DistError> {
+    if v > 0.0 {
+        Ok(())
+    } else {
+        Err(err(kind, format!("{name} must be > 0, got {v}")))
+    }
+}
+
+fn non_negative(kind: DistKind, name: &str, v: f64) -> Result<(), DistError> {
+    if v >= 0.0 {
+        Ok(())
+    } else {
+        Err(err(kind, format!("{name} must be >= 0, got {v}")))
+    }
+}
+
+/// The lognormal's (mu, sigma) from its 5th and 95th percentiles.
+pub fn lognormal_from_ci(p5: f64, p95: f64) -> (f64, f64) {
+    let (a, b) = (p5.ln(), p95.ln());
+    ((a + b) / 2.0, (b - a) / (2.0 * Z95))
+}
+
+/// The normal's (mean, sd) from its 5th and 95th percentiles.
+pub fn normal_from_ci(p5: f64, p95: f64) -> (f64, f64) {
+    ((p5 + p95) / 2.0, (p95 - p5) / (2.0 * Z95))
+}
+
+/// Checks the arguments of `kind` and returns its (possibly re-parameterised) form:
+/// `normal_ci` becomes `normal`, `lognormal_ci` becomes `lognormal`.
+pub fn checked(kind: DistKind, args: &[f64]) -> Result<(DistKind, Vec<f64>), DistError> {
+    use DistKind as K;
+    finite(kind, args)?;
+    match kind {
+        K::Normal => non_negative(kind, "sd", args[1])?,
+        K::LogNormal => non_negative(kind, "sigma", args[1])?,
+        K::NormalCi => {
+            ordered(kind, ("p5", args[0]), ("p95", args[1]))?;
+            let (m, s) = normal_from_ci(args[0], args[1]);
+            return Ok((K::Normal, vec![m, s]));
+        }
+        K::LogNormalCi => {
+            if !(args[0] > 0.0) {
+                return Err(err(
+                    kind,
+                    format!("p5 must be > 0 for a lognormal, got {}", args[0]),
+                ));
+            }
+            ordered(kind, ("p5", args[0]), ("p95", args[1]))?;
+            let (mu, sigma) = lognormal_from_ci(args[0], args[1]);
+            return Ok((K::LogNormal, vec![mu, sigma]));
+        }
+        K::Uniform => ordered(kind, ("a", args[0]), ("b", args[1]))?,
+        K::LogUniform => {
+            positive(kind, "a", args[0])?;
+            ordered(kind, ("a", args[0]), ("b", args[1]))?;
+        }
+        K::Triangular | K::Pert => {
+            ordered(kind, ("min", args[0]), ("max", args[2]))?;
+            if !(args[0] <= args[1] && args[1] <= args[2]) {
+                return Err(err(
+                    kind,
+                    format!(
+                        "mode must lie between min and max, got min = {}, mode = {}, max = {}",
+                        args[0], args[1], args[2]
+                    ),
+                ));
+            }
+        }
+        K::Beta => {
+            positive(kind, "a", args[0])?;
+            positive(kind, "b", args[1])?;
+        }
+        K::Gamma => {
+            positive(kind, "shape", args[0])?;
+            positive(kind, "scale", args[1])?;
+        }
+        K::Exponential => positive(kind, "rate", args[0])?,
+        K::Poisson => {
+            positive(kind, "mean", args[0])?;
+            if args[0] > Poisson::<f64>::MAX_LAMBDA {
+                return Err(err(
+                    kind,
+                    format!("mean must be at most {:e}", Poisson::<f64>::MAX_LAMBDA),
+                ));
+            }
+        }
+        K::Bernoulli => {
+            if !(0.0..=1.0).contains(&args[0]) {
+                return Err(err(kind, format!("p must be in [0, 1], got {}", args[0])));
+            }
+        }
+        K::Discrete | K::Mixture | K::Truncate => {
+            return Err(err(
+                kind,
+                "is not a distribution with numeric arguments".into(),
+            ));
+        }
+    }
+    Ok((kind, args.to_vec()))
+}
+
+impl Scalar {
+    /// Checks the arguments and builds the sampler.
+    pub fn new(kind: DistKind, args: &[f64]) -> Result<Scalar, DistError> {
+        let (kind, a) = checked(kind, args)?;
+        let internal = |e: &dyn std::fmt::Display| err(kind, e.to_string());
+        use DistKind as K;
+        Ok(match kind {
+            K::Normal => Scalar::Normal(Normal::new(a[0], a[1]).map_err(|e| internal(&e))?),
+            K::LogNormal => {
+                Scalar::LogNormal(LogNormal::new(a[0], a[1]).map_err(|e| internal(&e))?)
+            }
+            K::Uniform => Scalar::Uniform(Uniform::new(a[0], a[1]).map_err(|e| internal(&e))?),
+            K::LogUniform => {
+                Scalar::LogUniform(Uniform::new(a[0].ln(), a[1].ln()).map_err(|e| internal(&e))?)
+            }
+            K::Triangular => {
+                Scalar::Triangular(Triangular::new(a[0], a[2], a[1]).map_err(|e| internal(&e))?)
+            }
+            K::Pert => Scalar::Pert(
+                Pert::new(a[0], a[2])
+                    .with_mode(a[1])
+                    .map_err(|e| internal(&e))?,
+            ),
+            K::Beta => Scalar::Beta(Beta::new(a[0], a[1]).map_err(|e| internal(&e))?),
+            K::Gamma => Scalar::Gamma(Gamma::new(a[0], a[1]).map_err(|e| internal(&e))?),
+            K::Exponential => Scalar::Exp(Exp::new(a[0]).map_err(|e| internal(&e))?),
+            K::Poisson => Scalar::Poisson(Poisson::new(a[0]).map_err(|e| internal(&e))?),
+            K::Bernoulli => Scalar::Bernoulli(Bernoulli::new(a[0]).map_err(|e| internal(&e))?),
+            K::NormalCi | K::LogNormalCi | K::Discrete | K::Mixture | K::Truncate => {
+                unreachable!("checked() re-parameterises or rejects {kind:?}")
+            }
+        })
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Scalar::Normal(d) => d.sample(rng),
+            Scalar::LogNormal(d) => d.sample(rng),
+            Scalar::Uniform(d) => d.sample(rng),
+            Scalar::LogUniform(d) => d.sample(rng).exp(),
+            Scalar::Triangular(d) => d.sample(rng),
+            Scalar::Pert(d) => d.sample(rng),
+            Scalar::Beta(d) => d.sample(rng),
+            Scalar::Gamma(d) => d.sample(rng),
+            Scalar::Exp(d) => d.sample(rng),
+            Scalar::Poisson(d) => d.sample(rng),
+            Scalar::Bernoulli(d) => f64::from(u8::from(d.sample(rng))),
+        }
+    }
+
+    /// Fills `out` with draws: the match is outside the loop, so each arm is a tight loop.
+    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        fn each<R: Rng + ?Sized>(out: &mut [f64], rng: &mut R, mut f: impl FnMut(&mut R) -> f64) {
+            for o in out {
+                *o = f(rng);
+            }
+        }
+        match self {
+            Scalar::Normal(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::LogNormal(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Uniform(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::LogUniform(d) => each(out, rng, |r| d.sample(r).exp()),
+            Scalar::Triangular(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Pert(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Beta(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Gamma(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Exp(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Poisson(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::Bernoulli(d) => each(out, rng, |r| f64::from(u8::from(d.sample(r)))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(kind: DistKind, args: &[f64]) -> String {
+        Scalar::new(kind, args).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parameter_checks_name_the_argument_and_value() {
+        assert_eq!(
+            msg(DistKind::Normal, &[0.0, -1.0]),
+            "normal: sd must be >= 0, got -1"
+        );
+        assert!(msg(DistKind::Normal, &[0.0, f64::NAN]).contains("sd must be a finite number"));
+        assert!(msg(DistKind::LogNormalCi, &[0.0, 1.0]).contains("p5 must be > 0"));
+        assert!(msg(DistKind::LogNormalCi, &[3.0, 2.0]).contains("p5 must be below p95"));
+        assert!(msg(DistKind::Uniform, &[1.0, 1.0]).contains("a must be below b"));
+        assert!(msg(DistKind::LogUniform, &[-1.0, 1.0]).contains("a must be > 0"));
+        assert!(msg(DistKind::Pert, &[0.0, 5.0, 4.0]).contains("mode must lie between"));
+        assert!(msg(DistKind::Triangular, &[0.0, f64::NAN, 4.0]).contains("finite"));
+        assert!(msg(DistKind::Beta, &[0.0, 1.0]).contains("a must be > 0"));
+        assert!(msg(DistKind::Gamma, &[1.0, -2.0]).contains("scale must be > 0"));
+        assert!(msg(DistKind::Exponential, &[0.0]).contains("rate must be > 0"));
+        assert!(msg(DistKind::Poisson, &[-3.0]).contains("mean must be > 0"));
+        assert!(msg(DistKind::Bernoulli, &[1.5]).contains("p must be in [0, 1]"));
+        assert!(msg(DistKind::Bernoulli, &[f64::NAN]).contains("finite"));
+    }
+
+    #[test]
+    fn ci_forms_hit_their_percentiles() {
+        let (mu, sigma) = lognormal_from_ci(2.0, 8.0);
+        assert!(((mu - Z95 * sigma).exp() - 2.0).abs() < 1e-12);
+        assert!(((mu + Z95 * sigma).exp() - 8.0).abs() < 1e-12);
+        let (m, s) = normal_from_ci(-1.0, 3.0);
+        assert!((m - Z95 * s + 1.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,547 @@
+//! Model → Plan: the params compiled, in dependency order, to a tape of operations
+//! over blocks of samples. Constant subexpressions are folded; distributions with
+//! constant arguments are checked and built once, here, not per sample.
+
+use crate::dist::{DistKind, Quantile, Scalar, Shape};
+use crate::error::{Diagnostic, Source, Span};
+use crate::math;
+use crate::model::Model;
+use crate::model::ast::{BinOp, Expr, ExprKind};
+use crate::model::builtins::{self, Builtin, MathFn};
+
+pub type Reg = u32;
+
+/// Where an operand's values are: a register of the block, or a constant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Src {
+    Reg(Reg),
+    Const(f64),
+}
+
+/// Two-operand functions of the tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fn2 {
+    Op(BinOp),
+    Min,
+    Max,
+}
+
+/// One-operand functions of the tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fn1 {
+    Neg,
+    Math(MathFn),
+}
+
+impl Fn2 {
+    #[inline(always)]
+    pub fn eval(self, a: f64, b: f64) -> f64 {
+        match self {
+            Fn2::Op(op) => math::binary(op, a, b),
+            Fn2::Min => math::min(a, b),
+            Fn2::Max => math::max(a, b),
+        }
+    }
+}
+
+impl Fn1 {
+    #[inline(always)]
+    pub fn eval(self, a: f64) -> f64 {
+        match self {
+            Fn1::Neg => -a,
+            Fn1::Math(f) => math::unary(f, a),
+        }
+    }
+}
+
+/// One operation of the tape; every op writes a fresh register (`dst`).
+#[derive(Clone, Debug)]
+pub enum Op {
+    /// Draws from a distribution whose arguments are constant.
+    Sample {
+        dst: Reg,
+        site: usize,
+        dist: Scalar,
+    },
+    /// Draws from a distribution whose arguments vary by sample; checked per sample.
+    SampleArgs {
+        dst: Reg,
+        site: usize,
+        kind: DistKind,
+        args: Vec<Src>,
+    },
+    /// Draws from a continuous distribution truncated to [lo, hi] by inversion:
+    /// u ~ U(p_lo, p_hi), x = F⁻¹(u).
+    Truncated {
+        dst: Reg,
+        site: usize,
+        dist: Quantile,
+        lo: f64,
+        hi: f64,
+        p_lo: f64,
+        p_hi: f64,
+    },
+    /// A truncation whose arguments vary by sample, or of a discrete distribution.
+    TruncatedArgs {
+        dst: Reg,
+        site: usize,
+        kind: DistKind,
+        args: Vec<Src>,
+        lo: Src,
+        hi: Src,
+    },
+    /// Picks one of `items` per sample with the given cumulative probabilities.
+    Choose {
+        dst: Reg,
+        site: usize,
+        items: Vec<Src>,
+        cumulative: Vec<f64>,
+    },
+    Unary {
+        dst: Reg,
+        f: Fn1,
+        a: Reg,
+    },
+    Binary {
+        dst: Reg,
+        f: Fn2,
+        a: Src,
+        b: Src,
+    },
+    Select {
+        dst: Reg,
+        c: Src,
+        a: Src,
+        b: Src,
+    },
+}
+
+/// A distribution call in the model: an input of the simulation.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub param: usize,
+    pub kind: DistKind,
+    pub span: Span,
+}
+
+/// A param whose distribution is aggregated: an output or a claim's param.
+#[derive(Clone, Debug)]
+pub struct TrackedParam {
+    pub param: usize,
+    pub src: Src,
+    /// Values of the claims on this param, in claim order.
+    pub claim_values: Vec<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub ops: Vec<Op>,
+    pub n_regs: usize,
+    pub sites: Vec<Site>,
+    /// Where each model param's value is, by param index.
+    pub params: Vec<Src>,
+    pub tracked: Vec<TrackedParam>,
+}
+
+impl Plan {
+    /// The tracked entry of a param.
+    pub fn tracked_index(&self, param: usize) -> Option<usize> {
+        self.tracked.iter().position(|t| t.param == param)
+    }
+}
+
+/// Compiles a validated model.
+pub fn compile(model: &Model) -> Result<Plan, Diagnostic> {
+    let mut c = Compiler {
+        model,
+        ops: Vec::new(),
+        n_regs: 0,
+        sites: Vec::new(),
+        params: vec![Src::Const(f64::NAN); model.params.len()],
+        param: 0,
+    };
+    for &i in &model.order {
+        c.param = i;
+        let src = c.expr(&model.params[i].expr)?;
+        c.params[i] = src;
+    }
+    let mut tracked: Vec<TrackedParam> = model
+        .outputs
+        .iter()
+        .map(|&p| TrackedParam {
+            param: p,
+            src: c.params[p],
+            claim_values: Vec::new(),
+        })
+        .collect();
+    for claim in &model.claims {
+        let k = match tracked.iter().position(|t| t.param == claim.param) {
+            Some(k) => k,
+            None => {
+                tracked.push(TrackedParam {
+                    param: claim.param,
+                    src: c.params[claim.param],
+                    claim_values: Vec::new(),
+                });
+                tracked.len() - 1
+            }
+        };
+        tracked[k].claim_values.push(claim.value);
+    }
+    Ok(Plan {
+        ops: c.ops,
+        n_regs: c.n_regs,
+        sites: c.sites,
+        params: c.params,
+        tracked,
+    })
+}
+
+struct Compiler<'m> {
+    model: &'m Model,
+    ops: Vec<Op>,
+    n_regs: usize,
+    sites: Vec<Site>,
+    params: Vec<Src>,
+    /// The param being compiled, for messages and sites.
+    param: usize,
+}
+
+impl Compiler<'_> {
+    fn source(&self) -> &Source {
+        self.model.source_of(self.param)
+    }
+
+    fn error(&self, at: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.source(), at, message).param(&self.model.params[self.param].name)
+    }
+
+    fn reg(&mut self) -> Reg {
+        self.n_regs += 1;
+        (self.n_regs - 1) as Reg
+    }
+
+    fn site(&mut self, kind: DistKind, span: Span) -> usize {
+        self.sites.push(Site {
+            param: self.param,
+            kind,
+            span,
+        });
+        self.sites.len() - 1
+    }
+
+    fn expr(&mut self, e: &Expr) -> Result<Src, Diagnostic> {
+        match &e.kind {
+            ExprKind::Num(v) => Ok(Src::Const(*v)),
+            ExprKind::Ref(name) => Ok(match builtins::constant(name) {
+                Some(v) => Src::Const(v),
+                None => self.params[self.model.index_of(name).expect("validated")],
+            }),
+            ExprKind::Neg(a) => {
+                let a = self.expr(a)?;
+                Ok(self.unary(Fn1::Neg, a))
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (a, b) = (self.expr(a)?, self.expr(b)?);
+                Ok(self.binary(Fn2::Op(*op), a, b))
+            }
+            ExprKind::To(a, b) => self.numbers_dist(DistKind::LogNormalCi, e.span, &[a, b]),
+            ExprKind::Call { name, args, .. } => match builtins::lookup(name) {
+                Some(Builtin::Math(f, _)) => self.math(f, args),
+                Some(Builtin::Dist(k)) => self.dist(k, e.span, args),
+                None => unreachable!("validated"),
+            },
+            ExprKind::List(_) => unreachable!("validated: lists only in discrete/mixture"),
+        }
+    }
+
+    fn unary(&mut self, f: Fn1, a: Src) -> Src {
+        match a {
+            Src::Const(v) => Src::Const(f.eval(v)),
+            Src::Reg(a) => {
+                let dst = self.reg();
+                self.ops.push(Op::Unary { dst, f, a });
+                Src::Reg(dst)
+            }
+        }
+    }
+
+    fn binary(&mut self, f: Fn2, a: Src, b: Src) -> Src {
+        if let (Src::Const(x), Src::Const(y)) = (a, b) {
+            return Src::Const(f.eval(x, y));
+        }
+        let dst = self.reg();
+        self.ops.push(Op::Binary { dst, f, a, b });
+        Src::Reg(dst)
+    }
+
+    fn math(&mut self, f: MathFn, args: &[Expr]) -> Result<Src, Diagnostic> {
+        let v: Vec<Src> = args
+            .iter()
+            .map(|a| self.expr(a))
+            .collect::<Result<_, _>>()?;
+        Ok(match f {
+            MathFn::Min => v[1..]
+                .iter()
+                .fold(v[0], |acc, &x| self.binary(Fn2::Min, acc, x)),
+            MathFn::Max => v[1..]
+                .iter()
+                .fold(v[0], |acc, &x| self.binary(Fn2::Max, acc, x)),
+            MathFn::Pow => self.binary(Fn2::Op(BinOp::Pow), v[0], v[1]),
+            MathFn::Clamp => {
+                let lower = self.binary(Fn2::Max, v[0], v[1]);
+                self.binary(Fn2::Min, lower, v[2])
+            }
+            MathFn::If => match v[0] {
+                Src::Const(c) => {
+                    if c.is_nan() {
+                        Src::Const(f64::NAN)
+                    } else if c != 0.0 {
+                        v[1]
+                    } else {
+                        v[2]
+                    }
+                }
+                c => {
+                    let dst = self.reg();
+                    self.ops.push(Op::Select {
+                        dst,
+                        c,
+                        a: v[1],
+                        b: v[2],
+                    });
+                    Src::Reg(dst)
+                }
+            },
+            f => self.unary(Fn1::Math(f), v[0]),
+        })
+    }
+
+    fn dist(&mut self, k: DistKind, at: Span, args: &[Expr]) -> Result<Src, Diagnostic> {
+        match k.shape() {
+            Shape::Numbers(_) => {
+                let refs: Vec<&Expr> = args.iter().collect();
+                self.numbers_dist(k, at, &refs)
+            }
+            Shape::Weighted => self.weighted(k, at, args),
+            Shape::Truncate => self.truncate(at, args),
+        }
+    }
+
+    /// A distribution with numeric arguments, e.g. normal(mean, sd) or `A to B`.
+    fn numbers_dist(&mut self, k: DistKind, at: Span, args: &[&Expr]) -> Result<Src, Diagnostic> {
+        let v: Vec<Src> = args
+            .iter()
+            .map(|a| self.expr(a))
+            .collect::<Result<_, _>>()?;
+        let site = self.site(k, at);
+        let dst = self.reg();
+        match constants(&v) {
+            Some(c) => {
+                let dist = Scalar::new(k, &c).map_err(|e| self.dist_error(k, at, e))?;
+                self.ops.push(Op::Sample { dst, site, dist });
+            }
+            None => self.ops.push(Op::SampleArgs {
+                dst,
+                site,
+                kind: k,
+                args: v,
+            }),
+        }
+        Ok(Src::Reg(dst))
+    }
+
+    fn dist_error(&self, k: DistKind, at: Span, e: crate::dist::DistError) -> Diagnostic {
+        let d = self.error(at, e.to_string());
+        let text = self.source().text.get(at.start..at.end).unwrap_or("");
+        match k {
+            DistKind::LogNormalCi if e.message.contains("must be > 0") => d.help(format!(
+                "`A to B` and lognormal_ci are lognormal and need 0 < A < B; for a range that \
+                 reaches zero or below, write normal_ci(A, B) instead of `{text}`"
+            )),
+            DistKind::LogNormalCi | DistKind::NormalCi if e.message.contains("below") => {
+                d.help("write the 5th percentile first: `low to high`")
+            }
+            _ => d.help(format!("call it as {}", k.signature())),
+        }
+    }
+
+    /// discrete([values], [weights]) and mixture([dists], [weights]).
+    fn weighted(&mut self, k: DistKind, at: Span, args: &[Expr]) -> Result<Src, Diagnostic> {
+        let ExprKind::List(items) = &args[0].kind else {
+            unreachable!("validated")
+        };
+        let items: Vec<Src> = items
+            .iter()
+            .map(|i| self.expr(i))
+            .collect::<Result<_, _>>()?;
+        let weights = match args.get(1) {
+            None => vec![1.0; items.len()],
+            Some(w) => self.constant_weights(k, w)?,
+        };
+        let total: f64 = weights.iter().sum();
+        let mut acc = 0.0;
+        let cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w / total;
+                acc
+            })
+            .collect();
+        let site = self.site(k, at);
+        let dst = self.reg();
+        self.ops.push(Op::Choose {
+            dst,
+            site,
+            items,
+            cumulative,
+        });
+        Ok(Src::Reg(dst))
+    }
+
+    fn constant_weights(&mut self, k: DistKind, list: &Expr) -> Result<Vec<f64>, Diagnostic> {
+        let ExprKind::List(ws) = &list.kind else {
+            unreachable!("validated")
+        };
+        let mut out = Vec::with_capacity(ws.len());
+        for w in ws {
+            let v = match self.expr(w)? {
+                Src::Const(v) => v,
+                Src::Reg(_) => {
+                    return Err(
+                        self.error(w.span, format!("{}'s weights must be constants", k.name()))
+                    );
+                }
+            };
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(self.error(
+                    w.span,
+                    format!("a weight must be a finite number >= 0, got {v}"),
+                ));
+            }
+            out.push(v);
+        }
+        if !(out.iter().sum::<f64>() > 0.0) {
+            return Err(self
+                .error(list.span, "the weights sum to 0")
+                .help("give at least one item a positive weight"));
+        }
+        Ok(out)
+    }
+
+    /// truncate(dist(args...), lo, hi).
+    fn truncate(&mut self, at: Span, args: &[Expr]) -> Result<Src, Diagnostic> {
+        let (kind, inner): (DistKind, Vec<&Expr>) = match &args[0].kind {
+            ExprKind::To(a, b) => (DistKind::LogNormalCi, vec![&**a, &**b]),
+            ExprKind::Call { name, args, .. } => match builtins::lookup(name) {
+                Some(Builtin::Dist(k)) => (k, args.iter().collect()),
+                _ => unreachable!("validated"),
+            },
+            _ => unreachable!("validated"),
+        };
+        let inner_span = args[0].span;
+        let v: Vec<Src> = inner
+            .iter()
+            .map(|a| self.expr(a))
+            .collect::<Result<_, _>>()?;
+        let (lo, hi) = (self.expr(&args[1])?, self.expr(&args[2])?);
+        let site = self.site(kind, at);
+        let dst = self.reg();
+        let (Some(c), Src::Const(lo_v), Src::Const(hi_v)) = (constants(&v), lo, hi) else {
+            self.ops.push(Op::TruncatedArgs {
+                dst,
+                site,
+                kind,
+                args: v,
+                lo,
+                hi,
+            });
+            return Ok(Src::Reg(dst));
+        };
+        if !(lo_v < hi_v) {
+            return Err(self.error(
+                at,
+                format!("truncate needs lo < hi, got lo = {lo_v} and hi = {hi_v}"),
+            ));
+        }
+        let quantile = Quantile::new(kind, &c).map_err(|e| self.dist_error(kind, inner_span, e))?;
+        match quantile {
+            Some(dist) => {
+                let (p_lo, p_hi) = (dist.cdf(lo_v), dist.cdf(hi_v));
+                if !(p_hi > p_lo) {
+                    return Err(self
+                        .error(at, format!("the window [{lo_v}, {hi_v}] holds no probability of this distribution"))
+                        .help("widen the window or move it over the distribution's bulk"));
+                }
+                self.ops.push(Op::Truncated {
+                    dst,
+                    site,
+                    dist,
+                    lo: lo_v,
+                    hi: hi_v,
+                    p_lo,
+                    p_hi,
+                });
+            }
+            None => self.ops.push(Op::TruncatedArgs {
+                dst,
+                site,
+                kind,
+                args: v,
+                lo,
+                hi,
+            }),
+        }
+        Ok(Src::Reg(dst))
+    }
+}
+
+/// The values if every operand is a constant.
+fn constants(v: &[Src]) -> Option<Vec<f64>> {
+    v.iter()
+        .map(|s| match s {
+            Src::Const(c) => Some(*c),
+            Src::Reg(_) => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load;
+
+    fn plan(text: &str) -> Result<Plan, Diagnostic> {
+        let src = Source {
+            name: "t.toml".into(),
+            text: text.into(),
+        };
+        compile(&load(src, &[]).unwrap())
+    }
+
+    #[test]
+    fn constants_fold_to_no_ops() {
+        let p = plan("[params]\na = 2\nb = \"a * 3 + max(1, 4) + if(a > 1, 10, 20)\"\n").unwrap();
+        assert!(p.ops.is_empty());
+        assert_eq!(p.params[1], Src::Const(20.0));
+    }
+
+    #[test]
+    fn each_distribution_call_is_a_site() {
+        let p =
+            plan("[params]\na = \"normal(0, 1)\"\nb = \"a + 1 to 2 + uniform(0, a^2)\"\n").unwrap();
+        assert_eq!(p.sites.len(), 3);
+        // `to` binds loosest: (a + 1) to (2 + uniform(0, a^2)).
+        assert!(matches!(p.ops.last(), Some(Op::SampleArgs { .. })));
+        assert!(p.ops.iter().any(|o| matches!(o, Op::SampleArgs { .. })));
+    }
+
+    #[test]
+    fn constant_arguments_are_checked_at_compile_time() {
+        let e = plan("[params]\nx = \"normal(0, -1)\"\n").unwrap_err();
+        assert!(e.message.contains("sd must be >= 0, got -1"), "{e}");
+        assert_eq!(e.param.as_deref(), Some("x"));
+        let e = plan("[params]\nx = \"-1 to 5\"\n").unwrap_err();
+        assert!(e.help.unwrap().contains("normal_ci(A, B)"));
+    }
+}

@@ -1,0 +1,77 @@
+//! summary.csv and claims.csv: the files scripts read, so their columns are a contract
+//! (see the README). Numbers are written in Rust's shortest round-trip form; nothing
+//! in them depends on the thread count or the clock.
+
+use super::summary::{PERCENTILES, Summary};
+
+/// The leading columns of summary.csv; more may be appended, never reordered.
+pub fn summary_header() -> Vec<&'static str> {
+    let mut h = vec!["output", "label", "unit", "mean", "sd", "min"];
+    h.extend(PERCENTILES.iter().map(|(n, _)| *n));
+    h.extend(["max", "nonfinite", "count"]);
+    h
+}
+
+pub const CLAIMS_HEADER: [&str; 8] = [
+    "claim",
+    "param",
+    "value",
+    "percentile_rank",
+    "p_below",
+    "p_above",
+    "verdict",
+    "source",
+];
+
+fn num(v: f64) -> String {
+    format!("{v}")
+}
+
+pub fn summary_csv(s: &Summary) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_rows(
+        &mut w,
+        summary_header(),
+        s.outputs.iter().map(|o| {
+            let mut row = vec![o.output.clone(), o.label.clone(), o.unit.clone()];
+            row.extend([o.mean, o.sd, o.min].map(num));
+            row.extend(o.percentiles.iter().copied().map(num));
+            row.extend([num(o.max), o.nonfinite.to_string(), o.count.to_string()]);
+            row
+        }),
+    );
+    w.into_inner().expect("writing to memory")
+}
+
+pub fn claims_csv(s: &Summary) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_rows(
+        &mut w,
+        CLAIMS_HEADER.to_vec(),
+        s.claims.iter().map(|c| {
+            vec![
+                c.claim.clone(),
+                c.param.clone(),
+                num(c.value),
+                num(c.percentile_rank),
+                num(c.p_below),
+                num(c.p_above),
+                c.verdict.clone(),
+                c.source.clone().unwrap_or_default(),
+            ]
+        }),
+    );
+    w.into_inner().expect("writing to memory")
+}
+
+fn write_rows(
+    w: &mut csv::Writer<Vec<u8>>,
+    header: Vec<&str>,
+    rows: impl Iterator<Item = Vec<String>>,
+) {
+    // Writing to a Vec cannot fail.
+    w.write_record(header).expect("writing to memory");
+    for row in rows {
+        w.write_record(row).expect("writing to memory");
+    }
+}

@@ -1,0 +1,280 @@
+//! Aggregates → Summary: percentiles per output, ranks and verdicts per claim.
+//!
+//! Percentile definition: the p-th percentile is the order statistic of 0-based
+//! rank ⌊p/100 · (n−1)⌋ of the n finite samples, as returned by the quantile sketch
+//! (within its relative accuracy) and clamped to the exact [min, max]. A claim's
+//! percentile rank is 100 · (below + equal/2) / n, counted exactly during the run.
+//!
+//! The Summary is the JSON schema: every field is documented where it is declared.
+
+use crate::model::Model;
+use crate::plan::Plan;
+use crate::stats::{Aggregates, Tracked, sketch};
+use serde::Serialize;
+
+/// The percentiles reported for every output, in column order.
+pub const PERCENTILES: [(&str, f64); 9] = [
+    ("p1", 0.01),
+    ("p5", 0.05),
+    ("p10", 0.10),
+    ("p25", 0.25),
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p90", 0.90),
+    ("p95", 0.95),
+    ("p99", 0.99),
+];
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub model: ModelInfo,
+    pub run: RunInfo,
+    /// One entry per reported output, in the model's order.
+    pub outputs: Vec<OutputSummary>,
+    /// One entry per claim, in the model's order.
+    pub claims: Vec<ClaimSummary>,
+    /// Things the reader should know: non-finite samples, thin tails.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModelInfo {
+    pub title: String,
+    pub description: Option<String>,
+    /// The model file as named on the command line.
+    pub file: String,
+    /// `--set` and `--set-file` overrides, as `name = value`.
+    pub overrides: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInfo {
+    pub samples: u64,
+    pub seed: u64,
+    pub threads: usize,
+    /// Wall-clock seconds of the simulation (not of parsing or writing).
+    pub elapsed_seconds: f64,
+    /// Every percentile is within this relative error of the exact sample percentile.
+    pub sketch_relative_accuracy: f64,
+    pub percentile_definition: &'static str,
+    pub costsim_version: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OutputSummary {
+    /// The param's name.
+    pub output: String,
+    pub label: String,
+    pub unit: String,
+    pub mean: f64,
+    /// Sample standard deviation (n − 1).
+    pub sd: f64,
+    pub min: f64,
+    /// p1, p5, p10, p25, p50, p75, p90, p95, p99 in that order.
+    pub percentiles: Vec<f64>,
+    pub max: f64,
+    /// Samples that were NaN or infinite; the statistics are over the others.
+    pub nonfinite: u64,
+    /// Finite samples.
+    pub count: u64,
+}
+
+impl OutputSummary {
+    pub fn percentile(&self, name: &str) -> Option<f64> {
+        let k = PERCENTILES.iter().position(|(n, _)| *n == name)?;
+        self.percentiles.get(k).copied()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimSummary {
+    pub claim: String,
+    pub param: String,
+    pub unit: String,
+    pub value: f64,
+    /// 0–100: where the claimed value sits in the param's distribution.
+    pub percentile_rank: f64,
+    /// Share of samples strictly below the claimed value.
+    pub p_below: f64,
+    /// Share of samples strictly above it.
+    pub p_above: f64,
+    pub verdict: String,
+    pub source: Option<String>,
+}
+
+/// Everything `summarise` needs to know about the run itself.
+pub struct RunFacts {
+    pub samples: u64,
+    pub seed: u64,
+    pub threads: usize,
+    pub elapsed_seconds: f64,
+    /// Per tracked param with non-finite samples: the param where they first arose.
+    pub nonfinite_origins: Vec<(usize, Option<usize>)>,
+}
+
+pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts) -> Summary {
+    let outputs: Vec<OutputSummary> = model
+        .outputs
+        .iter()
+        .map(|&p| {
+            output(
+                model,
+                p,
+                &aggs.tracked[plan.tracked_index(p).expect("tracked")],
+            )
+        })
+        .collect();
+    let claims = model
+        .claims
+        .iter()
+        .map(|c| {
+            let k = plan.tracked_index(c.param).expect("tracked");
+            let t = &aggs.tracked[k];
+            let j = model.claims[..]
+                .iter()
+                .filter(|o| o.param == c.param)
+                .position(|o| o.label == c.label)
+                .expect("claim");
+            let (_, below, equal) = t.claims[j];
+            let param = &model.params[c.param];
+            claim(
+                c.label.clone(),
+                param,
+                c.value,
+                c.source.clone(),
+                t.count(),
+                below,
+                equal,
+            )
+        })
+        .collect();
+    let warnings = warnings(model, plan, aggs, &facts);
+    Summary {
+        model: ModelInfo {
+            title: model.title.clone(),
+            description: model.description.clone(),
+            file: model.file.clone(),
+            overrides: model.overrides.clone(),
+        },
+        run: RunInfo {
+            samples: facts.samples,
+            seed: facts.seed,
+            threads: facts.threads,
+            elapsed_seconds: facts.elapsed_seconds,
+            sketch_relative_accuracy: sketch::RELATIVE_ACCURACY,
+            percentile_definition: "order statistic of 0-based rank floor(q*(n-1)) over finite samples, within the sketch's relative accuracy",
+            costsim_version: env!("CARGO_PKG_VERSION"),
+        },
+        outputs,
+        claims,
+        warnings,
+    }
+}
+
+fn output(model: &Model, p: usize, t: &Tracked) -> OutputSummary {
+    let param = &model.params[p];
+    let empty = t.count() == 0;
+    let or_nan = |v: f64| if empty { f64::NAN } else { v };
+    OutputSummary {
+        output: param.name.clone(),
+        label: param.label.clone().unwrap_or_default(),
+        unit: param.unit.clone().unwrap_or_default(),
+        mean: or_nan(t.moments.mean),
+        sd: or_nan(t.moments.sd()),
+        min: or_nan(t.min),
+        percentiles: PERCENTILES
+            .iter()
+            .map(|(_, q)| t.quantile(*q).unwrap_or(f64::NAN))
+            .collect(),
+        max: or_nan(t.max),
+        nonfinite: t.nonfinite,
+        count: t.count(),
+    }
+}
+
+fn claim(
+    label: String,
+    param: &crate::model::Param,
+    value: f64,
+    source: Option<String>,
+    n: u64,
+    below: u64,
+    equal: u64,
+) -> ClaimSummary {
+    let n_f = n.max(1) as f64;
+    let above = n - below - equal;
+    let rank = 100.0 * (below as f64 + equal as f64 / 2.0) / n_f;
+    ClaimSummary {
+        claim: label,
+        param: param.name.clone(),
+        unit: param.unit.clone().unwrap_or_default(),
+        value,
+        percentile_rank: if n == 0 { f64::NAN } else { rank },
+        p_below: below as f64 / n_f,
+        p_above: above as f64 / n_f,
+        verdict: verdict(rank, n).to_string(),
+        source,
+    }
+}
+
+/// Where a percentile rank falls, in words.
+pub fn verdict(rank: f64, n: u64) -> &'static str {
+    if n == 0 {
+        "no finite samples"
+    } else if (25.0..=75.0).contains(&rank) {
+        "inside the central 50%"
+    } else if (5.0..=95.0).contains(&rank) {
+        "inside the central 90%"
+    } else if (0.5..=99.5).contains(&rank) {
+        "inside the central 99%"
+    } else if rank < 0.5 {
+        "below the central 99%"
+    } else {
+        "above the central 99%"
+    }
+}
+
+fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, origin) in &facts.nonfinite_origins {
+        let t = &aggs.tracked[*k];
+        let name = &model.params[plan.tracked[*k].param].name;
+        let from = match origin {
+            Some(o) if model.params[*o].name != *name => {
+                format!(", first arising in param `{}`", model.params[*o].name)
+            }
+            _ => String::new(),
+        };
+        out.push(format!(
+            "`{name}`: {} of {} samples are not finite (NaN or infinite){from}; its statistics are over the finite ones",
+            t.nonfinite, facts.samples
+        ));
+    }
+    let tail = facts.samples / 100;
+    if tail < 100 && !model.outputs.is_empty() {
+        out.push(format!(
+            "p1 and p99 rest on {tail} samples each: use --samples 100000 or more for stable tails"
+        ));
+    }
+    if aggs.tracked.iter().any(|t| t.sketch.collapsed()) {
+        out.push(
+            "an output spans more than 57 decades: its smallest magnitudes lost the sketch's accuracy bound"
+                .into(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_by_rank() {
+        assert_eq!(verdict(50.0, 10), "inside the central 50%");
+        assert_eq!(verdict(80.0, 10), "inside the central 90%");
+        assert_eq!(verdict(3.0, 10), "inside the central 99%");
+        assert_eq!(verdict(0.1, 10), "below the central 99%");
+        assert_eq!(verdict(99.9, 10), "above the central 99%");
+    }
+}

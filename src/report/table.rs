@@ -1,0 +1,97 @@
+//! The terminal table: human numbers, aligned columns, verdicts in words.
+
+use super::format::{count, human, probability};
+use super::summary::Summary;
+use std::fmt::Write;
+
+/// The percentile columns shown in the terminal (the CSV has them all).
+const SHOWN: [&str; 5] = ["p5", "p25", "p50", "p75", "p95"];
+
+pub fn table(s: &Summary) -> String {
+    let mut out = String::new();
+    let r = &s.run;
+    let _ = writeln!(out, "{}", s.model.title);
+    let _ = writeln!(
+        out,
+        "{} samples · seed {} · {} threads · {:.2} s · percentiles within ±{}%",
+        count(r.samples),
+        r.seed,
+        r.threads,
+        r.elapsed_seconds,
+        r.sketch_relative_accuracy * 100.0
+    );
+    for o in &s.model.overrides {
+        let _ = writeln!(out, "override: {o}");
+    }
+    out.push('\n');
+    let mut rows = vec![header(&["output", "mean"], &SHOWN)];
+    for o in &s.outputs {
+        let unit = (!o.unit.is_empty()).then_some(o.unit.as_str());
+        let mut row = vec![o.output.clone(), human(o.mean, unit)];
+        row.extend(
+            SHOWN
+                .iter()
+                .map(|p| human(o.percentile(p).unwrap_or(f64::NAN), unit)),
+        );
+        row.push(o.unit.clone());
+        rows.push(row);
+    }
+    rows[0].push("unit".into());
+    out.push_str(&aligned(&rows, 1));
+    if !s.claims.is_empty() {
+        out.push('\n');
+        let mut rows = vec![header(
+            &["claim", "param", "value", "rank", "P(below)", "verdict"],
+            &[],
+        )];
+        for c in &s.claims {
+            let unit = (!c.unit.is_empty()).then_some(c.unit.as_str());
+            rows.push(vec![
+                c.claim.clone(),
+                c.param.clone(),
+                human(c.value, unit),
+                format!("P{:.0}", c.percentile_rank),
+                probability(c.p_below),
+                c.verdict.clone(),
+            ]);
+        }
+        out.push_str(&aligned(&rows, 2));
+    }
+    out
+}
+
+fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
+    first.iter().chain(rest).map(|s| s.to_string()).collect()
+}
+
+/// Left-aligns the first `text_cols` columns and the last one, right-aligns numbers.
+fn aligned(rows: &[Vec<String>], text_cols: usize) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let width: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let w = width[c];
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if c < text_cols || c == cols - 1 {
+                let _ = write!(line, "{cell:<w$}");
+            } else {
+                let _ = write!(line, "{cell:>w$}");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,175 @@
+//! Mergeable aggregates of the simulated values, in constant memory.
+//!
+//! Each chunk of samples fills its own [`Aggregates`]; the engine merges them in
+//! chunk order, so the floating-point moments come out bit-identical for any number
+//! of threads (the sketch's and counters' merges are exact integers anyway).
+
+pub mod moments;
+pub mod sketch;
+
+pub use moments::Moments;
+pub use sketch::Sketch;
+
+/// Everything known about one tracked param's distribution.
+#[derive(Clone, Debug, Default)]
+pub struct Tracked {
+    pub sketch: Sketch,
+    pub moments: Moments,
+    pub min: f64,
+    pub max: f64,
+    pub nonfinite: u64,
+    /// Global index of the first non-finite sample, for the diagnosis.
+    pub first_nonfinite: Option<u64>,
+    /// Per claim on this param: (count below the claim, count equal to it).
+    pub claims: Vec<(f64, u64, u64)>,
+}
+
+/// A block of one param's values: a slice, or a constant repeated.
+#[derive(Clone, Copy, Debug)]
+pub enum Block<'a> {
+    Values(&'a [f64]),
+    Constant(f64, usize),
+}
+
+impl Tracked {
+    pub fn new(claim_values: &[f64]) -> Tracked {
+        Tracked {
+            sketch: Sketch::new(),
+            moments: Moments::default(),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            nonfinite: 0,
+            first_nonfinite: None,
+            claims: claim_values.iter().map(|&v| (v, 0, 0)).collect(),
+        }
+    }
+
+    /// Adds a block whose first value is sample number `first`.
+    pub fn observe(&mut self, block: Block<'_>, first: u64) {
+        match block {
+            Block::Values(xs) => self.observe_values(xs, first),
+            Block::Constant(x, n) => self.observe_constant(x, n as u64, first),
+        }
+    }
+
+    fn observe_values(&mut self, xs: &[f64], first: u64) {
+        if let Some(k) = xs.iter().position(|x| !x.is_finite()) {
+            self.note_nonfinite(first + k as u64);
+            let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+            self.nonfinite += (xs.len() - finite.len()) as u64;
+            self.observe_finite(&finite);
+        } else {
+            self.observe_finite(xs);
+        }
+    }
+
+    fn observe_finite(&mut self, xs: &[f64]) {
+        self.moments.add_block(xs);
+        for &x in xs {
+            self.sketch.add(x);
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        for (v, below, equal) in &mut self.claims {
+            for &x in xs {
+                *below += u64::from(x < *v);
+                *equal += u64::from(x == *v);
+            }
+        }
+    }
+
+    fn observe_constant(&mut self, x: f64, n: u64, first: u64) {
+        if !x.is_finite() {
+            self.note_nonfinite(first);
+            self.nonfinite += n;
+            return;
+        }
+        self.moments.add_repeated(x, n);
+        for _ in 0..n {
+            self.sketch.add(x);
+        }
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        for (v, below, equal) in &mut self.claims {
+            *below += if x < *v { n } else { 0 };
+            *equal += if x == *v { n } else { 0 };
+        }
+    }
+
+    fn note_nonfinite(&mut self, at: u64) {
+        if self.first_nonfinite.is_none() {
+            self.first_nonfinite = Some(at);
+        }
+    }
+
+    /// Folds in the aggregate of the chunks that come after this one's.
+    pub fn merge(&mut self, later: &Tracked) {
+        self.sketch.merge(&later.sketch);
+        self.moments.merge(&later.moments);
+        self.min = self.min.min(later.min);
+        self.max = self.max.max(later.max);
+        self.nonfinite += later.nonfinite;
+        self.first_nonfinite = self.first_nonfinite.or(later.first_nonfinite);
+        for (mine, theirs) in self.claims.iter_mut().zip(&later.claims) {
+            mine.1 += theirs.1;
+            mine.2 += theirs.2;
+        }
+    }
+
+    /// The number of finite values seen.
+    pub fn count(&self) -> u64 {
+        self.moments.n
+    }
+
+    /// A quantile, clamped to the exact [min, max] (the sketch's representative of the
+    /// extreme buckets may lie just outside them).
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.sketch.quantile(q).map(|v| v.clamp(self.min, self.max))
+    }
+}
+
+/// The aggregates of every tracked param over a run (or one chunk of it).
+#[derive(Clone, Debug, Default)]
+pub struct Aggregates {
+    pub tracked: Vec<Tracked>,
+    pub samples: u64,
+}
+
+impl Aggregates {
+    pub fn merge(&mut self, later: &Aggregates) {
+        if self.tracked.is_empty() {
+            *self = later.clone();
+            return;
+        }
+        for (a, b) in self.tracked.iter_mut().zip(&later.tracked) {
+            a.merge(b);
+        }
+        self.samples += later.samples;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_count_below_and_equal_exactly() {
+        let mut t = Tracked::new(&[2.0]);
+        t.observe(Block::Values(&[1.0, 2.0, 3.0, 2.0, f64::NAN]), 100);
+        assert_eq!(t.claims[0], (2.0, 1, 2));
+        assert_eq!(t.nonfinite, 1);
+        assert_eq!(t.first_nonfinite, Some(104));
+        assert_eq!((t.min, t.max, t.count()), (1.0, 3.0, 4));
+    }
+
+    #[test]
+    fn constant_blocks_count_like_repeated_values() {
+        let mut a = Tracked::new(&[5.0]);
+        a.observe(Block::Constant(5.0, 3), 0);
+        let mut b = Tracked::new(&[5.0]);
+        b.observe(Block::Values(&[5.0, 5.0, 5.0]), 0);
+        assert_eq!(a.claims, b.claims);
+        assert_eq!(a.quantile(0.5), b.quantile(0.5));
+        assert_eq!(a.moments, b.moments);
+    }
+}

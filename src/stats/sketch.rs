@@ -1,0 +1,304 @@
+//! A mergeable log-bucket quantile sketch (DDSketch: Masson, Rim & Lee, VLDB 2019).
+//!
+//! A positive value x falls in bucket i = ceil(ln x / ln γ) with γ = (1+α)/(1−α), so
+//! bucket i covers (γ^(i−1), γ^i]; its representative 2γ^i/(γ+1) is within a relative
+//! α of every value in it. Negative values use a mirrored store over |x|; zeros (and
+//! |x| below 1e-300) are counted apart. Hence, for the quantile q the sketch returns a
+//! value within relative error α of the exact order statistic x₍k₎, k = ⌊q(n−1)⌋
+//! (0-based) — as long as no store hit [`MAX_BINS`] (then the smallest magnitudes
+//! share one bucket and `collapsed()` says so).
+//!
+//! Memory: one u64 per bucket between the smallest and largest magnitude seen, about
+//! 4,600 buckets per decade at α = 0.05%: it depends on the data's range, never on the
+//! number of values. Merging adds counts, so it is exact and order-independent.
+
+/// The relative accuracy of every quantile the sketch returns.
+pub const RELATIVE_ACCURACY: f64 = 0.0005;
+
+/// A store never holds more buckets than this (2 MB; 57 decades at α = 0.05%).
+pub const MAX_BINS: usize = 1 << 18;
+
+/// Magnitudes below this count as zero.
+const MIN_MAGNITUDE: f64 = 1e-300;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sketch {
+    ln_gamma_inv: f64,
+    gamma: f64,
+    pos: Store,
+    neg: Store,
+    zeros: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+struct Store {
+    /// Bucket index of `counts[0]`.
+    offset: i64,
+    counts: Vec<u64>,
+    total: u64,
+    collapsed: bool,
+}
+
+impl Default for Sketch {
+    fn default() -> Sketch {
+        Sketch::new()
+    }
+}
+
+impl Sketch {
+    pub fn new() -> Sketch {
+        let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
+        Sketch {
+            ln_gamma_inv: 1.0 / gamma.ln(),
+            gamma,
+            pos: Store::default(),
+            neg: Store::default(),
+            zeros: 0,
+        }
+    }
+
+    /// Adds a finite value (non-finite values are the caller's to count).
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        debug_assert!(x.is_finite());
+        let m = x.abs();
+        if m < MIN_MAGNITUDE {
+            self.zeros += 1;
+        } else {
+            let i = self.index(m);
+            if x > 0.0 {
+                self.pos.add(i, 1);
+            } else {
+                self.neg.add(i, 1);
+            }
+        }
+    }
+
+    #[inline]
+    fn index(&self, m: f64) -> i64 {
+        (m.ln() * self.ln_gamma_inv).ceil() as i64
+    }
+
+    /// The representative value of bucket `i` (positive side).
+    fn value(&self, i: i64) -> f64 {
+        2.0 * self.gamma.powi(i as i32) / (self.gamma + 1.0)
+    }
+
+    pub fn count(&self) -> u64 {
+        self.pos.total + self.neg.total + self.zeros
+    }
+
+    /// Whether a store ran out of buckets and merged its smallest magnitudes.
+    pub fn collapsed(&self) -> bool {
+        self.pos.collapsed || self.neg.collapsed
+    }
+
+    pub fn merge(&mut self, other: &Sketch) {
+        self.pos.merge(&other.pos);
+        self.neg.merge(&other.neg);
+        self.zeros += other.zeros;
+    }
+
+    /// The value at 0-based rank ⌊q(n−1)⌋, within relative accuracy α; None if empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let n = self.count();
+        if n == 0 || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        let rank = (q * (n - 1) as f64).floor() as u64;
+        self.at_rank(rank)
+    }
+
+    fn at_rank(&self, rank: u64) -> Option<f64> {
+        let mut seen = 0u64;
+        // Most negative first: the negative store's highest magnitudes.
+        for (k, &c) in self.neg.counts.iter().enumerate().rev() {
+            seen += c;
+            if seen > rank {
+                return Some(-self.value(self.neg.offset + k as i64));
+            }
+        }
+        seen += self.zeros;
+        if seen > rank {
+            return Some(0.0);
+        }
+        for (k, &c) in self.pos.counts.iter().enumerate() {
+            seen += c;
+            if seen > rank {
+                return Some(self.value(self.pos.offset + k as i64));
+            }
+        }
+        None
+    }
+
+    /// Buckets in increasing value order as (lower edge, upper edge, count), zeros as
+    /// one zero-width bucket: what a histogram is drawn from.
+    pub fn buckets(&self) -> Vec<(f64, f64, u64)> {
+        let g = self.gamma;
+        let mut out = Vec::new();
+        for (k, &c) in self.neg.counts.iter().enumerate().rev() {
+            if c > 0 {
+                let hi = g.powi((self.neg.offset + k as i64) as i32);
+                out.push((-hi, -hi / g, c));
+            }
+        }
+        if self.zeros > 0 {
+            out.push((0.0, 0.0, self.zeros));
+        }
+        for (k, &c) in self.pos.counts.iter().enumerate() {
+            if c > 0 {
+                let hi = g.powi((self.pos.offset + k as i64) as i32);
+                out.push((hi / g, hi, c));
+            }
+        }
+        out
+    }
+}
+
+impl Store {
+    #[inline]
+    fn add(&mut self, i: i64, n: u64) {
+        let len = self.counts.len() as i64;
+        if self.counts.is_empty() {
+            self.offset = i;
+            self.counts.push(0);
+        } else if i >= self.offset + len || (i < self.offset && self.counts.len() < MAX_BINS) {
+            self.grow(i);
+        } else if i < self.offset {
+            // Full: the smallest magnitudes share the lowest bucket.
+            self.collapsed = true;
+        }
+        let k = (i.max(self.offset) - self.offset) as usize;
+        self.counts[k] += n;
+        self.total += n;
+    }
+
+    /// Extends the dense range to cover bucket `i`, with slack so growth is amortised;
+    /// past MAX_BINS the lowest buckets fold into the lowest one kept.
+    #[cold]
+    fn grow(&mut self, i: i64) {
+        let len = self.counts.len() as i64;
+        let lo = i.min(self.offset);
+        let hi = i.max(self.offset + len - 1);
+        let slack = ((hi - lo + 1) / 4).clamp(64, MAX_BINS as i64 / 8);
+        let (mut new_lo, new_hi) = if i < self.offset {
+            (lo - slack, hi)
+        } else {
+            (lo, hi + slack)
+        };
+        if new_hi - new_lo + 1 > MAX_BINS as i64 {
+            new_lo = new_hi + 1 - MAX_BINS as i64;
+        }
+        let mut counts = vec![0u64; (new_hi - new_lo + 1) as usize];
+        for (k, &c) in self.counts.iter().enumerate() {
+            let idx = (self.offset + k as i64).max(new_lo);
+            if idx != self.offset + k as i64 {
+                self.collapsed = true;
+            }
+            counts[(idx - new_lo) as usize] += c;
+        }
+        if i < new_lo {
+            self.collapsed = true;
+        }
+        self.offset = new_lo;
+        self.counts = counts;
+    }
+
+    fn merge(&mut self, other: &Store) {
+        if other.counts.is_empty() {
+            return;
+        }
+        self.collapsed |= other.collapsed;
+        let first = other.counts.iter().position(|&c| c > 0);
+        let last = other.counts.iter().rposition(|&c| c > 0);
+        let (Some(first), Some(last)) = (first, last) else {
+            return;
+        };
+        // Make room for both ends once, then add bucket by bucket.
+        self.add(other.offset + last as i64, 0);
+        self.add(other.offset + first as i64, 0);
+        for (k, &c) in other.counts.iter().enumerate().take(last + 1).skip(first) {
+            if c > 0 {
+                self.add(other.offset + k as i64, c);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn exact(sorted: &[f64], q: f64) -> f64 {
+        sorted[(q * (sorted.len() - 1) as f64).floor() as usize]
+    }
+
+    fn within(est: f64, truth: f64) -> bool {
+        (est - truth).abs() <= RELATIVE_ACCURACY * truth.abs() * (1.0 + 1e-9) + 1e-300
+    }
+
+    const QS: [f64; 11] = [0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0];
+
+    proptest! {
+        #[test]
+        fn quantiles_within_the_bound_of_exact_order_statistics(
+            values in prop::collection::vec(
+                prop_oneof![-1e12f64..1e12, 1e-6f64..1e3, Just(0.0), -5.0f64..5.0], 1..400)
+        ) {
+            let mut s = Sketch::new();
+            values.iter().for_each(|&v| s.add(v));
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in QS {
+                let est = s.quantile(q).unwrap();
+                let truth = exact(&sorted, q);
+                prop_assert!(within(est, truth), "q={} est={} truth={}", q, est, truth);
+            }
+        }
+
+        #[test]
+        fn merging_at_any_split_equals_one_pass(
+            values in prop::collection::vec(-1e6f64..1e6, 2..300), cut in 0usize..300
+        ) {
+            let cut = cut % values.len();
+            let mut whole = Sketch::new();
+            values.iter().for_each(|&v| whole.add(v));
+            let (mut a, mut b) = (Sketch::new(), Sketch::new());
+            values[..cut].iter().for_each(|&v| a.add(v));
+            values[cut..].iter().for_each(|&v| b.add(v));
+            a.merge(&b);
+            for q in QS {
+                prop_assert_eq!(a.quantile(q), whole.quantile(q));
+            }
+            prop_assert_eq!(a.count(), whole.count());
+        }
+    }
+
+    #[test]
+    fn bucket_counts_sum_to_the_number_of_values() {
+        let mut s = Sketch::new();
+        for i in -500..500 {
+            s.add(i as f64 * 0.37);
+        }
+        let total: u64 = s.buckets().iter().map(|b| b.2).sum();
+        assert_eq!(total, 1000);
+        let b = s.buckets();
+        assert!(b.windows(2).all(|w| w[0].1 <= w[1].0 + 1e-12));
+    }
+
+    #[test]
+    fn an_enormous_range_collapses_instead_of_exhausting_memory() {
+        let mut s = Sketch::new();
+        s.add(1e-290);
+        s.add(1e290);
+        assert!(s.collapsed());
+        assert!(s.pos.counts.len() <= MAX_BINS);
+        assert!(within(s.quantile(1.0).unwrap(), 1e290));
+    }
+
+    #[test]
+    fn empty_sketch_has_no_quantiles() {
+        assert_eq!(Sketch::new().quantile(0.5), None);
+    }
+}
