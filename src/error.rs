@@ -36,9 +36,15 @@ pub struct Source {
 pub struct Location {
     pub line: usize,
     pub column: usize,
+    /// The line (or, for a long line, a window of it around the column), printable.
     pub line_text: String,
+    /// Characters of `line_text` before the caret.
+    pub caret_offset: usize,
     pub caret_len: usize,
 }
+
+/// A long line is shown as a window of this many characters each side of the column.
+const WINDOW: usize = 60;
 
 impl Source {
     /// Resolves a byte span to a 1-based line and column (columns count characters).
@@ -51,14 +57,25 @@ impl Source {
         let line = self.text[..start].matches('\n').count() + 1;
         let column = self.text[line_start..start].chars().count() + 1;
         let end = floor_char_boundary(&self.text, span.end.clamp(start, line_end));
-        let caret_len = self.text[start..end].chars().count().max(1);
         let line_text = self.text[line_start..line_end].trim_end_matches('\r');
-        // Very long lines (a 10 MB file of junk) would flood the terminal.
-        let line_text: String = line_text.chars().take(200).collect();
+        // Very long lines (a 10 MB file of junk) would flood the terminal: show a
+        // window around the column, with control characters made visible.
+        let skip = (column - 1).saturating_sub(WINDOW);
+        let prefix = if skip > 0 { "…" } else { "" };
+        let shown: String = line_text
+            .chars()
+            .skip(skip)
+            .take(2 * WINDOW)
+            .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+            .collect();
+        let caret_offset = column - 1 - skip + prefix.chars().count();
+        let room = shown.chars().count().saturating_sub(caret_offset - prefix.chars().count());
+        let caret_len = self.text[start..end].chars().count().clamp(1, room.max(1));
         Location {
             line,
             column,
-            line_text,
+            line_text: format!("{prefix}{shown}"),
+            caret_offset,
             caret_len,
         }
     }
@@ -122,7 +139,7 @@ impl fmt::Display for Diagnostic {
                 let lead: String = loc
                     .line_text
                     .chars()
-                    .take(loc.column - 1)
+                    .take(loc.caret_offset)
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
                 write!(f, "{pad} | {lead}{}", "^".repeat(loc.caret_len))?;
@@ -192,6 +209,18 @@ mod tests {
         let loc = s.locate(Span::new(at, at + 1));
         assert_eq!((loc.line, loc.column, loc.caret_len), (2, 7, 1));
         assert_eq!(loc.line_text, "bé = \"x + y\"");
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_column() {
+        let s = Source {
+            name: "junk".into(),
+            text: format!("{}\u{7}{}", "a".repeat(100_000), "b".repeat(100)),
+        };
+        let loc = s.locate(Span::new(100_000, 100_001));
+        assert_eq!(loc.column, 100_001);
+        assert!(loc.line_text.chars().count() <= 2 * WINDOW + 1);
+        assert_eq!(loc.line_text.chars().nth(loc.caret_offset), Some('\u{FFFD}'));
     }
 
     #[test]

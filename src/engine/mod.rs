@@ -83,32 +83,79 @@ fn chunk_range(c: u64, samples: u64) -> (u64, u64) {
     (first, (first + CHUNK).min(samples))
 }
 
-fn run_chunk(plan: &Plan, c: u64, samples: u64, seed: u64) -> Result<Aggregates, SampleError> {
+/// Evaluates chunk `c` block by block, handing each block's registers, first sample
+/// index and lane count to `visit`; `visit` returning false stops early.
+fn each_block(
+    plan: &Plan,
+    c: u64,
+    samples: u64,
+    seed: u64,
+    mut visit: impl FnMut(&Registers, u64, usize) -> bool,
+) -> Result<(), SampleError> {
     let (first, end) = chunk_range(c, samples);
     let mut rng = chunk_rng(seed, c);
     let mut regs = Registers::new(plan);
+    let mut at = first;
+    while at < end {
+        let n = ((end - at) as usize).min(BLOCK);
+        eval_block(plan, &mut regs, &mut rng, n, at)?;
+        if !visit(&regs, at, n) {
+            break;
+        }
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// A param's values in a block.
+fn block_of<'r>(regs: &'r Registers, src: Src, n: usize) -> Block<'r> {
+    match src {
+        Src::Reg(r) => Block::Values(&regs.get(r)[..n]),
+        Src::Const(v) => Block::Constant(v, n),
+    }
+}
+
+fn run_chunk(plan: &Plan, c: u64, samples: u64, seed: u64) -> Result<Aggregates, SampleError> {
     let mut tracked: Vec<Tracked> = plan
         .tracked
         .iter()
         .map(|t| Tracked::new(&t.claim_values))
         .collect();
-    let mut at = first;
-    while at < end {
-        let n = ((end - at) as usize).min(BLOCK);
-        eval_block(plan, &mut regs, &mut rng, n, at)?;
+    each_block(plan, c, samples, seed, |regs, at, n| {
         for (t, agg) in plan.tracked.iter().zip(&mut tracked) {
-            let block = match t.src {
-                Src::Reg(r) => Block::Values(&regs.get(r)[..n]),
-                Src::Const(v) => Block::Constant(v, n),
-            };
-            agg.observe(block, at);
+            agg.observe(block_of(regs, t.src, n), at);
         }
-        at += n as u64;
-    }
+        true
+    })?;
+    let (first, end) = chunk_range(c, samples);
     Ok(Aggregates {
         tracked,
         samples: end - first,
     })
+}
+
+/// The values of `params` in the first `samples` samples, one vector per param, in
+/// sample order: exactly what a run of that many samples sees. Memory grows with
+/// `samples`, so this is for tests and for saving a bounded number of rows.
+pub fn draw_rows(
+    plan: &Plan,
+    samples: u64,
+    seed: u64,
+    params: &[usize],
+) -> Result<Vec<Vec<f64>>, SampleError> {
+    let mut rows = vec![Vec::with_capacity(samples as usize); params.len()];
+    for c in 0..samples.div_ceil(CHUNK) {
+        each_block(plan, c, samples, seed, |regs, _, n| {
+            for (column, &p) in rows.iter_mut().zip(params) {
+                match block_of(regs, plan.params[p], n) {
+                    Block::Values(xs) => column.extend_from_slice(xs),
+                    Block::Constant(v, n) => column.extend(std::iter::repeat_n(v, n)),
+                }
+            }
+            true
+        })?;
+    }
+    Ok(rows)
 }
 
 /// Finds the first param (in dependency order) whose value is non-finite at sample
@@ -121,24 +168,23 @@ pub fn first_nonfinite_param(
     seed: u64,
     sample: u64,
 ) -> Option<usize> {
-    let c = sample / CHUNK;
-    let (first, end) = chunk_range(c, samples);
-    let mut rng = chunk_rng(seed, c);
-    let mut regs = Registers::new(plan);
-    let mut at = first;
-    while at < end {
-        let n = ((end - at) as usize).min(BLOCK);
-        eval_block(plan, &mut regs, &mut rng, n, at).ok()?;
-        if (at..at + n as u64).contains(&sample) {
-            let lane = (sample - at) as usize;
-            return order.iter().copied().find(|&p| match plan.params[p] {
-                Src::Reg(r) => !regs.get(r)[lane].is_finite(),
-                Src::Const(v) => !v.is_finite(),
-            });
+    let mut found = None;
+    each_block(plan, sample / CHUNK, samples, seed, |regs, at, n| {
+        if !(at..at + n as u64).contains(&sample) {
+            return true;
         }
-        at += n as u64;
-    }
-    None
+        let lane = (sample - at) as usize;
+        found = order
+            .iter()
+            .copied()
+            .find(|&p| match block_of(regs, plan.params[p], n) {
+                Block::Values(xs) => !xs[lane].is_finite(),
+                Block::Constant(v, _) => !v.is_finite(),
+            });
+        false
+    })
+    .ok()?;
+    found
 }
 
 #[cfg(test)]

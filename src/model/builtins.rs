@@ -79,6 +79,20 @@ pub fn callable_names() -> impl Iterator<Item = &'static str> {
         .chain(DistKind::all().map(|k| k.name()))
 }
 
+/// Names other tools use for our distributions, for "did you mean".
+pub fn alias(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "gauss" | "gaussian" | "norm" => "normal",
+        "lognorm" | "log_normal" => "lognormal",
+        "unif" => "uniform",
+        "tri" | "triangle" => "triangular",
+        "betapert" | "beta_pert" => "pert",
+        "expon" => "exponential",
+        "categorical" | "choice" => "discrete",
+        _ => return None,
+    })
+}
+
 /// Named constants.
 pub fn constant(name: &str) -> Option<f64> {
     match name {

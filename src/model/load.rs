@@ -155,19 +155,63 @@ fn parse_toml<T: serde::de::DeserializeOwned>(source: &Source) -> Result<T, Diag
             None => Diagnostic::new(&source.name, message),
         };
         d.message = format!("invalid TOML: {}", d.message);
-        if let Some(key) = d.location.as_ref().and_then(|l| key_of_line(&l.line_text)) {
-            d = d.param(&key);
+        let at = e.span().map_or(0, |r| r.start);
+        let line = line_of(&source.text, at);
+        if let Some(key) = key_of_line(line).filter(|_| section_of(&source.text, at) == "params") {
+            d = d.param(key);
+        }
+        if e.message().contains("duplicate key") {
+            d = d.help("each name is defined once per table: rename or remove one of them");
+        } else if value_is_unquoted_expression(line) {
+            d = d.help(
+                "expressions, and numbers with a suffix (k, M, B, T, %), go in quotes: x = \"2.788M\"",
+            );
         }
         d
     })
 }
 
+/// The largest char boundary at or before `at`.
+fn boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+/// The whole line holding byte `at`.
+fn line_of(text: &str, at: usize) -> &str {
+    let at = boundary(text, at);
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    &text[start..end]
+}
+
+/// The name of the `[table]` (or `[[array]]`) that byte `at` is in.
+fn section_of(text: &str, at: usize) -> &str {
+    text[..boundary(text, at)]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map_or("", |l| l.trim_matches(|c| c == '[' || c == ']').trim())
+}
+
 /// `name` from a line `name = ...`, to say which param a TOML error is in.
-fn key_of_line(line: &str) -> Option<String> {
+fn key_of_line(line: &str) -> Option<&str> {
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
     let ok = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    ok.then(|| key.to_string())
+    ok.then_some(key)
+}
+
+/// `x = 2.788M` or `x = 1 to 3`: a value that should have been a quoted string.
+fn value_is_unquoted_expression(line: &str) -> bool {
+    let Some((_, value)) = line.split_once('=') else {
+        return false;
+    };
+    let v = value.trim();
+    !v.is_empty() && !v.starts_with(['"', '\'', '{', '[']) && v.parse::<f64>().is_err()
 }
 
 type RawParams = BTreeMap<Spanned<String>, Spanned<RawParam>>;
@@ -342,9 +386,11 @@ fn read_claims(
             .help("give each claim its own label"));
         }
         let name = c.param.get_ref();
-        let param = model
-            .index_of(name)
-            .ok_or_else(|| validate::unknown_name(model, src, span(&c.param), name, "claim"))?;
+        let param = model.index_of(name).ok_or_else(|| {
+            let mut d = validate::unknown_name(model, src, span(&c.param), name, "param");
+            d.message = format!("claim `{label}` is about an {}", d.message);
+            d
+        })?;
         let vspan = span(&c.value);
         let expr = parse_value(src, vspan, c.value.into_inner())?;
         let value = validate::constant_value(&expr).ok_or_else(|| {

@@ -112,7 +112,10 @@ fn check_calls(e: &Expr, src: &Source, param: &str, list_ok: bool) -> Result<(),
                     *name_span,
                     format!("unknown function or distribution `{name}`"),
                 );
-                return Err(match did_you_mean(name, builtins::callable_names()) {
+                let hint = builtins::alias(name)
+                    .map(|a| format!("did you mean `{a}`?"))
+                    .or_else(|| did_you_mean(name, builtins::callable_names()));
+                return Err(match hint {
                     Some(h) => d.help(h),
                     None => d.help("see the list of distributions and functions in the README"),
                 });

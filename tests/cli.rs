@@ -1,0 +1,225 @@
+//! The command line as a user drives it: the default model, the result files and
+//! their columns, stdout formats, determinism across thread counts, `check`.
+
+mod common;
+
+use common::{costsim, csv_rows, num, run_ok};
+use std::path::Path;
+
+const CLOSED: &str = "tests/data/closed_form.toml";
+
+const SUMMARY_COLUMNS: &str =
+    "output,label,unit,mean,sd,min,p1,p5,p10,p25,p50,p75,p90,p95,p99,max,nonfinite";
+const CLAIMS_COLUMNS: &str = "claim,param,value,percentile_rank,p_below,p_above,verdict";
+
+#[test]
+fn bare_costsim_runs_the_built_in_default_model_from_any_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = costsim()
+        .current_dir(tmp.path())
+        .args(["--samples", "20000"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("DeepSeek-V3"), "{stdout}");
+    assert!(stdout.contains("final_run_cost"), "{stdout}");
+    assert!(stdout.contains("inside the central"), "{stdout}");
+    let dir = tmp.path().join("output/deepseek_v3");
+    for f in ["summary.csv", "summary.json", "claims.csv"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let names: Vec<String> = csv_rows(&summary).iter().map(|r| r["output"].clone()).collect();
+    for required in [
+        "final_run_cost",
+        "r1_cost",
+        "final_runs_cost",
+        "experiment_compute_cost",
+        "staff_cost",
+        "development_cost",
+        "fleet_capex",
+        "fleet_opex",
+        "fleet_tco",
+        "owner_cost_per_gpu_hour",
+        "tco_to_final_ratio",
+    ] {
+        assert!(names.contains(&required.to_string()), "{required} not reported");
+    }
+    let claims = std::fs::read_to_string(dir.join("claims.csv")).unwrap();
+    assert_eq!(csv_rows(&claims).len(), 6);
+}
+
+#[test]
+fn result_files_have_the_documented_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&[CLOSED, "--samples", "10000"], tmp.path());
+    let summary = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    assert!(summary.starts_with(SUMMARY_COLUMNS), "{summary}");
+    let rows = csv_rows(&summary);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["output"], "product");
+    assert_eq!(rows[0]["label"], "Product of lognormals");
+    assert_eq!(rows[0]["unit"], "USD");
+    for r in &rows {
+        let cols = ["min", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "max"];
+        let v: Vec<f64> = cols.iter().map(|c| num(r, c)).collect();
+        assert!(v.windows(2).all(|w| w[0] <= w[1]), "not monotone: {v:?}");
+        assert_eq!(r["nonfinite"], "0");
+    }
+    let claims = std::fs::read_to_string(tmp.path().join("claims.csv")).unwrap();
+    assert!(claims.starts_with(CLAIMS_COLUMNS), "{claims}");
+    let rows = csv_rows(&claims);
+    assert_eq!(rows[0]["verdict"], "inside the central 50%");
+    assert!((num(&rows[0], "percentile_rank") - 50.0).abs() < 2.0);
+    assert_eq!(rows[1]["verdict"], "above the central 99%");
+    assert_eq!(num(&rows[1], "p_above"), 0.0);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["run"]["samples"], 10000);
+    assert_eq!(json["run"]["seed"], 7);
+    assert!(json["run"]["elapsed_seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(json["run"]["sketch_relative_accuracy"], 0.0005);
+    assert_eq!(json["outputs"][1]["output"], "total");
+}
+
+#[test]
+fn format_flag_prints_csv_or_json_to_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = run_ok(&[CLOSED, "-n", "5000", "--format", "csv"], tmp.path());
+    let file = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    assert_eq!(csv, file);
+    let json = run_ok(&[CLOSED, "-n", "5000", "--format", "json"], tmp.path());
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["model"]["title"], "Closed-form outputs");
+}
+
+#[test]
+fn results_are_bit_identical_for_any_thread_count() {
+    let (one, two, again) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    // 300k samples: several chunks, and a partial last one.
+    let args = [CLOSED, "--samples", "300001", "--seed", "11"];
+    run_ok(&[&args[..], &["--threads", "1"]].concat(), one.path());
+    run_ok(&[&args[..], &["--threads", "2"]].concat(), two.path());
+    run_ok(&[&args[..], &["--threads", "2"]].concat(), again.path());
+    for f in ["summary.csv", "claims.csv"] {
+        let a = std::fs::read(one.path().join(f)).unwrap();
+        assert_eq!(a, std::fs::read(two.path().join(f)).unwrap(), "{f}: 1 vs 2 threads");
+        assert_eq!(a, std::fs::read(again.path().join(f)).unwrap(), "{f}: rerun");
+    }
+    let other = tempfile::tempdir().unwrap();
+    run_ok(&[CLOSED, "--samples", "300001", "--seed", "12"], other.path());
+    assert_ne!(
+        std::fs::read(one.path().join("summary.csv")).unwrap(),
+        std::fs::read(other.path().join("summary.csv")).unwrap()
+    );
+}
+
+#[test]
+fn golden_p50_of_a_fixed_seed() {
+    // Pins the exact bits: a change to sampling, streams or the sketch shows here.
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = run_ok(&[CLOSED, "-n", "100000", "--seed", "42", "-f", "csv"], tmp.path());
+    let rows = csv_rows(&csv);
+    assert_eq!(rows[0]["p50"], GOLDEN_PRODUCT_P50, "product p50 moved");
+    assert_eq!(rows[1]["p50"], GOLDEN_TOTAL_P50, "total p50 moved");
+}
+const GOLDEN_PRODUCT_P50: &str = "4.479448785733706";
+const GOLDEN_TOTAL_P50: &str = "5.968526167882988";
+
+#[test]
+fn check_lists_params_in_dependency_order_with_their_kinds() {
+    let assert = costsim().args(["check", CLOSED]).assert().success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(out.contains("7 params: 5 inputs"), "{out}");
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{out}"))
+            .to_string()
+    };
+    assert!(line("lognorm_a").contains("input"));
+    assert!(line("product").contains("derived"));
+    assert!(line("product").contains("reported"));
+    let pos = |name: &str| out.find(&format!("\n{name} ")).unwrap();
+    assert!(pos("lognorm_a") < pos("product") && pos("lognorm_b") < pos("product"));
+    assert!(out.contains("ok: the model is valid"));
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("c.toml");
+    std::fs::write(&m, "[params]\nrate = 2\nhours = \"rate * 10\"\n").unwrap();
+    let out = costsim().arg("check").arg(&m).assert().success();
+    let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(out.contains("0 inputs (0 distribution sites), 0 derived, 2 constant"), "{out}");
+}
+
+#[test]
+fn check_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    costsim()
+        .current_dir(tmp.path())
+        .arg("check")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(CLOSED))
+        .assert()
+        .success();
+    assert!(!tmp.path().join("output").exists());
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("costsim");
+    let script = format!(
+        "'{}' run {CLOSED} -n 2000 -q -f csv --out '{}' | head -c 10 >/dev/null; exit ${{PIPESTATUS[0]}}",
+        bin.display(),
+        tmp.path().display()
+    );
+    let out = std::process::Command::new("bash").args(["-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn non_finite_samples_are_counted_and_traced_to_their_param() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("nan.toml");
+    std::fs::write(
+        &m,
+        "[model]\noutputs = [\"y\"]\n[params]\nx = \"normal(0, 1)\"\nroot = \"sqrt(x)\"\ny = \"root * 2\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    let assert = costsim()
+        .arg("run")
+        .arg(&m)
+        .args(["-n", "10000", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("`y`:"), "{stderr}");
+    assert!(stderr.contains("not finite"), "{stderr}");
+    assert!(stderr.contains("first arising in param `root`"), "{stderr}");
+    let rows = csv_rows(&std::fs::read_to_string(out.join("summary.csv")).unwrap());
+    let nonfinite: u64 = rows[0]["nonfinite"].parse().unwrap();
+    assert!((4500..5500).contains(&nonfinite), "{nonfinite}");
+    assert!(num(&rows[0], "min") >= 0.0);
+}
+
+#[test]
+fn overrides_change_results_exactly_as_editing_the_file_would() {
+    let tmp = tempfile::tempdir().unwrap();
+    let edited = tmp.path().join("closed_form.toml");
+    let text = std::fs::read_to_string(CLOSED).unwrap();
+    std::fs::write(&edited, text.replace("\"normal(10, 3)\"", "\"uniform(2, 4)\"")).unwrap();
+    let a = run_ok(&[edited.to_str().unwrap(), "-n", "50000", "-f", "csv"], &tmp.path().join("a"));
+    let b = run_ok(
+        &[CLOSED, "-n", "50000", "-f", "csv", "--set", "normal_a=uniform(2, 4)"],
+        &tmp.path().join("b"),
+    );
+    assert_eq!(a, b);
+}
