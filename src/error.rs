@@ -66,10 +66,19 @@ impl Source {
             .chars()
             .skip(skip)
             .take(2 * WINDOW)
-            .map(|c| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c })
+            .map(|c| {
+                if c.is_control() && c != '\t' {
+                    '\u{FFFD}'
+                } else {
+                    c
+                }
+            })
             .collect();
         let caret_offset = column - 1 - skip + prefix.chars().count();
-        let room = shown.chars().count().saturating_sub(caret_offset - prefix.chars().count());
+        let room = shown
+            .chars()
+            .count()
+            .saturating_sub(caret_offset - prefix.chars().count());
         let caret_len = self.text[start..end].chars().count().clamp(1, room.max(1));
         Location {
             line,
@@ -220,7 +229,10 @@ mod tests {
         let loc = s.locate(Span::new(100_000, 100_001));
         assert_eq!(loc.column, 100_001);
         assert!(loc.line_text.chars().count() <= 2 * WINDOW + 1);
-        assert_eq!(loc.line_text.chars().nth(loc.caret_offset), Some('\u{FFFD}'));
+        assert_eq!(
+            loc.line_text.chars().nth(loc.caret_offset),
+            Some('\u{FFFD}')
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! over blocks of samples. Constant subexpressions are folded; distributions with
 //! constant arguments are checked and built once, here, not per sample.
 
-use crate::dist::{DistKind, Quantile, Scalar, Shape};
+use crate::dist::{DistKind, Quantile, Scalar, Shape, Window};
 use crate::error::{Diagnostic, Source, Span};
 use crate::math;
 use crate::model::Model;
@@ -76,10 +76,7 @@ pub enum Op {
         dst: Reg,
         site: usize,
         dist: Quantile,
-        lo: f64,
-        hi: f64,
-        p_lo: f64,
-        p_hi: f64,
+        window: Window,
     },
     /// A truncation whose arguments vary by sample, or of a discrete distribution.
     TruncatedArgs {
@@ -381,13 +378,18 @@ impl Compiler<'_> {
         };
         let total: f64 = weights.iter().sum();
         let mut acc = 0.0;
-        let cumulative: Vec<f64> = weights
+        let mut cumulative: Vec<f64> = weights
             .iter()
             .map(|w| {
                 acc += w / total;
                 acc
             })
             .collect();
+        // Rounding may leave the sum just below 1: end it exactly at the last item
+        // with weight, so a zero-weight tail item can never be drawn.
+        if let Some(last) = weights.iter().rposition(|&w| w > 0.0) {
+            cumulative[last..].iter_mut().for_each(|c| *c = 1.0);
+        }
         let site = self.site(k, at);
         let dst = self.reg();
         self.ops.push(Op::Choose {
@@ -467,20 +469,16 @@ impl Compiler<'_> {
         let quantile = Quantile::new(kind, &c).map_err(|e| self.dist_error(kind, inner_span, e))?;
         match quantile {
             Some(dist) => {
-                let (p_lo, p_hi) = (dist.cdf(lo_v), dist.cdf(hi_v));
-                if !(p_hi > p_lo) {
+                let Some(window) = dist.window(lo_v, hi_v) else {
                     return Err(self
                         .error(at, format!("the window [{lo_v}, {hi_v}] holds no probability of this distribution"))
                         .help("widen the window or move it over the distribution's bulk"));
-                }
+                };
                 self.ops.push(Op::Truncated {
                     dst,
                     site,
                     dist,
-                    lo: lo_v,
-                    hi: hi_v,
-                    p_lo,
-                    p_hi,
+                    window,
                 });
             }
             None => self.ops.push(Op::TruncatedArgs {

@@ -2,7 +2,6 @@
 //! the line and column (where there is one) and the param; none panics; none writes
 //! output. The models live in tests/data/bad/; the 10 MB junk file is made here.
 
-
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +21,11 @@ fn fails(file: &Path, extra: &[&str]) -> String {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{}: panicked:\n{stderr}", file.display());
+    assert!(
+        !stderr.contains("panicked"),
+        "{}: panicked:\n{stderr}",
+        file.display()
+    );
     assert!(!out.exists(), "{}: wrote output", file.display());
     assert!(
         assert.get_output().stdout.is_empty(),
@@ -40,10 +43,7 @@ fn bad(name: &str) -> PathBuf {
 fn expect(name: &str, fragments: &[&str]) {
     let stderr = fails(&bad(name), &[]);
     for f in fragments {
-        assert!(
-            stderr.contains(f),
-            "{name}: expected {f:?} in:\n{stderr}"
-        );
+        assert!(stderr.contains(f), "{name}: expected {f:?} in:\n{stderr}");
     }
 }
 
@@ -72,7 +72,11 @@ fn unknown_distribution_suggests_the_right_name() {
 fn wrong_arity() {
     expect(
         "wrong_arity.toml",
-        &["normal(mean, sd) takes 2 arguments, got 1", "wrong_arity.toml:2:10", "param `price`"],
+        &[
+            "normal(mean, sd) takes 2 arguments, got 1",
+            "wrong_arity.toml:2:10",
+            "param `price`",
+        ],
     );
 }
 
@@ -80,7 +84,11 @@ fn wrong_arity() {
 fn negative_sd() {
     expect(
         "negative_sd.toml",
-        &["sd must be >= 0, got -0.5", "negative_sd.toml:2:10", "param `price`"],
+        &[
+            "sd must be >= 0, got -0.5",
+            "negative_sd.toml:2:10",
+            "param `price`",
+        ],
     );
 }
 
@@ -88,7 +96,12 @@ fn negative_sd() {
 fn reversed_to_range() {
     expect(
         "to_reversed.toml",
-        &["p5 must be below p95", "to_reversed.toml:2:10", "param `price`", "low to high"],
+        &[
+            "p5 must be below p95",
+            "to_reversed.toml:2:10",
+            "param `price`",
+            "low to high",
+        ],
     );
 }
 
@@ -96,7 +109,12 @@ fn reversed_to_range() {
 fn non_positive_to_range_suggests_normal_ci() {
     expect(
         "to_nonpositive.toml",
-        &["p5 must be > 0", "to_nonpositive.toml:2:11", "param `margin`", "normal_ci(A, B)"],
+        &[
+            "p5 must be > 0",
+            "to_nonpositive.toml:2:11",
+            "param `margin`",
+            "normal_ci(A, B)",
+        ],
     );
 }
 
@@ -117,7 +135,11 @@ fn near_miss_param_gets_did_you_mean() {
 fn cycle_names_every_param_in_it() {
     expect(
         "cycle.toml",
-        &["params form a cycle: a -> b -> c -> a", "cycle.toml:4:6", "param `c`"],
+        &[
+            "params form a cycle: a -> b -> c -> a",
+            "cycle.toml:4:6",
+            "param `c`",
+        ],
     );
 }
 
@@ -143,7 +165,10 @@ fn duplicate_name() {
 
 #[test]
 fn empty_file() {
-    expect("empty.toml", &["the file is empty", "empty.toml", "[params]"]);
+    expect(
+        "empty.toml",
+        &["the file is empty", "empty.toml", "[params]"],
+    );
 }
 
 #[test]
@@ -166,7 +191,11 @@ fn ten_megabytes_of_junk() {
     let stderr = fails(&junk, &[]);
     assert!(stderr.contains("invalid TOML"), "{stderr}");
     assert!(stderr.contains("junk.toml:1:"), "{stderr}");
-    assert!(stderr.len() < 2000, "the message floods: {} bytes", stderr.len());
+    assert!(
+        stderr.len() < 2000,
+        "the message floods: {} bytes",
+        stderr.len()
+    );
 }
 
 #[test]
@@ -181,7 +210,10 @@ fn expression_nested_ten_thousand_deep() {
 fn zero_samples_in_the_file_and_on_the_command_line() {
     expect(
         "samples_zero.toml",
-        &["samples must be at least 1, got 0", "samples_zero.toml:2:11"],
+        &[
+            "samples must be at least 1, got 0",
+            "samples_zero.toml:2:11",
+        ],
     );
     let good = Path::new("tests/data/closed_form.toml");
     let tmp = tempfile::tempdir().unwrap();
@@ -213,7 +245,11 @@ fn argument_invalid_at_run_time() {
 fn unknown_key_in_model_table() {
     expect(
         "unknown_model_key.toml",
-        &["unknown field `titel`", "expected one of `title`", "unknown_model_key.toml:2:1"],
+        &[
+            "unknown field `titel`",
+            "expected one of `title`",
+            "unknown_model_key.toml:2:1",
+        ],
     );
 }
 
@@ -229,13 +265,20 @@ fn mixture_weights_mismatch() {
 fn unknown_output() {
     expect(
         "unknown_output.toml",
-        &["unknown output `totl`", "did you mean `total`?", "unknown_output.toml:2:20"],
+        &[
+            "unknown output `totl`",
+            "did you mean `total`?",
+            "unknown_output.toml:2:20",
+        ],
     );
 }
 
 #[test]
 fn reserved_name() {
-    expect("reserved_name.toml", &["`normal` is a built-in name", "reserved_name.toml:2:1"]);
+    expect(
+        "reserved_name.toml",
+        &["`normal` is a built-in name", "reserved_name.toml:2:1"],
+    );
 }
 
 #[test]
@@ -248,7 +291,10 @@ fn truncate_window_without_mass() {
 
 #[test]
 fn correlations_are_refused_not_ignored() {
-    expect("correlations_unsupported.toml", &["[[correlations]] are not supported"]);
+    expect(
+        "correlations_unsupported.toml",
+        &["[[correlations]] are not supported"],
+    );
 }
 
 #[test]
@@ -283,7 +329,10 @@ fn every_file_in_the_bad_folder_fails_cleanly() {
         let stderr = fails(&f, &[]);
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         assert!(stderr.starts_with("error: "), "{name}: {stderr}");
-        assert!(stderr.contains(&name), "{name}: the message does not name the file");
+        assert!(
+            stderr.contains(&name),
+            "{name}: the message does not name the file"
+        );
     }
 }
 

@@ -29,7 +29,10 @@ fn bare_costsim_runs_the_built_in_default_model_from_any_folder() {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
-    let names: Vec<String> = csv_rows(&summary).iter().map(|r| r["output"].clone()).collect();
+    let names: Vec<String> = csv_rows(&summary)
+        .iter()
+        .map(|r| r["output"].clone())
+        .collect();
     for required in [
         "final_run_cost",
         "r1_cost",
@@ -43,7 +46,10 @@ fn bare_costsim_runs_the_built_in_default_model_from_any_folder() {
         "owner_cost_per_gpu_hour",
         "tco_to_final_ratio",
     ] {
-        assert!(names.contains(&required.to_string()), "{required} not reported");
+        assert!(
+            names.contains(&required.to_string()),
+            "{required} not reported"
+        );
     }
     let claims = std::fs::read_to_string(dir.join("claims.csv")).unwrap();
     assert_eq!(csv_rows(&claims).len(), 6);
@@ -61,7 +67,9 @@ fn result_files_have_the_documented_columns() {
     assert_eq!(rows[0]["label"], "Product of lognormals");
     assert_eq!(rows[0]["unit"], "USD");
     for r in &rows {
-        let cols = ["min", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "max"];
+        let cols = [
+            "min", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "max",
+        ];
         let v: Vec<f64> = cols.iter().map(|c| num(r, c)).collect();
         assert!(v.windows(2).all(|w| w[0] <= w[1]), "not monotone: {v:?}");
         assert_eq!(r["nonfinite"], "0");
@@ -108,11 +116,22 @@ fn results_are_bit_identical_for_any_thread_count() {
     run_ok(&[&args[..], &["--threads", "2"]].concat(), again.path());
     for f in ["summary.csv", "claims.csv"] {
         let a = std::fs::read(one.path().join(f)).unwrap();
-        assert_eq!(a, std::fs::read(two.path().join(f)).unwrap(), "{f}: 1 vs 2 threads");
-        assert_eq!(a, std::fs::read(again.path().join(f)).unwrap(), "{f}: rerun");
+        assert_eq!(
+            a,
+            std::fs::read(two.path().join(f)).unwrap(),
+            "{f}: 1 vs 2 threads"
+        );
+        assert_eq!(
+            a,
+            std::fs::read(again.path().join(f)).unwrap(),
+            "{f}: rerun"
+        );
     }
     let other = tempfile::tempdir().unwrap();
-    run_ok(&[CLOSED, "--samples", "300001", "--seed", "12"], other.path());
+    run_ok(
+        &[CLOSED, "--samples", "300001", "--seed", "12"],
+        other.path(),
+    );
     assert_ne!(
         std::fs::read(one.path().join("summary.csv")).unwrap(),
         std::fs::read(other.path().join("summary.csv")).unwrap()
@@ -123,7 +142,10 @@ fn results_are_bit_identical_for_any_thread_count() {
 fn golden_p50_of_a_fixed_seed() {
     // Pins the exact bits: a change to sampling, streams or the sketch shows here.
     let tmp = tempfile::tempdir().unwrap();
-    let csv = run_ok(&[CLOSED, "-n", "100000", "--seed", "42", "-f", "csv"], tmp.path());
+    let csv = run_ok(
+        &[CLOSED, "-n", "100000", "--seed", "42", "-f", "csv"],
+        tmp.path(),
+    );
     let rows = csv_rows(&csv);
     assert_eq!(rows[0]["p50"], GOLDEN_PRODUCT_P50, "product p50 moved");
     assert_eq!(rows[1]["p50"], GOLDEN_TOTAL_P50, "total p50 moved");
@@ -153,7 +175,10 @@ fn check_lists_params_in_dependency_order_with_their_kinds() {
     std::fs::write(&m, "[params]\nrate = 2\nhours = \"rate * 10\"\n").unwrap();
     let out = costsim().arg("check").arg(&m).assert().success();
     let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(out.contains("0 inputs (0 distribution sites), 0 derived, 2 constant"), "{out}");
+    assert!(
+        out.contains("0 inputs (0 distribution sites), 0 derived, 2 constant"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -177,7 +202,10 @@ fn a_closed_pipe_is_not_an_error() {
         bin.display(),
         tmp.path().display()
     );
-    let out = std::process::Command::new("bash").args(["-c", &script]).output().unwrap();
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -215,10 +243,25 @@ fn overrides_change_results_exactly_as_editing_the_file_would() {
     let tmp = tempfile::tempdir().unwrap();
     let edited = tmp.path().join("closed_form.toml");
     let text = std::fs::read_to_string(CLOSED).unwrap();
-    std::fs::write(&edited, text.replace("\"normal(10, 3)\"", "\"uniform(2, 4)\"")).unwrap();
-    let a = run_ok(&[edited.to_str().unwrap(), "-n", "50000", "-f", "csv"], &tmp.path().join("a"));
+    std::fs::write(
+        &edited,
+        text.replace("\"normal(10, 3)\"", "\"uniform(2, 4)\""),
+    )
+    .unwrap();
+    let a = run_ok(
+        &[edited.to_str().unwrap(), "-n", "50000", "-f", "csv"],
+        &tmp.path().join("a"),
+    );
     let b = run_ok(
-        &[CLOSED, "-n", "50000", "-f", "csv", "--set", "normal_a=uniform(2, 4)"],
+        &[
+            CLOSED,
+            "-n",
+            "50000",
+            "-f",
+            "csv",
+            "--set",
+            "normal_a=uniform(2, 4)",
+        ],
         &tmp.path().join("b"),
     );
     assert_eq!(a, b);

@@ -9,7 +9,7 @@ mod quantile;
 mod scalar;
 
 pub use kind::{DistKind, Shape};
-pub use quantile::Quantile;
+pub use quantile::{Quantile, Window};
 pub use scalar::{Scalar, Z95};
 
 use std::fmt;

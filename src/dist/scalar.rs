@@ -3,8 +3,7 @@
 use super::{DistError, DistKind};
 use rand::Rng;
 use rand_distr::{
-    Bernoulli, Beta, Distribution, Exp, Gamma, LogNormal, Normal, Pert, Poisson, Triangular,
-    Uniform,
+    Bernoulli, Beta, Distribution, Exp, Gamma, LogNormal, Normal, Poisson, Triangular, Uniform,
 };
 
 /// The standard normal's 95th percentile: a 90% interval is mean ± Z95 sd.
@@ -19,7 +18,16 @@ pub enum Scalar {
     /// Uniform on the log scale, exponentiated.
     LogUniform(Uniform<f64>),
     Triangular(Triangular<f64>),
-    Pert(Pert<f64>),
+    /// min + range · X/(X+Y), X ~ Gamma(α), Y ~ Gamma(β): a beta by the gamma ratio.
+    /// With α, β ≥ 1 (always so for PERT, and chosen so for beta) Marsaglia–Tsang's
+    /// squeeze accepts without a logarithm ~98% of the time, several times faster
+    /// than Cheng's algorithm in rand_distr's Beta, and exactly the same law.
+    BetaRatio {
+        x: Gamma<f64>,
+        y: Gamma<f64>,
+        min: f64,
+        range: f64,
+    },
     Beta(Beta<f64>),
     Gamma(Gamma<f64>),
     Exp(Exp<f64>),
@@ -95,6 +103,19 @@ pub fn normal_from_ci(p5: f64, p95: f64) -> (f64, f64) {
 /// `normal_ci` becomes `normal`, `lognormal_ci` becomes `lognormal`.
 pub fn checked(kind: DistKind, args: &[f64]) -> Result<(DistKind, Vec<f64>), DistError> {
     use DistKind as K;
+    if let super::Shape::Numbers(names) = kind.shape()
+        && args.len() != names.len()
+    {
+        return Err(err(
+            kind,
+            format!(
+                "takes {} arguments ({}), got {}",
+                names.len(),
+                names.join(", "),
+                args.len()
+            ),
+        ));
+    }
     finite(kind, args)?;
     match kind {
         K::Normal => non_negative(kind, "sd", args[1])?,
@@ -165,6 +186,22 @@ pub fn checked(kind: DistKind, args: &[f64]) -> Result<(DistKind, Vec<f64>), Dis
     Ok((kind, args.to_vec()))
 }
 
+fn beta_ratio(
+    kind: DistKind,
+    alpha: f64,
+    beta: f64,
+    min: f64,
+    range: f64,
+) -> Result<Scalar, DistError> {
+    let gamma = |shape: f64| Gamma::new(shape, 1.0).map_err(|e| err(kind, e.to_string()));
+    Ok(Scalar::BetaRatio {
+        x: gamma(alpha)?,
+        y: gamma(beta)?,
+        min,
+        range,
+    })
+}
+
 impl Scalar {
     /// Checks the arguments and builds the sampler.
     pub fn new(kind: DistKind, args: &[f64]) -> Result<Scalar, DistError> {
@@ -183,11 +220,13 @@ impl Scalar {
             K::Triangular => {
                 Scalar::Triangular(Triangular::new(a[0], a[2], a[1]).map_err(|e| internal(&e))?)
             }
-            K::Pert => Scalar::Pert(
-                Pert::new(a[0], a[2])
-                    .with_mode(a[1])
-                    .map_err(|e| internal(&e))?,
-            ),
+            K::Pert => {
+                let range = a[2] - a[0];
+                let alpha = 1.0 + 4.0 * (a[1] - a[0]) / range;
+                let beta = 1.0 + 4.0 * (a[2] - a[1]) / range;
+                beta_ratio(kind, alpha, beta, a[0], range)?
+            }
+            K::Beta if a[0] >= 1.0 && a[1] >= 1.0 => beta_ratio(kind, a[0], a[1], 0.0, 1.0)?,
             K::Beta => Scalar::Beta(Beta::new(a[0], a[1]).map_err(|e| internal(&e))?),
             K::Gamma => Scalar::Gamma(Gamma::new(a[0], a[1]).map_err(|e| internal(&e))?),
             K::Exponential => Scalar::Exp(Exp::new(a[0]).map_err(|e| internal(&e))?),
@@ -207,7 +246,10 @@ impl Scalar {
             Scalar::Uniform(d) => d.sample(rng),
             Scalar::LogUniform(d) => d.sample(rng).exp(),
             Scalar::Triangular(d) => d.sample(rng),
-            Scalar::Pert(d) => d.sample(rng),
+            Scalar::BetaRatio { x, y, min, range } => {
+                let (gx, gy) = (x.sample(rng), y.sample(rng));
+                min + range * (gx / (gx + gy))
+            }
             Scalar::Beta(d) => d.sample(rng),
             Scalar::Gamma(d) => d.sample(rng),
             Scalar::Exp(d) => d.sample(rng),
@@ -229,7 +271,10 @@ impl Scalar {
             Scalar::Uniform(d) => each(out, rng, |r| d.sample(r)),
             Scalar::LogUniform(d) => each(out, rng, |r| d.sample(r).exp()),
             Scalar::Triangular(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::Pert(d) => each(out, rng, |r| d.sample(r)),
+            Scalar::BetaRatio { x, y, min, range } => each(out, rng, |r| {
+                let (gx, gy) = (x.sample(r), y.sample(r));
+                min + range * (gx / (gx + gy))
+            }),
             Scalar::Beta(d) => each(out, rng, |r| d.sample(r)),
             Scalar::Gamma(d) => each(out, rng, |r| d.sample(r)),
             Scalar::Exp(d) => each(out, rng, |r| d.sample(r)),

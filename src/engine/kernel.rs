@@ -126,17 +126,11 @@ fn eval_op(
             }
         }),
         Op::Truncated {
-            dst,
-            dist,
-            lo,
-            hi,
-            p_lo,
-            p_hi,
-            ..
+            dst, dist, window, ..
         } => regs.with_dst(*dst, |_, d| {
-            let window = Uniform::new(*p_lo, *p_hi).expect("checked p_lo < p_hi");
+            let unit = Uniform::new(0.0, 1.0).expect("valid range");
             for o in &mut d[..n] {
-                *o = dist.inverse_cdf(window.sample(rng)).clamp(*lo, *hi);
+                *o = dist.draw(window, unit.sample(rng));
             }
         }),
         Op::SampleArgs {
@@ -206,14 +200,13 @@ fn truncated_draw<R: Rng + ?Sized>(
         ));
     }
     if let Some(q) = Quantile::new(kind, args).map_err(|e| e.to_string())? {
-        let (p_lo, p_hi) = (q.cdf(lo), q.cdf(hi));
-        if !(p_hi > p_lo) {
-            return Err(format!("the window [{lo}, {hi}] holds no probability"));
-        }
-        let u: f64 = Uniform::new(p_lo, p_hi)
+        let window = q
+            .window(lo, hi)
+            .ok_or_else(|| format!("the window [{lo}, {hi}] holds no probability"))?;
+        let u: f64 = Uniform::new(0.0, 1.0)
             .map_err(|e| e.to_string())?
             .sample(rng);
-        return Ok(q.inverse_cdf(u).clamp(lo, hi));
+        return Ok(q.draw(&window, u));
     }
     let dist = Scalar::new(kind, args).map_err(|e| e.to_string())?;
     for _ in 0..MAX_REJECTIONS {

@@ -1,21 +1,25 @@
-//! A mergeable log-bucket quantile sketch (DDSketch: Masson, Rim & Lee, VLDB 2019).
+//! A mergeable log-bucket quantile sketch (DDSketch: Masson, Rim & Lee, VLDB 2019),
+//! with the linearly interpolated mapping of its reference implementations.
 //!
-//! A positive value x falls in bucket i = ceil(ln x / ln γ) with γ = (1+α)/(1−α), so
-//! bucket i covers (γ^(i−1), γ^i]; its representative 2γ^i/(γ+1) is within a relative
-//! α of every value in it. Negative values use a mirrored store over |x|; zeros (and
-//! |x| below 1e-300) are counted apart. Hence, for the quantile q the sketch returns a
-//! value within relative error α of the exact order statistic x₍k₎, k = ⌊q(n−1)⌋
-//! (0-based) — as long as no store hit [`MAX_BINS`] (then the smallest magnitudes
-//! share one bucket and `collapsed()` says so).
+//! A magnitude x = m·2^e (m in [1, 2)) maps to f(x) = e + (m − 1), a piecewise-linear
+//! approximation of log2 x read straight from the float's bits (no logarithm per
+//! value), and falls in bucket i = ⌈M·f(x)⌉. Since d f / d ln x = m ≥ 1, a bucket
+//! spans at most 1/M in ln x; with M = 1/ln γ, γ = (1+α)/(1−α), its upper bound is at
+//! most γ times its lower bound, so its representative 2·lo·hi/(lo+hi) is within a
+//! relative α of every value in it. Negative values use a mirrored store over |x|;
+//! zeros (and |x| below 1e-300) are counted apart. Hence, for the quantile q the
+//! sketch returns a value within relative error α of the exact order statistic x₍k₎,
+//! k = ⌊q(n−1)⌋ (0-based) — as long as no store hit [`MAX_BINS`] (then the smallest
+//! magnitudes share one bucket and `collapsed()` says so).
 //!
-//! Memory: one u64 per bucket between the smallest and largest magnitude seen, about
-//! 4,600 buckets per decade at α = 0.05%: it depends on the data's range, never on the
-//! number of values. Merging adds counts, so it is exact and order-independent.
+//! Memory: one u64 per bucket between the smallest and largest magnitude seen, at most
+//! ~6,700 buckets per decade at α = 0.05%: it depends on the data's range, never on
+//! the number of values. Merging adds counts, so it is exact and order-independent.
 
 /// The relative accuracy of every quantile the sketch returns.
 pub const RELATIVE_ACCURACY: f64 = 0.0005;
 
-/// A store never holds more buckets than this (2 MB; 57 decades at α = 0.05%).
+/// A store never holds more buckets than this (2 MB; at least 39 decades at α = 0.05%).
 pub const MAX_BINS: usize = 1 << 18;
 
 /// Magnitudes below this count as zero.
@@ -23,8 +27,8 @@ const MIN_MAGNITUDE: f64 = 1e-300;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sketch {
-    ln_gamma_inv: f64,
-    gamma: f64,
+    /// M: buckets per unit of f(x) ≈ log2 x.
+    multiplier: f64,
     pos: Store,
     neg: Store,
     zeros: u64,
@@ -49,8 +53,7 @@ impl Sketch {
     pub fn new() -> Sketch {
         let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
         Sketch {
-            ln_gamma_inv: 1.0 / gamma.ln(),
-            gamma,
+            multiplier: 1.0 / gamma.ln(),
             pos: Store::default(),
             neg: Store::default(),
             zeros: 0,
@@ -76,12 +79,24 @@ impl Sketch {
 
     #[inline]
     fn index(&self, m: f64) -> i64 {
-        (m.ln() * self.ln_gamma_inv).ceil() as i64
+        let y = approx_log2(m) * self.multiplier;
+        // ⌈y⌉ without a libm call (no SSE4.1 rounding on baseline x86_64).
+        let t = y as i64;
+        if (t as f64) < y { t + 1 } else { t }
     }
 
-    /// The representative value of bucket `i` (positive side).
+    /// The bounds (lo, hi] of bucket `i`'s magnitudes.
+    fn bounds(&self, i: i64) -> (f64, f64) {
+        let at = |k: i64| inverse_approx_log2(k as f64 / self.multiplier);
+        (at(i - 1), at(i))
+    }
+
+    /// The representative value of bucket `i` (positive side): the harmonic mean of
+    /// its bounds, whose relative error is (hi − lo)/(hi + lo) ≤ α.
     fn value(&self, i: i64) -> f64 {
-        2.0 * self.gamma.powi(i as i32) / (self.gamma + 1.0)
+        let (lo, hi) = self.bounds(i);
+        // Written so that lo·hi cannot overflow.
+        lo * (2.0 * hi / (lo + hi))
     }
 
     pub fn count(&self) -> u64 {
@@ -134,12 +149,11 @@ impl Sketch {
     /// Buckets in increasing value order as (lower edge, upper edge, count), zeros as
     /// one zero-width bucket: what a histogram is drawn from.
     pub fn buckets(&self) -> Vec<(f64, f64, u64)> {
-        let g = self.gamma;
         let mut out = Vec::new();
         for (k, &c) in self.neg.counts.iter().enumerate().rev() {
             if c > 0 {
-                let hi = g.powi((self.neg.offset + k as i64) as i32);
-                out.push((-hi, -hi / g, c));
+                let (lo, hi) = self.bounds(self.neg.offset + k as i64);
+                out.push((-hi, -lo, c));
             }
         }
         if self.zeros > 0 {
@@ -147,12 +161,28 @@ impl Sketch {
         }
         for (k, &c) in self.pos.counts.iter().enumerate() {
             if c > 0 {
-                let hi = g.powi((self.pos.offset + k as i64) as i32);
-                out.push((hi / g, hi, c));
+                let (lo, hi) = self.bounds(self.pos.offset + k as i64);
+                out.push((lo, hi, c));
             }
         }
         out
     }
+}
+
+/// f(x) = e + (m − 1) for x = m·2^e, m in [1, 2): continuous, increasing, and equal
+/// to log2 x at powers of two. `x` must be a positive normal float.
+#[inline(always)]
+fn approx_log2(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mantissa = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    exponent as f64 + (mantissa - 1.0)
+}
+
+/// The inverse of `approx_log2`.
+fn inverse_approx_log2(y: f64) -> f64 {
+    let e = y.floor();
+    (1.0 + (y - e)) * 2f64.powi(e as i32)
 }
 
 impl Store {
@@ -295,6 +325,29 @@ mod tests {
         assert!(s.collapsed());
         assert!(s.pos.counts.len() <= MAX_BINS);
         assert!(within(s.quantile(1.0).unwrap(), 1e290));
+    }
+
+    #[test]
+    fn the_mapping_is_monotone_and_inverts() {
+        let mut last = f64::NEG_INFINITY;
+        for k in 0..10_000 {
+            let x = 1e-12 * 1.0077f64.powi(k);
+            let y = approx_log2(x);
+            assert!(y > last);
+            last = y;
+            assert!((inverse_approx_log2(y) / x - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(approx_log2(8.0), 3.0);
+    }
+
+    #[test]
+    fn every_bucket_is_narrower_than_gamma() {
+        let s = Sketch::new();
+        let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
+        for i in (-60_000..60_000).step_by(7) {
+            let (lo, hi) = s.bounds(i);
+            assert!(hi / lo <= gamma * (1.0 + 1e-12), "bucket {i}: {lo}..{hi}");
+        }
     }
 
     #[test]
