@@ -65,11 +65,9 @@ impl Tracked {
 
     fn observe_finite(&mut self, xs: &[f64]) {
         self.moments.add_block(xs);
-        for &x in xs {
-            self.sketch.add(x);
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-        }
+        self.sketch.add_all(xs);
+        self.min = xs.iter().copied().fold(self.min, f64::min);
+        self.max = xs.iter().copied().fold(self.max, f64::max);
         for (v, below, equal) in &mut self.claims {
             for &x in xs {
                 *below += u64::from(x < *v);

@@ -77,7 +77,28 @@ impl Sketch {
         }
     }
 
-    #[inline]
+    /// Adds a slice of finite values: indices are computed in a branch-free pass
+    /// (which vectorises), then counted.
+    pub fn add_all(&mut self, xs: &[f64]) {
+        const LANES: usize = 64;
+        let mut idx = [0i64; LANES];
+        for part in xs.chunks(LANES) {
+            for (i, &x) in idx.iter_mut().zip(part) {
+                *i = self.index(x.abs().max(MIN_MAGNITUDE));
+            }
+            for (&i, &x) in idx.iter().zip(part) {
+                if x.abs() < MIN_MAGNITUDE {
+                    self.zeros += 1;
+                } else if x > 0.0 {
+                    self.pos.add(i, 1);
+                } else {
+                    self.neg.add(i, 1);
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
     fn index(&self, m: f64) -> i64 {
         let y = approx_log2(m) * self.multiplier;
         // ⌈y⌉ without a libm call (no SSE4.1 rounding on baseline x86_64).
