@@ -290,14 +290,6 @@ fn truncate_window_without_mass() {
 }
 
 #[test]
-fn correlations_are_refused_not_ignored() {
-    expect(
-        "correlations_unsupported.toml",
-        &["[[correlations]] are not supported"],
-    );
-}
-
-#[test]
 fn list_outside_a_distribution() {
     expect(
         "list_outside_distribution.toml",

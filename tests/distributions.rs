@@ -20,6 +20,9 @@
 //! unlucky seed, while 100k draws keep them sharp (a KS test at this size notices a
 //! CDF off by about 0.6 percentage points anywhere).
 
+mod common;
+
+use common::ks::{assert_ks, assert_ks_with_atoms, sorted};
 use costsim::dist::{DistKind, Scalar};
 use costsim::engine::{self, BLOCK, CHUNK};
 use costsim::error::Source;
@@ -35,8 +38,6 @@ const N: u64 = 100_000;
 const SEED: u64 = 20_250_127;
 /// The standard normal's 95th percentile (a 90% interval is ±Z95 sd).
 const Z95: f64 = 1.6448536269514722;
-/// The Kolmogorov distribution's 0.999 quantile: the KS critical value is this / √n.
-const KS_ALPHA_001: f64 = 1.949;
 /// The chi-square test's level.
 const CHI2_ALPHA: f64 = 0.001;
 
@@ -92,71 +93,6 @@ fn seed_for(case: &str) -> u64 {
 /// N draws of the expression `expr`, at its own fixed seed.
 fn sample(expr: &str) -> Vec<f64> {
     draws(&model_of(&[("x", expr)]), "x", N, seed_for(expr))
-}
-
-fn sorted(xs: &[f64]) -> Vec<f64> {
-    let mut s = xs.to_vec();
-    s.sort_by(f64::total_cmp);
-    s
-}
-
-// ---------------------------------------------------------------------------------
-// Kolmogorov–Smirnov
-// ---------------------------------------------------------------------------------
-
-/// D = sup |F_n(x) - F(x)|, checking both sides of each step of F_n: at a draw x,
-/// F_n(x) against F(x) and F_n(x⁻) against F(x⁻) (`cdf_below`, the left limit; the
-/// same function for a continuous distribution). Runs of equal draws are one step.
-fn ks_statistic(xs: &[f64], cdf: impl Fn(f64) -> f64, cdf_below: impl Fn(f64) -> f64) -> f64 {
-    let s = sorted(xs);
-    let n = s.len() as f64;
-    let mut d: f64 = 0.0;
-    let mut i = 0;
-    while i < s.len() {
-        let x = s[i];
-        let mut j = i + 1;
-        while j < s.len() && s[j] == x {
-            j += 1;
-        }
-        let below = i as f64 / n;
-        let above = j as f64 / n;
-        d = d
-            .max((above - cdf(x)).abs())
-            .max((cdf_below(x) - below).abs());
-        i = j;
-    }
-    d
-}
-
-fn ks_critical(n: usize) -> f64 {
-    KS_ALPHA_001 / (n as f64).sqrt()
-}
-
-/// Asserts the draws pass the KS test against the continuous `cdf` at alpha = 0.001.
-fn assert_ks(name: &str, xs: &[f64], cdf: impl Fn(f64) -> f64) {
-    assert_ks_with_atoms(name, xs, &cdf, &cdf);
-}
-
-/// Asserts the draws pass the KS test against a CDF with jumps, given with its left
-/// limits. (With atoms the test is conservative: the critical value still holds.)
-fn assert_ks_with_atoms(
-    name: &str,
-    xs: &[f64],
-    cdf: impl Fn(f64) -> f64,
-    cdf_below: impl Fn(f64) -> f64,
-) {
-    // f64::max ignores NaN, so a NaN draw would otherwise slip through.
-    if let Some(bad) = xs.iter().find(|x| !x.is_finite()) {
-        panic!("{name}: a draw is not finite: {bad}");
-    }
-    let d = ks_statistic(xs, cdf, cdf_below);
-    let c = ks_critical(xs.len());
-    println!("KS  {name:<45} D = {d:.5}  (critical {c:.5})");
-    assert!(
-        d < c,
-        "{name}: KS statistic D = {d:.6} exceeds the critical value {c:.6} (alpha = 0.001, n = {})",
-        xs.len()
-    );
 }
 
 /// The CDF of `cdf`'s distribution truncated to [lo, hi].

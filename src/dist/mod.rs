@@ -4,6 +4,7 @@
 //! Parameter checks are NaN-safe (`!(sd >= 0.0)` rejects NaN) and their messages name
 //! the distribution, the argument and the value, so the model layer only adds the param.
 
+pub mod copula;
 mod kind;
 mod quantile;
 mod scalar;

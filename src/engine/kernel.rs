@@ -3,7 +3,7 @@
 //! Each op is a tight loop over the block; which loop runs is decided once per op
 //! per block (register or constant operands, which function), never per sample.
 
-use crate::dist::{Quantile, Scalar};
+use crate::dist::{Quantile, Scalar, Window};
 use crate::plan::{Fn1, Fn2, Op, Plan, Reg, Src};
 use rand::Rng;
 use rand::distr::{Distribution, Uniform};
@@ -98,6 +98,11 @@ fn eval_op(
 ) -> Result<(), SampleError> {
     match op {
         Op::Sample { dst, dist, .. } => regs.with_dst(*dst, |_, d| dist.fill(rng, &mut d[..n])),
+        Op::Copula {
+            dsts,
+            members,
+            chol,
+        } => copula(regs, rng, n, dsts, members, chol),
         Op::Unary { dst, f, a } => regs.with_dst(*dst, |r, d| unary(*f, r.get(*a), &mut d[..n])),
         Op::Binary { dst, f, a, b } => regs.with_dst(*dst, |r, d| {
             binary(*f, r.val(*a, n), r.val(*b, n), &mut d[..n])
@@ -176,6 +181,29 @@ fn eval_op(
         })?,
     }
     Ok(())
+}
+
+/// Fills the correlated inputs' registers: z ~ N(0, I), y = L·z, x_j = F_j⁻¹(Φ(y_j)).
+fn copula(
+    regs: &mut Registers,
+    rng: &mut Xoshiro256PlusPlus,
+    n: usize,
+    dsts: &[Reg],
+    members: &[(Quantile, Window)],
+    chol: &[f64],
+) {
+    use crate::dist::copula::{lower_times, std_normal_cdf};
+    let k = dsts.len();
+    let (mut z, mut y) = (vec![0.0; k], vec![0.0; k]);
+    for i in 0..n {
+        for zj in z.iter_mut() {
+            *zj = rand_distr::StandardNormal.sample(rng);
+        }
+        lower_times(chol, &z, &mut y);
+        for ((dst, (q, w)), &yj) in dsts.iter().zip(members).zip(&y) {
+            regs.regs[*dst as usize][i] = q.draw(w, std_normal_cdf(yj));
+        }
+    }
 }
 
 fn lane_args<'b>(vals: &[Val], i: usize, buf: &'b mut [f64; 3]) -> &'b [f64] {

@@ -51,6 +51,20 @@ pub fn simulate(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Aggregates, SampleError> {
+    simulate_rows(plan, samples, seed, threads, 0, progress)
+}
+
+/// `simulate`, also keeping the first `rows` samples' values of the plan's
+/// `row_params` (in sample order: the same rows for any thread count), for
+/// sensitivity analysis and `--save-rows`. Memory grows with `rows`, not `samples`.
+pub fn simulate_rows(
+    plan: &Plan,
+    samples: u64,
+    seed: u64,
+    threads: usize,
+    rows: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Aggregates, SampleError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -64,7 +78,7 @@ pub fn simulate(
         let parts: Vec<Result<Aggregates, SampleError>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .map(|c| run_chunk(plan, c, samples, seed))
+                .map(|c| run_chunk(plan, c, samples, seed, rows))
                 .collect()
         });
         // In chunk order: the first error is the one of the lowest sample.
@@ -115,23 +129,44 @@ fn block_of<'r>(regs: &'r Registers, src: Src, n: usize) -> Block<'r> {
     }
 }
 
-fn run_chunk(plan: &Plan, c: u64, samples: u64, seed: u64) -> Result<Aggregates, SampleError> {
+fn run_chunk(
+    plan: &Plan,
+    c: u64,
+    samples: u64,
+    seed: u64,
+    rows: u64,
+) -> Result<Aggregates, SampleError> {
     let mut tracked: Vec<Tracked> = plan
         .tracked
         .iter()
         .map(|t| Tracked::new(&t.claim_values))
         .collect();
+    let (first, end) = chunk_range(c, samples);
+    let keep = rows.min(end).saturating_sub(first) as usize;
+    let mut columns = vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
     each_block(plan, c, samples, seed, |regs, at, n| {
         for (t, agg) in plan.tracked.iter().zip(&mut tracked) {
             agg.observe(block_of(regs, t.src, n), at);
         }
+        let lanes = (rows.saturating_sub(at) as usize).min(n);
+        for (column, &p) in columns.iter_mut().zip(&plan.row_params) {
+            extend(column, block_of(regs, plan.params[p], n), lanes);
+        }
         true
     })?;
-    let (first, end) = chunk_range(c, samples);
     Ok(Aggregates {
         tracked,
         samples: end - first,
+        rows: columns,
     })
+}
+
+/// Appends the first `lanes` values of a block.
+fn extend(column: &mut Vec<f64>, block: Block<'_>, lanes: usize) {
+    match block {
+        Block::Values(xs) => column.extend_from_slice(&xs[..lanes]),
+        Block::Constant(v, _) => column.extend(std::iter::repeat_n(v, lanes)),
+    }
 }
 
 /// The values of `params` in the first `samples` samples, one vector per param, in
@@ -147,10 +182,7 @@ pub fn draw_rows(
     for c in 0..samples.div_ceil(CHUNK) {
         each_block(plan, c, samples, seed, |regs, _, n| {
             for (column, &p) in rows.iter_mut().zip(params) {
-                match block_of(regs, plan.params[p], n) {
-                    Block::Values(xs) => column.extend_from_slice(xs),
-                    Block::Constant(v, n) => column.extend(std::iter::repeat_n(v, n)),
-                }
+                extend(column, block_of(regs, plan.params[p], n), n);
             }
             true
         })?;

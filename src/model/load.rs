@@ -73,14 +73,6 @@ pub fn load(source: Source, overrides: &[Override]) -> Result<Model, Diagnostic>
         return Err(Diagnostic::new(&source.name, msg)
             .help("a model needs a [params] table, e.g.\n    [params]\n    price = \"1.5 to 3\""));
     }
-    if let Some(first) = raw.correlations.first() {
-        return Err(Diagnostic::at(
-            &source,
-            span(first),
-            "[[correlations]] are not supported by this version of costsim",
-        )
-        .help("remove the [[correlations]] entries; the inputs are then sampled independently"));
-    }
     let mut sources = vec![source];
     let mut params = read_params(&sources, 0, raw.params.map(|p| p.into_inner()))?;
     let mut applied = Vec::new();
@@ -126,12 +118,14 @@ pub fn load(source: Source, overrides: &[Override]) -> Result<Model, Diagnostic>
         order: Vec::new(),
         outputs: Vec::new(),
         claims: Vec::new(),
+        correlations: Vec::new(),
         sources,
         overrides: applied,
     };
     validate::resolve(&mut model)?;
     model.outputs = validate::outputs(&model, outputs)?;
     model.claims = read_claims(&model, raw.claims)?;
+    model.correlations = read_correlations(&model, raw.correlations)?;
     Ok(model)
 }
 
@@ -410,4 +404,62 @@ fn read_claims(
         });
     }
     Ok(claims)
+}
+
+fn read_correlations(
+    model: &Model,
+    raw: Vec<Spanned<super::schema::RawCorrelation>>,
+) -> Result<Vec<super::Correlation>, Diagnostic> {
+    let src = &model.sources[0];
+    let mut out: Vec<super::Correlation> = Vec::new();
+    for entry in raw {
+        let entry = entry.into_inner();
+        let at = span(&entry.params);
+        let names = entry.params.get_ref();
+        if names.len() != 2 {
+            return Err(Diagnostic::at(
+                src,
+                at,
+                format!("a correlation names exactly 2 params, got {}", names.len()),
+            )
+            .help("write params = [\"a\", \"b\"]; list each pair in its own [[correlations]] entry"));
+        }
+        let mut ids = [0; 2];
+        for (id, n) in ids.iter_mut().zip(names) {
+            *id = model.index_of(n.get_ref()).ok_or_else(|| {
+                validate::unknown_name(model, src, span(n), n.get_ref(), "param")
+            })?;
+        }
+        if ids[0] == ids[1] {
+            return Err(Diagnostic::at(
+                src,
+                at,
+                format!("`{}` is correlated with itself", names[0].get_ref()),
+            )
+            .help("a correlation is between two different params"));
+        }
+        let rank = *entry.rank.get_ref();
+        if !(-1.0..=1.0).contains(&rank) {
+            return Err(Diagnostic::at(
+                src,
+                span(&entry.rank),
+                format!("a rank correlation lies in [-1, 1], got {rank}"),
+            ));
+        }
+        let (a, b) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
+        if let Some(first) = out.iter().find(|c| (c.a, c.b) == (a, b)) {
+            let line = src.locate(first.span).line;
+            return Err(Diagnostic::at(
+                src,
+                at,
+                format!(
+                    "the pair `{}`, `{}` is correlated twice (first at line {line})",
+                    model.params[a].name, model.params[b].name
+                ),
+            )
+            .help("keep one entry per pair"));
+        }
+        out.push(super::Correlation { a, b, rank, span: at });
+    }
+    Ok(out)
 }

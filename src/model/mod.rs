@@ -36,6 +36,8 @@ pub struct Model {
     /// Indices into `params` of the reported outputs, in report order.
     pub outputs: Vec<usize>,
     pub claims: Vec<Claim>,
+    /// Spearman rank correlations between pairs of inputs.
+    pub correlations: Vec<Correlation>,
     /// `sources[0]` is the model file; overrides add their own.
     pub sources: Vec<Source>,
     /// Overrides applied, as `name = value` lines, for the summary.
@@ -55,6 +57,16 @@ pub struct Param {
     pub name_span: Span,
     /// Params this one uses, by index.
     pub deps: Vec<usize>,
+}
+
+/// A `[[correlations]]` entry: the target Spearman rank correlation of two params.
+#[derive(Clone, Debug)]
+pub struct Correlation {
+    pub a: usize,
+    pub b: usize,
+    pub rank: f64,
+    /// The entry's `params` list in the model file, for messages.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

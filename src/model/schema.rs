@@ -15,7 +15,14 @@ pub struct RawFile {
     #[serde(default)]
     pub claims: Vec<Spanned<RawClaim>>,
     #[serde(default)]
-    pub correlations: Vec<Spanned<toml::Value>>,
+    pub correlations: Vec<Spanned<RawCorrelation>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    pub params: Spanned<Vec<Spanned<String>>>,
+    pub rank: Spanned<f64>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -5,6 +5,7 @@
 //! of threads (the sketch's and counters' merges are exact integers anyway).
 
 pub mod moments;
+pub mod sensitivity;
 pub mod sketch;
 
 pub use moments::Moments;
@@ -131,6 +132,9 @@ impl Tracked {
 pub struct Aggregates {
     pub tracked: Vec<Tracked>,
     pub samples: u64,
+    /// The first rows of the run, one column per `Plan::row_params` entry (empty
+    /// unless rows were asked for).
+    pub rows: Vec<Vec<f64>>,
 }
 
 impl Aggregates {
@@ -143,6 +147,13 @@ impl Aggregates {
             a.merge(b);
         }
         self.samples += later.samples;
+        if self.rows.is_empty() {
+            self.rows = later.rows.clone();
+        } else {
+            for (a, b) in self.rows.iter_mut().zip(&later.rows) {
+                a.extend_from_slice(b);
+            }
+        }
     }
 }
 

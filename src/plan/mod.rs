@@ -9,6 +9,8 @@ use crate::model::Model;
 use crate::model::ast::{BinOp, Expr, ExprKind};
 use crate::model::builtins::{self, Builtin, MathFn};
 
+mod copula;
+
 pub type Reg = u32;
 
 /// Where an operand's values are: a register of the block, or a constant.
@@ -70,8 +72,7 @@ pub enum Op {
         kind: DistKind,
         args: Vec<Src>,
     },
-    /// Draws from a continuous distribution truncated to [lo, hi] by inversion:
-    /// u ~ U(p_lo, p_hi), x = F⁻¹(u).
+    /// Draws from a continuous distribution truncated to a window, by inversion.
     Truncated {
         dst: Reg,
         site: usize,
@@ -93,6 +94,13 @@ pub enum Op {
         site: usize,
         items: Vec<Src>,
         cumulative: Vec<f64>,
+    },
+    /// Draws correlated inputs through a Gaussian copula (see `dist::copula`):
+    /// `members[j]` fills `dsts[j]`; `chol` is the k×k lower Cholesky factor.
+    Copula {
+        dsts: Vec<Reg>,
+        members: Vec<(Quantile, Window)>,
+        chol: Vec<f64>,
     },
     Unary {
         dst: Reg,
@@ -119,6 +127,10 @@ pub struct Site {
     pub param: usize,
     pub kind: DistKind,
     pub span: Span,
+    /// The arguments, when they are constants.
+    pub args: Option<Vec<f64>>,
+    /// The truncation window, for `truncate(...)` with constant bounds.
+    pub window: Option<(f64, f64)>,
 }
 
 /// A param whose distribution is aggregated: an output or a claim's param.
@@ -138,6 +150,28 @@ pub struct Plan {
     /// Where each model param's value is, by param index.
     pub params: Vec<Src>,
     pub tracked: Vec<TrackedParam>,
+    /// Params holding a distribution call (the model's inputs), in file order.
+    pub inputs: Vec<usize>,
+    /// The params kept in rows for sensitivity and `--save-rows`: the inputs, then
+    /// the reported outputs that are not inputs.
+    pub row_params: Vec<usize>,
+}
+
+impl Op {
+    /// Whether this op writes register `r`.
+    pub fn writes(&self, r: Reg) -> bool {
+        match self {
+            Op::Sample { dst, .. }
+            | Op::SampleArgs { dst, .. }
+            | Op::Truncated { dst, .. }
+            | Op::TruncatedArgs { dst, .. }
+            | Op::Choose { dst, .. }
+            | Op::Unary { dst, .. }
+            | Op::Binary { dst, .. }
+            | Op::Select { dst, .. } => *dst == r,
+            Op::Copula { dsts, .. } => dsts.contains(&r),
+        }
+    }
 }
 
 impl Plan {
@@ -162,6 +196,7 @@ pub fn compile(model: &Model) -> Result<Plan, Diagnostic> {
         let src = c.expr(&model.params[i].expr)?;
         c.params[i] = src;
     }
+    copula::correlate(model, &mut c.ops, &c.sites, &c.params)?;
     let mut tracked: Vec<TrackedParam> = model
         .outputs
         .iter()
@@ -185,12 +220,19 @@ pub fn compile(model: &Model) -> Result<Plan, Diagnostic> {
         };
         tracked[k].claim_values.push(claim.value);
     }
+    let mut inputs: Vec<usize> = c.sites.iter().map(|s| s.param).collect();
+    inputs.sort_unstable();
+    inputs.dedup();
+    let mut row_params = inputs.clone();
+    row_params.extend(model.outputs.iter().filter(|p| !inputs.contains(p)));
     Ok(Plan {
         ops: c.ops,
         n_regs: c.n_regs,
         sites: c.sites,
         params: c.params,
         tracked,
+        inputs,
+        row_params,
     })
 }
 
@@ -223,6 +265,8 @@ impl Compiler<'_> {
             param: self.param,
             kind,
             span,
+            args: None,
+            window: None,
         });
         self.sites.len() - 1
     }
@@ -336,6 +380,7 @@ impl Compiler<'_> {
         match constants(&v) {
             Some(c) => {
                 let dist = Scalar::new(k, &c).map_err(|e| self.dist_error(k, at, e))?;
+                self.sites[site].args = Some(c);
                 self.ops.push(Op::Sample { dst, site, dist });
             }
             None => self.ops.push(Op::SampleArgs {
@@ -474,6 +519,8 @@ impl Compiler<'_> {
                         .error(at, format!("the window [{lo_v}, {hi_v}] holds no probability of this distribution"))
                         .help("widen the window or move it over the distribution's bulk"));
                 };
+                self.sites[site].args = Some(c);
+                self.sites[site].window = Some((lo_v, hi_v));
                 self.ops.push(Op::Truncated {
                     dst,
                     site,
