@@ -118,7 +118,7 @@ fn default_threads() -> usize {
 }
 
 /// A distribution whose arguments went invalid in some sample: point at the call.
-fn sample_error(model: &Model, plan: &Plan, e: SampleError) -> Error {
+pub fn sample_error(model: &Model, plan: &Plan, e: SampleError) -> Error {
     let site = &plan.sites[e.site];
     let param = &model.params[site.param];
     Diagnostic::at(

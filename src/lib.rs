@@ -20,3 +20,4 @@ pub mod model;
 pub mod plan;
 pub mod report;
 pub mod stats;
+pub mod sobol;

@@ -80,10 +80,16 @@ pub fn eval_block(
     plan: &Plan,
     regs: &mut Registers,
     rng: &mut Xoshiro256PlusPlus,
+    columns: &[&[f64]],
     n: usize,
     first: u64,
 ) -> Result<(), SampleError> {
     for op in &plan.ops {
+        if let Op::Column { dst, column } = op {
+            let from = &columns[*column][first as usize..first as usize + n];
+            regs.with_dst(*dst, |_, d| d[..n].copy_from_slice(from));
+            continue;
+        }
         eval_op(op, regs, rng, n, first)?;
     }
     Ok(())
@@ -103,6 +109,7 @@ fn eval_op(
             members,
             chol,
         } => copula(regs, rng, n, dsts, members, chol),
+        Op::Column { .. } => unreachable!("filled by eval_block"),
         Op::Unary { dst, f, a } => regs.with_dst(*dst, |r, d| unary(*f, r.get(*a), &mut d[..n])),
         Op::Binary { dst, f, a, b } => regs.with_dst(*dst, |r, d| {
             binary(*f, r.val(*a, n), r.val(*b, n), &mut d[..n])

@@ -104,6 +104,7 @@ fn each_block(
     c: u64,
     samples: u64,
     seed: u64,
+    columns: &[&[f64]],
     mut visit: impl FnMut(&Registers, u64, usize) -> bool,
 ) -> Result<(), SampleError> {
     let (first, end) = chunk_range(c, samples);
@@ -112,7 +113,7 @@ fn each_block(
     let mut at = first;
     while at < end {
         let n = ((end - at) as usize).min(BLOCK);
-        eval_block(plan, &mut regs, &mut rng, n, at)?;
+        eval_block(plan, &mut regs, &mut rng, columns, n, at)?;
         if !visit(&regs, at, n) {
             break;
         }
@@ -144,7 +145,7 @@ fn run_chunk(
     let (first, end) = chunk_range(c, samples);
     let keep = rows.min(end).saturating_sub(first) as usize;
     let mut columns = vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
-    each_block(plan, c, samples, seed, |regs, at, n| {
+    each_block(plan, c, samples, seed, &[], |regs, at, n| {
         for (t, agg) in plan.tracked.iter().zip(&mut tracked) {
             agg.observe(block_of(regs, t.src, n), at);
         }
@@ -180,7 +181,7 @@ pub fn draw_rows(
 ) -> Result<Vec<Vec<f64>>, SampleError> {
     let mut rows = vec![Vec::with_capacity(samples as usize); params.len()];
     for c in 0..samples.div_ceil(CHUNK) {
-        each_block(plan, c, samples, seed, |regs, _, n| {
+        each_block(plan, c, samples, seed, &[], |regs, _, n| {
             for (column, &p) in rows.iter_mut().zip(params) {
                 extend(column, block_of(regs, plan.params[p], n), n);
             }
@@ -188,6 +189,44 @@ pub fn draw_rows(
         })?;
     }
     Ok(rows)
+}
+
+/// Evaluates the plan over `n` samples whose `Op::Column` inputs come from
+/// `columns` (each at least `n` long), in parallel, and returns every tracked param's
+/// values in sample order. For designs (Sobol) where every input is provided.
+pub fn evaluate(
+    plan: &Plan,
+    columns: &[&[f64]],
+    n: u64,
+    seed: u64,
+    threads: usize,
+) -> Result<Vec<Vec<f64>>, SampleError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let parts: Vec<Result<Vec<Vec<f64>>, SampleError>> = pool.install(|| {
+        (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut out = vec![Vec::new(); plan.tracked.len()];
+                each_block(plan, c, n, seed, columns, |regs, _, lanes| {
+                    for (column, t) in out.iter_mut().zip(&plan.tracked) {
+                        extend(column, block_of(regs, t.src, lanes), lanes);
+                    }
+                    true
+                })?;
+                Ok(out)
+            })
+            .collect()
+    });
+    let mut values = vec![Vec::with_capacity(n as usize); plan.tracked.len()];
+    for part in parts {
+        for (all, chunk) in values.iter_mut().zip(part?) {
+            all.extend(chunk);
+        }
+    }
+    Ok(values)
 }
 
 /// Finds the first param (in dependency order) whose value is non-finite at sample
@@ -201,7 +240,7 @@ pub fn first_nonfinite_param(
     sample: u64,
 ) -> Option<usize> {
     let mut found = None;
-    each_block(plan, sample / CHUNK, samples, seed, |regs, at, n| {
+    each_block(plan, sample / CHUNK, samples, seed, &[], |regs, at, n| {
         if !(at..at + n as u64).contains(&sample) {
             return true;
         }

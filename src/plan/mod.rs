@@ -102,6 +102,9 @@ pub enum Op {
         members: Vec<(Quantile, Window)>,
         chol: Vec<f64>,
     },
+    /// Copies the block's lanes of an input column provided by the caller (Sobol
+    /// designs fill inputs this way): `dst[i] = columns[column][first + i]`.
+    Column { dst: Reg, column: usize },
     Unary {
         dst: Reg,
         f: Fn1,
@@ -168,7 +171,8 @@ impl Op {
             | Op::Choose { dst, .. }
             | Op::Unary { dst, .. }
             | Op::Binary { dst, .. }
-            | Op::Select { dst, .. } => *dst == r,
+            | Op::Select { dst, .. }
+            | Op::Column { dst, .. } => *dst == r,
             Op::Copula { dsts, .. } => dsts.contains(&r),
         }
     }
@@ -181,8 +185,22 @@ impl Plan {
     }
 }
 
+/// How to fill a param instead of compiling its expression: the engine's one
+/// mechanism for holding an input fixed (sweeps, swing tornados) or feeding it from
+/// a provided column (Sobol designs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fill {
+    Constant(f64),
+    Column(usize),
+}
+
 /// Compiles a validated model.
 pub fn compile(model: &Model) -> Result<Plan, Diagnostic> {
+    compile_with(model, &[])
+}
+
+/// Compiles a validated model with some params filled from outside.
+pub fn compile_with(model: &Model, fills: &[(usize, Fill)]) -> Result<Plan, Diagnostic> {
     let mut c = Compiler {
         model,
         ops: Vec::new(),
@@ -193,7 +211,18 @@ pub fn compile(model: &Model) -> Result<Plan, Diagnostic> {
     };
     for &i in &model.order {
         c.param = i;
-        let src = c.expr(&model.params[i].expr)?;
+        let src = match fills.iter().find(|(p, _)| *p == i) {
+            Some((_, Fill::Constant(v))) => Src::Const(*v),
+            Some((_, Fill::Column(column))) => {
+                let dst = c.reg();
+                c.ops.push(Op::Column {
+                    dst,
+                    column: *column,
+                });
+                Src::Reg(dst)
+            }
+            None => c.expr(&model.params[i].expr)?,
+        };
         c.params[i] = src;
     }
     copula::correlate(model, &mut c.ops, &c.sites, &c.params)?;

@@ -6,6 +6,7 @@
 
 pub mod moments;
 pub mod sensitivity;
+pub mod sobol;
 pub mod sketch;
 
 pub use moments::Moments;
