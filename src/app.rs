@@ -6,7 +6,11 @@ use crate::engine::{self, SampleError};
 use crate::error::{Diagnostic, Error};
 use crate::model::{self, Model, Override};
 use crate::plan::{self, Plan, Src};
+use crate::plot;
+use crate::progress::Progress;
+use crate::report::charts::{ChartOptions, Charts};
 use crate::report::{self, RunFacts, Summary};
+use crate::stats::{Aggregates, Tracked};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -66,8 +70,10 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
     let seed = args.seed.unwrap_or(model.seed);
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let started = Instant::now();
-    let aggs = engine::simulate(&plan, samples, seed, threads, &|_| {})
-        .map_err(|e| sample_error(&model, &plan, e))?;
+    let progress = Progress::new(samples, Progress::wanted(args.quiet));
+    let aggs = engine::simulate(&plan, samples, seed, threads, &|done| progress.update(done));
+    progress.finish();
+    let aggs = aggs.map_err(|e| sample_error(&model, &plan, e))?;
     let elapsed_seconds = started.elapsed().as_secs_f64();
     let nonfinite_origins = aggs
         .tracked
@@ -100,17 +106,63 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
         Format::Csv => summary_csv.clone(),
         Format::Json => json.clone(),
     };
-    let files = [
-        ("summary.csv", summary_csv),
-        ("summary.json", json),
-        ("claims.csv", report::csv::claims_csv(&summary)),
+    let mut files = vec![
+        ("summary.csv".to_string(), summary_csv),
+        ("summary.json".to_string(), json),
+        ("claims.csv".to_string(), report::csv::claims_csv(&summary)),
     ];
+    let charts = if args.no_charts {
+        Charts::default()
+    } else {
+        let opts = chart_options(args);
+        let charts = chart_data(&model, &plan, &aggs, &summary, &opts);
+        files.extend(
+            plot::render_all(&charts, &opts, threads).map_err(|e| Error::Io {
+                action: "cannot draw the charts for",
+                path: out_dir.display().to_string(),
+                source: std::io::Error::other(e),
+            })?,
+        );
+        charts
+    };
+    let markdown = report::markdown::markdown(&summary, &charts);
+    files.push(("report.md".to_string(), markdown.into_bytes()));
+    // Everything is rendered before the first file is written.
     report::write_all(&out_dir, &files)?;
     Ok(RunOutcome {
         summary,
         out_dir,
         stdout,
     })
+}
+
+fn chart_options(args: &RunArgs) -> ChartOptions {
+    let d = ChartOptions::default();
+    ChartOptions {
+        width: args.width.unwrap_or(d.width),
+        height: args.height.unwrap_or(d.height),
+        exceedance: args.exceedance,
+    }
+}
+
+/// The chart data: the Summary's numbers and each output's aggregate.
+fn chart_data(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    summary: &Summary,
+    opts: &ChartOptions,
+) -> Charts {
+    let tracked: Vec<&Tracked> = model
+        .outputs
+        .iter()
+        .filter_map(|&p| plan.tracked_index(p))
+        .map(|k| &aggs.tracked[k])
+        .collect();
+    if tracked.len() != summary.outputs.len() {
+        return Charts::default();
+    }
+    report::charts::build(summary, &tracked, opts)
 }
 
 fn default_threads() -> usize {

@@ -53,9 +53,21 @@ pub struct RunArgs {
     /// A TOML file whose [params] table replaces params of the model (repeatable)
     #[arg(long = "set-file", value_name = "FILE")]
     pub set_file: Vec<PathBuf>,
-    /// Print no warnings on stderr
+    /// Print no warnings or progress bar on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Write no PNG charts (the CSV, JSON and report.md files are still written)
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Chart width in pixels, 400 to 8000 [default: 1600]
+    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(400..=8000))]
+    pub width: Option<u32>,
+    /// Chart height in pixels, 300 to 8000 [default: 1000]
+    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(300..=8000))]
+    pub height: Option<u32>,
+    /// Draw exceedance curves, P(value > x), instead of CDFs
+    #[arg(long)]
+    pub exceedance: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -101,5 +113,20 @@ mod tests {
         let c = Cli::try_parse_from(["costsim", "check", "m.toml"]).unwrap();
         assert!(matches!(c.command, Some(Command::Check(_))));
         assert!(Cli::try_parse_from(["costsim", "run", "--samples", "0"]).is_err());
+    }
+
+    #[test]
+    fn chart_sizes_are_bounded() {
+        let c = Cli::try_parse_from(["costsim", "--width", "800", "--height", "600"]).unwrap();
+        assert_eq!((c.run.width, c.run.height), (Some(800), Some(600)));
+        for bad in [
+            ["--width", "399"],
+            ["--width", "8001"],
+            ["--height", "299"],
+            ["--height", "x"],
+        ] {
+            let e = Cli::try_parse_from(["costsim", bad[0], bad[1]]).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{bad:?}");
+        }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The data flow, one module per stage: `model` (the file as written, validated) →
 //! `plan` (a tape of block operations) → `engine` (the parallel kernel) → `stats`
-//! (mergeable aggregates) → `report` (the summary and its writers).
+//! (mergeable aggregates) → `report` (the summary, its writers and the chart data) →
+//! `plot` (PNG charts drawn from that data).
 
 // Parameter checks are written `!(x > 0.0)` on purpose: unlike `x <= 0.0`, they
 // reject NaN (rand_distr's convention).
@@ -12,12 +13,17 @@
 
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod math;
 pub mod model;
+pub mod pipeline;
 pub mod plan;
+pub mod plot;
+pub mod progress;
 pub mod report;
-pub mod stats;
 pub mod sobol;
+pub mod stats;
+pub mod sweep;

@@ -80,10 +80,10 @@ pub fn sobol(
     threads: usize,
 ) -> Result<Vec<SobolRow>, Error> {
     check_independent(model, plan)?;
-    let runtime = |e: engine::SampleError| crate::app::sample_error(model, plan, e);
+    let runtime = |e: engine::SampleError| crate::pipeline::sample_error(model, plan, e);
     let a = engine::draw_rows(plan, n, seed, &plan.inputs).map_err(runtime)?;
-    let b = engine::draw_rows(plan, n, seed ^ 0x5EED_B0B5_A17E_1105, &plan.inputs)
-        .map_err(runtime)?;
+    let b =
+        engine::draw_rows(plan, n, seed ^ 0x5EED_B0B5_A17E_1105, &plan.inputs).map_err(runtime)?;
     let fills: Vec<(usize, Fill)> = plan
         .inputs
         .iter()
@@ -141,7 +141,10 @@ pub fn sobol_csv(model: &Model, rows: &[SobolRow]) -> Vec<u8> {
             model.params[r.input].name.clone(),
         ];
         record.extend(
-            [i.first, i.first_lo, i.first_hi, i.total, i.total_lo, i.total_hi].map(|v| v.to_string()),
+            [
+                i.first, i.first_lo, i.first_hi, i.total, i.total_lo, i.total_hi,
+            ]
+            .map(|v| v.to_string()),
         );
         w.write_record(record).expect("writing to memory");
     }

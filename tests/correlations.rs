@@ -73,9 +73,14 @@ fn correlated_marginals_keep_their_distributions() {
     let r = rows("tests/data/correlated.toml", &names, 100_000, 3);
     // pert(30k, 40k, 55k) = 30k + 25k · Beta(1 + 4·0.4, 1 + 4·0.6).
     let pert = Beta::new(2.6, 3.4).unwrap();
-    assert_ks("correlated pert", &r[0], |x| pert.cdf(((x - 30e3) / 25e3).clamp(0.0, 1.0)));
+    assert_ks("correlated pert", &r[0], |x| {
+        pert.cdf(((x - 30e3) / 25e3).clamp(0.0, 1.0))
+    });
     let z95 = 1.6448536269514722;
-    let (mu, sigma) = ((30e3f64.ln() + 60e3f64.ln()) / 2.0, (2f64).ln() / (2.0 * z95));
+    let (mu, sigma) = (
+        (30e3f64.ln() + 60e3f64.ln()) / 2.0,
+        (2f64).ln() / (2.0 * z95),
+    );
     let lognormal = LogNormal::new(mu, sigma).unwrap();
     assert_ks("correlated `30k to 60k`", &r[1], |x| lognormal.cdf(x));
     let normal = Normal::new(8000.0, 2000.0).unwrap();
@@ -83,7 +88,9 @@ fn correlated_marginals_keep_their_distributions() {
     assert_ks("correlated truncated normal", &r[2], |x| {
         (normal.cdf(x.clamp(2048.0, 12000.0)) - lo) / (hi - lo)
     });
-    assert_ks("correlated uniform", &r[3], |x| ((x - 3.0) / 3.0).clamp(0.0, 1.0));
+    assert_ks("correlated uniform", &r[3], |x| {
+        ((x - 3.0) / 3.0).clamp(0.0, 1.0)
+    });
 }
 
 #[test]
@@ -91,7 +98,13 @@ fn correlated_runs_are_identical_for_any_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
     let run = |threads: &str, dir: &str| {
         common::run_ok(
-            &["tests/data/correlated.toml", "-n", "200000", "--threads", threads],
+            &[
+                "tests/data/correlated.toml",
+                "-n",
+                "200000",
+                "--threads",
+                threads,
+            ],
             &tmp.path().join(dir),
         );
         std::fs::read(tmp.path().join(dir).join("summary.csv")).unwrap()
@@ -104,12 +117,29 @@ fn bad_correlations_name_the_entries_and_say_why() {
     let cases = [
         (
             "correlation_not_positive_definite.toml",
-            &["not positive definite", "smallest eigenvalue is -0.8", "nearest valid values", "[a, c] rank = -0."][..],
+            &[
+                "not positive definite",
+                "smallest eigenvalue is -0.8",
+                "nearest valid values",
+                "[a, c] rank = -0.",
+            ][..],
         ),
-        ("correlation_out_of_range.toml", &["lies in [-1, 1], got 1.5", ":7:8"]),
-        ("correlation_pair_twice.toml", &["the pair `a`, `b` is correlated twice", "first at line 6"]),
-        ("correlation_on_derived.toml", &["cannot correlate `c`", "formula of other values"]),
-        ("correlation_nonconstant_args.toml", &["cannot correlate `a`", "arguments are not constants"]),
+        (
+            "correlation_out_of_range.toml",
+            &["lies in [-1, 1], got 1.5", ":7:8"],
+        ),
+        (
+            "correlation_pair_twice.toml",
+            &["the pair `a`, `b` is correlated twice", "first at line 6"],
+        ),
+        (
+            "correlation_on_derived.toml",
+            &["cannot correlate `c`", "formula of other values"],
+        ),
+        (
+            "correlation_nonconstant_args.toml",
+            &["cannot correlate `a`", "arguments are not constants"],
+        ),
     ];
     for (file, fragments) in cases {
         let tmp = tempfile::tempdir().unwrap();

@@ -24,7 +24,10 @@ fn the_readme_model_is_valid() {
 fn every_distribution_example_compiles() {
     let text = readme();
     let mut n = 0;
-    for line in text.lines().filter(|l| l.starts_with("| `") && l.contains("| `\"")) {
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.contains("| `\""))
+    {
         let example = line.split('|').nth(2).unwrap().trim();
         let expr = example.trim_matches('`');
         let model = format!("[params]\nx = {expr}\n");
@@ -36,5 +39,8 @@ fn every_distribution_example_compiles() {
         costsim::plan::compile(&m).unwrap_or_else(|e| panic!("{expr}: {e}"));
         n += 1;
     }
-    assert_eq!(n, 17, "expected an example for each of the 17 distribution forms");
+    assert_eq!(
+        n, 17,
+        "expected an example for each of the 17 distribution forms"
+    );
 }

@@ -16,7 +16,13 @@ fn indices(path: &str, n: u64) -> Vec<(String, f64, f64, f64, f64)> {
         .into_iter()
         .map(|r| {
             let i = r.indices;
-            (m.params[r.input].name.clone(), i.first, i.total, i.first_lo, i.first_hi)
+            (
+                m.params[r.input].name.clone(),
+                i.first,
+                i.total,
+                i.first_lo,
+                i.first_hi,
+            )
         })
         .collect()
 }
@@ -26,9 +32,18 @@ fn check(path: &str, expected: &[(&str, f64, f64)]) {
     assert_eq!(got.len(), expected.len());
     for ((name, first, total, lo, hi), (want, s, st)) in got.iter().zip(expected) {
         assert_eq!(name, want);
-        assert!((first - s).abs() < 0.02, "{path} S_{name} = {first}, analytic {s}");
-        assert!((total - st).abs() < 0.02, "{path} ST_{name} = {total}, analytic {st}");
-        assert!(lo <= first && first <= hi, "{name}: {first} outside [{lo}, {hi}]");
+        assert!(
+            (first - s).abs() < 0.02,
+            "{path} S_{name} = {first}, analytic {s}"
+        );
+        assert!(
+            (total - st).abs() < 0.02,
+            "{path} ST_{name} = {total}, analytic {st}"
+        );
+        assert!(
+            lo <= first && first <= hi,
+            "{name}: {first} outside [{lo}, {hi}]"
+        );
         assert!(hi - lo < 0.1, "{name}: interval [{lo}, {hi}] too wide");
     }
 }
@@ -50,7 +65,12 @@ fn linear_model_indices_are_the_variance_shares() {
     let w = [1.0, 4.0, 9.0, 1.0].map(|v| v / 15.0);
     check(
         "tests/data/linear.toml",
-        &[("x1", w[0], w[0]), ("x2", w[1], w[1]), ("x3", w[2], w[2]), ("x4", w[3], w[3])],
+        &[
+            ("x1", w[0], w[0]),
+            ("x2", w[1], w[1]),
+            ("x3", w[2], w[2]),
+            ("x4", w[3], w[3]),
+        ],
     );
 }
 

@@ -114,7 +114,10 @@ impl Matrix {
     pub fn nearest_correlation(&self, floor: f64) -> Matrix {
         let k = self.k;
         let (values, v) = self.eigen();
-        let mut out = Matrix { k, a: vec![0.0; k * k] };
+        let mut out = Matrix {
+            k,
+            a: vec![0.0; k * k],
+        };
         for i in 0..k {
             for j in 0..k {
                 out.a[i * k + j] = (0..k)

@@ -16,7 +16,10 @@ pub enum Scalar {
     Normal(Normal<f64>),
     /// exp(mu + sigma·z), z standard normal (rand_distr's LogNormal, unrolled so a
     /// block draws its normals in one loop and exponentiates in another).
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     Uniform(Uniform<f64>),
     /// Uniform on the log scale, exponentiated.
     LogUniform(Uniform<f64>),
@@ -191,12 +194,7 @@ pub fn checked(kind: DistKind, args: &[f64]) -> Result<(DistKind, Vec<f64>), Dis
     Ok((kind, args.to_vec()))
 }
 
-fn beta_ratio(
-    alpha: f64,
-    beta: f64,
-    min: f64,
-    range: f64,
-) -> Result<Scalar, DistError> {
+fn beta_ratio(alpha: f64, beta: f64, min: f64, range: f64) -> Result<Scalar, DistError> {
     Ok(Scalar::BetaRatio {
         x: GammaLarge::new(alpha),
         y: GammaLarge::new(beta),

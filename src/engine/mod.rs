@@ -144,7 +144,8 @@ fn run_chunk(
         .collect();
     let (first, end) = chunk_range(c, samples);
     let keep = rows.min(end).saturating_sub(first) as usize;
-    let mut columns = vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
+    let mut columns =
+        vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
     each_block(plan, c, samples, seed, &[], |regs, at, n| {
         for (t, agg) in plan.tracked.iter().zip(&mut tracked) {
             agg.observe(block_of(regs, t.src, n), at);

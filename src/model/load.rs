@@ -422,13 +422,15 @@ fn read_correlations(
                 at,
                 format!("a correlation names exactly 2 params, got {}", names.len()),
             )
-            .help("write params = [\"a\", \"b\"]; list each pair in its own [[correlations]] entry"));
+            .help(
+                "write params = [\"a\", \"b\"]; list each pair in its own [[correlations]] entry",
+            ));
         }
         let mut ids = [0; 2];
         for (id, n) in ids.iter_mut().zip(names) {
-            *id = model.index_of(n.get_ref()).ok_or_else(|| {
-                validate::unknown_name(model, src, span(n), n.get_ref(), "param")
-            })?;
+            *id = model
+                .index_of(n.get_ref())
+                .ok_or_else(|| validate::unknown_name(model, src, span(n), n.get_ref(), "param"))?;
         }
         if ids[0] == ids[1] {
             return Err(Diagnostic::at(
@@ -459,7 +461,12 @@ fn read_correlations(
             )
             .help("keep one entry per pair"));
         }
-        out.push(super::Correlation { a, b, rank, span: at });
+        out.push(super::Correlation {
+            a,
+            b,
+            rank,
+            span: at,
+        });
     }
     Ok(out)
 }

@@ -13,6 +13,7 @@ mod schema;
 mod validate;
 
 pub use load::{Override, load, read_source};
+pub use validate::constant_value;
 
 use crate::error::{Source, Span};
 use ast::Expr;

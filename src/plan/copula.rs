@@ -81,7 +81,11 @@ fn member(
         Op::SampleArgs { .. } | Op::TruncatedArgs { .. } => {
             return Err(why("its distribution's arguments are not constants"));
         }
-        _ => return Err(why("it is a formula of other values, not a single distribution call")),
+        _ => {
+            return Err(why(
+                "it is a formula of other values, not a single distribution call",
+            ));
+        }
     };
     let s = &sites[site];
     if s.param != p {

@@ -104,7 +104,10 @@ pub enum Op {
     },
     /// Copies the block's lanes of an input column provided by the caller (Sobol
     /// designs fill inputs this way): `dst[i] = columns[column][first + i]`.
-    Column { dst: Reg, column: usize },
+    Column {
+        dst: Reg,
+        column: usize,
+    },
     Unary {
         dst: Reg,
         f: Fn1,

@@ -24,6 +24,12 @@ pub fn style_of(unit: Option<&str>) -> Style {
 /// Three significant digits with an SI-style suffix (k, M, B, T), or scientific
 /// notation outside 1e-3 ..= 1e15.
 pub fn si(v: f64) -> String {
+    si_digits(v, 3)
+}
+
+/// [`si`] with `digits` significant digits (1 to 15).
+pub fn si_digits(v: f64, digits: usize) -> String {
+    let digits = digits.clamp(1, 15);
     if v.is_nan() {
         return "NaN".into();
     }
@@ -37,28 +43,29 @@ pub fn si(v: f64) -> String {
     let m = v.abs();
     const SUFFIXES: [(f64, &str); 4] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")];
     if !(1e-3..1e15).contains(&m) {
-        return format!("{sign}{m:.2e}");
+        let d = digits - 1;
+        return format!("{sign}{m:.d$e}");
     }
     for (scale, suffix) in SUFFIXES {
         // Round first so 999,999 shows as 1.00M, not 1000k.
-        if sig3(m / scale) >= 1.0 {
-            return format!("{sign}{}{suffix}", digits3(m / scale));
+        if round_sig(m / scale, digits) >= 1.0 {
+            return format!("{sign}{}{suffix}", sig_digits(m / scale, digits));
         }
     }
-    format!("{sign}{}", digits3(m))
+    format!("{sign}{}", sig_digits(m, digits))
 }
 
-/// Rounds to three significant digits.
-fn sig3(x: f64) -> f64 {
+/// Rounds a positive `x` to `digits` significant digits.
+fn round_sig(x: f64, digits: usize) -> f64 {
     let e = x.log10().floor() as i32;
-    let scale = 10f64.powi(2 - e);
+    let scale = 10f64.powi(digits as i32 - 1 - e);
     (x * scale).round() / scale
 }
 
-/// `x` (≥ 1e-3) with three significant digits, trailing zeros trimmed past the point.
-fn digits3(x: f64) -> String {
-    let x = sig3(x);
-    let decimals = (2 - x.log10().floor() as i32).max(0) as usize;
+/// `x` (≥ 1e-3) with `digits` significant digits, trailing zeros trimmed past the point.
+fn sig_digits(x: f64, digits: usize) -> String {
+    let x = round_sig(x, digits);
+    let decimals = (digits as i32 - 1 - x.log10().floor() as i32).max(0) as usize;
     let s = format!("{x:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -69,12 +76,46 @@ fn digits3(x: f64) -> String {
 
 /// A value in its unit's style: "$5.58M", "35%", "2.79M".
 pub fn human(v: f64, unit: Option<&str>) -> String {
+    human_digits(v, unit, 3)
+}
+
+/// [`human`] with `digits` significant digits.
+pub fn human_digits(v: f64, unit: Option<&str>, digits: usize) -> String {
     match style_of(unit) {
-        Style::Dollars if v.is_finite() && v < 0.0 => format!("-${}", si(-v)),
-        Style::Dollars if v.is_finite() => format!("${}", si(v)),
-        Style::Percent if v.is_finite() => format!("{}%", si(v * 100.0)),
-        _ => si(v),
+        Style::Dollars if v.is_finite() && v < 0.0 => format!("-${}", si_digits(-v, digits)),
+        Style::Dollars if v.is_finite() => format!("${}", si_digits(v, digits)),
+        Style::Percent if v.is_finite() => format!("{}%", si_digits(v * 100.0, digits)),
+        _ => si_digits(v, digits),
     }
+}
+
+/// Labels for increasing axis ticks: [`human`] with the fewest significant digits
+/// that show every tick within 1% of the gap to its nearest neighbour, so "2.8M,
+/// 2.805M, 2.81M" rather than three "2.81M" (and never 105 shown as 110).
+pub fn tick_labels(ticks: &[f64], unit: Option<&str>) -> Vec<String> {
+    let gap = |k: usize| {
+        let left = k.checked_sub(1).map(|j| ticks[k] - ticks[j]);
+        let right = ticks.get(k + 1).map(|t| t - ticks[k]);
+        match (left, right) {
+            (Some(l), Some(r)) => l.min(r),
+            (Some(g), None) | (None, Some(g)) => g,
+            (None, None) => ticks[k].abs(),
+        }
+    };
+    let shown = |v: f64, d: usize| {
+        if v == 0.0 || !v.is_finite() {
+            v
+        } else {
+            v.signum() * round_sig(v.abs(), d)
+        }
+    };
+    let digits = (1..=15)
+        .find(|&d| (0..ticks.len()).all(|k| (shown(ticks[k], d) - ticks[k]).abs() <= 0.01 * gap(k)))
+        .unwrap_or(15);
+    ticks
+        .iter()
+        .map(|&t| human_digits(t, unit, digits))
+        .collect()
 }
 
 /// A probability as a percentage with sensible precision: "45.1%", "<0.1%", ">99.9%".
@@ -89,6 +130,24 @@ pub fn probability(p: f64) -> String {
         ">99.9%".into()
     } else {
         format!("{:.1}%", p * 100.0)
+    }
+}
+
+/// A percentile rank (0–100) as "P47", with a decimal near the ends: "P0.3",
+/// "P<0.1", "P99.7", "P>99.9"; "P0" and "P100" only when exact.
+pub fn rank(r: f64) -> String {
+    if !r.is_finite() {
+        "P?".into()
+    } else if r <= 0.0 || r >= 100.0 {
+        format!("P{r:.0}")
+    } else if r < 0.05 {
+        "P<0.1".into()
+    } else if r > 99.95 {
+        "P>99.9".into()
+    } else if !(1.0..=99.0).contains(&r) {
+        format!("P{r:.1}")
+    } else {
+        format!("P{r:.0}")
     }
 }
 
@@ -133,11 +192,55 @@ mod tests {
     }
 
     #[test]
+    fn more_digits_on_request() {
+        assert_eq!(si_digits(2_805_000.0, 4), "2.805M");
+        assert_eq!(si_digits(1e-9, 2), "1.0e-9");
+        assert_eq!(human_digits(0.3512, Some("%"), 2), "35%");
+        assert_eq!(human_digits(-1234.0, Some("USD"), 2), "-$1.2k");
+    }
+
+    #[test]
+    fn tick_labels_have_just_enough_digits() {
+        let usd = Some("USD");
+        assert_eq!(
+            tick_labels(&[1e6, 2e6, 5e6, 1e7], usd),
+            ["$1M", "$2M", "$5M", "$10M"]
+        );
+        assert_eq!(
+            tick_labels(&[2.8e6, 2.805e6, 2.81e6], Some("GPU-hours")),
+            ["2.8M", "2.805M", "2.81M"]
+        );
+        assert_eq!(
+            tick_labels(&[95.0, 100.0, 105.0], None),
+            ["95", "100", "105"]
+        );
+        assert_eq!(tick_labels(&[-0.5, 0.0, 0.5], usd), ["-$0.5", "$0", "$0.5"]);
+        assert_eq!(
+            tick_labels(&[0.25, 0.5, 0.75], Some("share")),
+            ["25%", "50%", "75%"]
+        );
+        assert_eq!(tick_labels(&[1e-9, 2e-9], None), ["1e-9", "2e-9"]);
+        assert_eq!(tick_labels(&[1e15, 2e15], usd), ["$1e15", "$2e15"]);
+        assert_eq!(
+            tick_labels(&[1e9, 1e10, 1e11, 1e12], usd),
+            ["$1B", "$10B", "$100B", "$1T"]
+        );
+        assert!(tick_labels(&[], None).is_empty());
+    }
+
+    #[test]
     fn probabilities_and_counts() {
         assert_eq!(probability(0.4512), "45.1%");
         assert_eq!(probability(0.00001), "<0.1%");
         assert_eq!(probability(0.99999), ">99.9%");
         assert_eq!(count(1_000_000), "1,000,000");
         assert_eq!(count(12), "12");
+        assert_eq!(rank(47.4), "P47");
+        assert_eq!(rank(0.3), "P0.3");
+        assert_eq!(rank(0.01), "P<0.1");
+        assert_eq!(rank(0.0), "P0");
+        assert_eq!(rank(99.7), "P99.7");
+        assert_eq!(rank(99.99), "P>99.9");
+        assert_eq!(rank(100.0), "P100");
     }
 }

@@ -2,8 +2,11 @@
 //! puts bytes on disk whole (a temp file, then a rename), so a failed run leaves no
 //! half-written file.
 
+pub mod axis;
+pub mod charts;
 pub mod csv;
 pub mod format;
+pub mod markdown;
 pub mod summary;
 pub mod table;
 
@@ -46,7 +49,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// Writes named files into `dir` (created if needed), each whole.
-pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Error> {
+pub fn write_all<S: AsRef<str>>(dir: &Path, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Io {
         action: "cannot create the folder",
         path: dir.display().to_string(),
@@ -54,5 +57,5 @@ pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), Error> {
     })?;
     files
         .iter()
-        .try_for_each(|(name, bytes)| write_atomic(&dir.join(name), bytes))
+        .try_for_each(|(name, bytes)| write_atomic(&dir.join(name.as_ref()), bytes))
 }

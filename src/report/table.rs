@@ -1,6 +1,6 @@
 //! The terminal table: human numbers, aligned columns, verdicts in words.
 
-use super::format::{count, human, probability};
+use super::format::{count, human, probability, rank};
 use super::summary::Summary;
 use std::fmt::Write;
 
@@ -50,7 +50,7 @@ pub fn table(s: &Summary) -> String {
                 c.claim.clone(),
                 c.param.clone(),
                 human(c.value, unit),
-                format!("P{:.0}", c.percentile_rank),
+                rank(c.percentile_rank),
                 probability(c.p_below),
                 c.verdict.clone(),
             ]);

@@ -4,10 +4,11 @@
 //! chunk order, so the floating-point moments come out bit-identical for any number
 //! of threads (the sketch's and counters' merges are exact integers anyway).
 
+pub mod histogram;
 pub mod moments;
 pub mod sensitivity;
-pub mod sobol;
 pub mod sketch;
+pub mod sobol;
 
 pub use moments::Moments;
 pub use sketch::Sketch;

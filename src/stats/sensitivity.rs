@@ -93,7 +93,11 @@ pub fn sensitivities(columns: &[Vec<f64>], pairs: &[(usize, Vec<usize>)]) -> Vec
                 output: *output,
                 input,
                 spearman: r,
-                contribution: if total > 0.0 { 100.0 * r * r / total } else { 0.0 },
+                contribution: if total > 0.0 {
+                    100.0 * r * r / total
+                } else {
+                    0.0
+                },
             });
         }
     }

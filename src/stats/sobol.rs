@@ -45,10 +45,7 @@ fn estimate(fa: &[f64], fb: &[f64], fab: &[f64], rows: &[usize]) -> (f64, f64) {
         first += (fb[j] - fab[j]).powi(2);
         total += (fa[j] - fab[j]).powi(2);
     }
-    (
-        (var - first / (2.0 * n)) / var,
-        total / (2.0 * n) / var,
-    )
+    ((var - first / (2.0 * n)) / var, total / (2.0 * n) / var)
 }
 
 /// The indices of one input for one output, with bootstrap intervals.
@@ -109,8 +106,14 @@ mod tests {
         let (fa, fb) = (f(&a1, &a2), f(&b1, &b2));
         let s1 = indices(&fa, &fb, &f(&b1, &a2), 7);
         let s2 = indices(&fa, &fb, &f(&a1, &b2), 7);
-        assert!((s1.first - 0.2).abs() < 0.03 && (s1.total - 0.2).abs() < 0.03, "{s1:?}");
-        assert!((s2.first - 0.8).abs() < 0.03 && (s2.total - 0.8).abs() < 0.03, "{s2:?}");
+        assert!(
+            (s1.first - 0.2).abs() < 0.03 && (s1.total - 0.2).abs() < 0.03,
+            "{s1:?}"
+        );
+        assert!(
+            (s2.first - 0.8).abs() < 0.03 && (s2.total - 0.8).abs() < 0.03,
+            "{s2:?}"
+        );
         assert!(s1.first_lo <= s1.first && s1.first <= s1.first_hi);
     }
 

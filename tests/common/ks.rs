@@ -67,4 +67,3 @@ pub fn assert_ks_with_atoms(
         xs.len()
     );
 }
-

@@ -1,0 +1,127 @@
+//! PNG charts (plotters' bitmap backend; text in an embedded font, see `text`). One file per chart kind;
+//! each draws a struct of [`crate::report::charts`] and computes nothing. Drawing
+//! returns errors; nothing here unwraps.
+//!
+//! Charts are drawn into an RGB buffer in memory and encoded as PNG bytes, so the
+//! caller writes them whole like every other result file.
+
+mod axes;
+mod bands;
+mod cdf;
+mod hist;
+mod marks;
+pub mod style;
+mod text;
+
+use crate::report::charts::{BandsChart, CdfChart, ChartOptions, Charts, HistogramChart};
+use plotters::drawing::DrawingAreaErrorKind;
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    #[error("the embedded chart font could not be loaded")]
+    Font,
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    #[error("PNG encoding failed: {0}")]
+    Encode(#[from] png::EncodingError),
+}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
+    fn from(e: DrawingAreaErrorKind<E>) -> PlotError {
+        PlotError::Draw(e.to_string())
+    }
+}
+
+/// A chart to draw.
+enum Job<'a> {
+    Hist(&'a HistogramChart),
+    Cdf(&'a CdfChart),
+    Bands(&'a BandsChart),
+}
+
+impl Job<'_> {
+    fn file(&self) -> &str {
+        match self {
+            Job::Hist(c) => &c.file,
+            Job::Cdf(c) => &c.file,
+            Job::Bands(c) => &c.file,
+        }
+    }
+}
+
+/// Draws every chart on `threads` threads; returns (file name, PNG bytes) in the
+/// order bands, then per output its histogram and CDF.
+pub fn render_all(
+    charts: &Charts,
+    opts: &ChartOptions,
+    threads: usize,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    text::check_fonts()?;
+    let mut jobs: Vec<Job> = charts.bands.iter().map(Job::Bands).collect();
+    for (h, c) in charts.histograms.iter().zip(&charts.cdfs) {
+        jobs.extend([Job::Hist(h), Job::Cdf(c)]);
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| PlotError::Draw(e.to_string()))?;
+    pool.install(|| {
+        jobs.par_iter()
+            .map(|job| Ok((job.file().to_string(), render_one(job, opts)?)))
+            .collect()
+    })
+}
+
+fn render_one(job: &Job, opts: &ChartOptions) -> Result<Vec<u8>, PlotError> {
+    render(opts.width, opts.height, |area| match job {
+        Job::Hist(c) => hist::draw(area, c),
+        Job::Cdf(c) => cdf::draw(area, c),
+        Job::Bands(c) => bands::draw(area, c),
+    })
+}
+
+pub fn histogram_png(c: &HistogramChart, opts: &ChartOptions) -> Result<Vec<u8>, PlotError> {
+    render_one(&Job::Hist(c), opts)
+}
+
+pub fn cdf_png(c: &CdfChart, opts: &ChartOptions) -> Result<Vec<u8>, PlotError> {
+    render_one(&Job::Cdf(c), opts)
+}
+
+pub fn bands_png(c: &BandsChart, opts: &ChartOptions) -> Result<Vec<u8>, PlotError> {
+    render_one(&Job::Bands(c), opts)
+}
+
+/// Draws on a white `width`×`height` canvas and returns the PNG.
+fn render(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&style::Area) -> Result<(), PlotError>,
+) -> Result<Vec<u8>, PlotError> {
+    text::check_fonts()?;
+    let mut buf = vec![255u8; width as usize * height as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+        area.fill(&WHITE)?;
+        draw(&area)?;
+        area.present()?;
+    }
+    encode(&buf, width, height)
+}
+
+/// 8-bit RGB PNG; fast compression (flat-colour charts compress well anyway).
+fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Fast);
+        let mut writer = enc.write_header()?;
+        writer.write_image_data(rgb)?;
+        writer.finish()?;
+    }
+    Ok(out)
+}

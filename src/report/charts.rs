@@ -1,0 +1,652 @@
+//! Chart data: everything a PNG shows, worked out before anything is drawn.
+//!
+//! Percentiles, means and claims come from the [`Summary`] — the very numbers of
+//! summary.csv and claims.csv — and histogram bars and CDF curves from
+//! [`crate::stats::histogram`] over each output's sketch (no stored samples). The
+//! `plot` module draws these structs and computes nothing (STYLE.md, lesson 9).
+//!
+//! An axis spans its data — for a histogram or CDF the output's P0.5–P99.5 (so one
+//! extreme sample cannot squash the body; a note says how much lies beyond), its mean
+//! and every claim on it; for a bands chart every row's P1–P99 and claims — by the
+//! rule of [`super::axis`]. A claim far outside the distribution therefore widens the
+//! axis instead of falling off it.
+
+pub use super::axis::{Axis, Tick};
+use super::axis::{axis_over, linear_ticks, with_labels};
+use super::format::{count, human, probability, rank};
+use super::summary::{ClaimSummary, OutputSummary, Summary};
+use crate::stats::Tracked;
+use crate::stats::histogram::{self, Scale};
+
+/// How the charts are drawn: their size in pixels, and CDF or exceedance curves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChartOptions {
+    pub width: u32,
+    pub height: u32,
+    pub exceedance: bool,
+}
+
+impl Default for ChartOptions {
+    fn default() -> ChartOptions {
+        ChartOptions {
+            width: 1600,
+            height: 1000,
+            exceedance: false,
+        }
+    }
+}
+
+/// A claim as a chart shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimMark {
+    pub claim: String,
+    pub value: f64,
+    /// Percentile rank, 0–100, as in claims.csv.
+    pub rank: f64,
+    pub p_below: f64,
+    pub p_above: f64,
+    /// "DeepSeek-V3 report $5.58M — P47".
+    pub label: String,
+}
+
+/// The percentiles a chart marks, as in summary.csv.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Percentiles {
+    pub p1: f64,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+/// Legend texts for the shaded ranges and marks of a histogram or CDF.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RangeLegend {
+    pub p5_p95: String,
+    pub p25_p75: String,
+    pub p50: String,
+    pub mean: String,
+}
+
+/// A histogram bar: [lo, hi) and its share of the finite samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    pub lo: f64,
+    pub hi: f64,
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramChart {
+    /// hist_<output>.png
+    pub file: String,
+    pub output: String,
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub x: Axis,
+    pub bars: Vec<Bar>,
+    pub y_max: f64,
+    pub y_ticks: Vec<Tick>,
+    pub y_label: String,
+    pub pct: Percentiles,
+    pub mean: f64,
+    pub legend: RangeLegend,
+    pub claims: Vec<ClaimMark>,
+    /// Says how much of the distribution lies beyond the axis, if any does.
+    pub note: Option<String>,
+    pub footer: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CdfChart {
+    /// cdf_<output>.png
+    pub file: String,
+    pub output: String,
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub x: Axis,
+    /// P(X ≤ x), or P(X > x) for an exceedance curve.
+    pub exceedance: bool,
+    pub points: Vec<(f64, f64)>,
+    pub y_ticks: Vec<Tick>,
+    pub y_label: String,
+    pub pct: Percentiles,
+    pub mean: f64,
+    pub legend: RangeLegend,
+    pub claims: Vec<ClaimMark>,
+    pub footer: String,
+}
+
+/// One output on a bands chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BandRow {
+    pub output: String,
+    pub label: String,
+    pub pct: Percentiles,
+    /// "P50 $5.71M".
+    pub median_label: String,
+    pub claims: Vec<ClaimMark>,
+}
+
+/// Every output of one unit on a shared axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BandsChart {
+    /// bands.png for the largest unit group, bands_<unit-slug>.png for the others.
+    pub file: String,
+    pub unit: String,
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub x: Axis,
+    pub rows: Vec<BandRow>,
+    pub footer: String,
+}
+
+/// Every chart of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Charts {
+    pub histograms: Vec<HistogramChart>,
+    pub cdfs: Vec<CdfChart>,
+    pub bands: Vec<BandsChart>,
+}
+
+/// Builds every chart: `tracked[k]` is the aggregate of `summary.outputs[k]`.
+/// Outputs without finite samples get no chart.
+pub fn build(summary: &Summary, tracked: &[&Tracked], opts: &ChartOptions) -> Charts {
+    let mut charts = Charts::default();
+    for (o, t) in summary.outputs.iter().zip(tracked) {
+        if o.count == 0 {
+            continue;
+        }
+        let claims = claims_on(summary, o);
+        charts
+            .histograms
+            .push(histogram_chart(summary, o, t, &claims, opts));
+        charts.cdfs.push(cdf_chart(summary, o, t, &claims, opts));
+    }
+    charts.bands = bands_charts(summary, opts);
+    charts
+}
+
+fn unit_of(o: &OutputSummary) -> Option<&str> {
+    (!o.unit.is_empty()).then_some(o.unit.as_str())
+}
+
+fn title_of(o: &OutputSummary) -> String {
+    if o.label.is_empty() {
+        o.output.clone()
+    } else {
+        o.label.clone()
+    }
+}
+
+/// "V3 final training run — USD, log scale".
+fn axis_label(name: &str, unit: &str, scale: Scale) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    if !unit.is_empty() {
+        parts.push(unit);
+    }
+    if scale == Scale::Log {
+        parts.push("log scale");
+    }
+    if parts.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} — {}", parts.join(", "))
+    }
+}
+
+pub fn footer(s: &Summary) -> String {
+    format!(
+        "{} · {} samples · seed {} · costsim {}",
+        s.model.title,
+        count(s.run.samples),
+        s.run.seed,
+        s.run.costsim_version
+    )
+}
+
+pub fn percentiles(o: &OutputSummary) -> Percentiles {
+    let p = |name: &str| o.percentile(name).unwrap_or(f64::NAN);
+    Percentiles {
+        p1: p("p1"),
+        p5: p("p5"),
+        p25: p("p25"),
+        p50: p("p50"),
+        p75: p("p75"),
+        p95: p("p95"),
+        p99: p("p99"),
+    }
+}
+
+/// The claims on output `o`, labelled "DeepSeek-V3 report $5.58M — P47".
+pub fn claims_on(s: &Summary, o: &OutputSummary) -> Vec<ClaimMark> {
+    s.claims
+        .iter()
+        .filter(|c| c.param == o.output)
+        .map(|c| claim_mark(c, unit_of(o)))
+        .collect()
+}
+
+fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
+    ClaimMark {
+        claim: c.claim.clone(),
+        value: c.value,
+        rank: c.percentile_rank,
+        p_below: c.p_below,
+        p_above: c.p_above,
+        label: format!(
+            "{} {} — {}",
+            c.claim,
+            human(c.value, unit),
+            rank(c.percentile_rank)
+        ),
+    }
+}
+
+fn range_legend(o: &OutputSummary, pct: &Percentiles) -> RangeLegend {
+    let h = |v: f64| human(v, unit_of(o));
+    RangeLegend {
+        p5_p95: format!("P5–P95 {}–{}", h(pct.p5), h(pct.p95)),
+        p25_p75: format!("P25–P75 {}–{}", h(pct.p25), h(pct.p75)),
+        p50: format!("P50 {}", h(pct.p50)),
+        mean: format!("mean {}", h(o.mean)),
+    }
+}
+
+/// The most ticks that fit across `width` pixels.
+fn max_ticks(width: u32) -> usize {
+    (width as usize / 150).clamp(3, 10)
+}
+
+/// The axis for one output: its P0.5–P99.5, mean and claims (see the module header).
+fn output_axis(o: &OutputSummary, t: &Tracked, claims: &[ClaimMark], width: u32) -> Axis {
+    let mut points = vec![o.mean];
+    points.extend([t.quantile(0.005), t.quantile(0.995)].into_iter().flatten());
+    points.extend(o.percentiles.iter().copied());
+    points.extend(claims.iter().map(|c| c.value));
+    axis_over(&points, unit_of(o), max_ticks(width))
+}
+
+/// The number of display bins: about one per 10 pixels, at most 120, and fewer for
+/// small runs (√n / 2, at least 20) so that each bar rests on enough samples.
+fn bin_count(width: u32, n: u64) -> usize {
+    let by_width = (width as usize / 10).clamp(20, 120);
+    let by_samples = (((n as f64).sqrt() / 2.0) as usize).max(20);
+    by_width.min(by_samples)
+}
+
+fn histogram_chart(
+    s: &Summary,
+    o: &OutputSummary,
+    t: &Tracked,
+    claims: &[ClaimMark],
+    opts: &ChartOptions,
+) -> HistogramChart {
+    let x = output_axis(o, t, claims, opts.width);
+    let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, o.count), x.scale);
+    let h = histogram::rebin(&t.sketch.buckets(), &edges, x.scale);
+    let total = h.total.max(1) as f64;
+    let bars: Vec<Bar> = h
+        .edges
+        .windows(2)
+        .zip(&h.counts)
+        .map(|(e, &c)| Bar {
+            lo: e[0],
+            hi: e[1],
+            share: c / total,
+        })
+        .collect();
+    let top = bars.iter().map(|b| b.share).fold(0.0, f64::max);
+    let y_max = if top > 0.0 { top * 1.08 } else { 1.0 };
+    let y_values = linear_ticks(0.0, y_max, 6);
+    let pct = percentiles(o);
+    HistogramChart {
+        file: format!("hist_{}.png", o.output),
+        output: o.output.clone(),
+        title: title_of(o),
+        subtitle: format!(
+            "Distribution of {} ({} samples, {} bins)",
+            o.output,
+            count(o.count),
+            bars.len()
+        ),
+        x_label: axis_label(&title_of(o), &o.unit, x.scale),
+        y_ticks: with_labels(&y_values, Some("%")),
+        y_label: "Share of samples per bin".into(),
+        note: beyond_note(h.below / total, h.above / total),
+        x,
+        bars,
+        y_max,
+        legend: range_legend(o, &pct),
+        pct,
+        mean: o.mean,
+        claims: claims.to_vec(),
+        footer: footer(s),
+    }
+}
+
+fn beyond_note(below: f64, above: f64) -> Option<String> {
+    let p = probability;
+    match (below > 0.0, above > 0.0) {
+        (true, true) => Some(format!(
+            "Off the axis: {} of the samples below, {} above",
+            p(below),
+            p(above)
+        )),
+        (true, false) => Some(format!("Off the axis: {} of the samples below", p(below))),
+        (false, true) => Some(format!("Off the axis: {} of the samples above", p(above))),
+        (false, false) => None,
+    }
+}
+
+fn cdf_chart(
+    s: &Summary,
+    o: &OutputSummary,
+    t: &Tracked,
+    claims: &[ClaimMark],
+    opts: &ChartOptions,
+) -> CdfChart {
+    let x = output_axis(o, t, claims, opts.width);
+    let points_n = (opts.width as usize / 2).clamp(200, 1000);
+    let edges = histogram::edges(x.lo, x.hi, points_n, x.scale);
+    let h = histogram::rebin(&t.sketch.buckets(), &edges, x.scale);
+    let points = histogram::cdf(&h)
+        .into_iter()
+        .map(|(v, p)| (v, if opts.exceedance { 1.0 - p } else { p }))
+        .collect();
+    let y_values: Vec<f64> = (0..=10).map(|k| k as f64 / 10.0).collect();
+    let pct = percentiles(o);
+    let (what, y_label) = if opts.exceedance {
+        ("Exceedance curve", "P(value > x)")
+    } else {
+        ("Cumulative distribution", "P(value ≤ x)")
+    };
+    CdfChart {
+        file: format!("cdf_{}.png", o.output),
+        output: o.output.clone(),
+        title: title_of(o),
+        subtitle: format!("{what} of {} ({} samples)", o.output, count(o.count)),
+        x_label: axis_label(&title_of(o), &o.unit, x.scale),
+        x,
+        exceedance: opts.exceedance,
+        points,
+        y_ticks: with_labels(&y_values, Some("%")),
+        y_label: y_label.into(),
+        legend: range_legend(o, &pct),
+        pct,
+        mean: o.mean,
+        claims: claims.to_vec(),
+        footer: footer(s),
+    }
+}
+
+/// "USD/GPU-hour" → "usd-gpu-hour"; no unit → "unitless".
+pub fn unit_slug(unit: &str) -> String {
+    let mut slug = String::new();
+    for c in unit.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if c == '%' {
+            slug.push_str("pct");
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-').to_string();
+    if slug.is_empty() {
+        "unitless".into()
+    } else {
+        slug
+    }
+}
+
+/// Outputs grouped by unit, groups in order of first appearance; the largest group
+/// (the first among equals) is `bands.png`, every other `bands_<unit-slug>.png`.
+fn bands_charts(s: &Summary, opts: &ChartOptions) -> Vec<BandsChart> {
+    let mut groups: Vec<(String, Vec<&OutputSummary>)> = Vec::new();
+    for o in s.outputs.iter().filter(|o| o.count > 0) {
+        match groups.iter_mut().find(|(u, _)| *u == o.unit) {
+            Some((_, members)) => members.push(o),
+            None => groups.push((o.unit.clone(), vec![o])),
+        }
+    }
+    let main = groups
+        .iter()
+        .enumerate()
+        .max_by_key(|(k, (_, m))| (m.len(), std::cmp::Reverse(*k)))
+        .map(|(k, _)| k);
+    groups
+        .iter()
+        .enumerate()
+        .map(|(k, (unit, members))| {
+            let file = if Some(k) == main {
+                "bands.png".to_string()
+            } else {
+                format!("bands_{}.png", unit_slug(unit))
+            };
+            bands_chart(s, unit, members, file, opts)
+        })
+        .collect()
+}
+
+fn bands_chart(
+    s: &Summary,
+    unit: &str,
+    members: &[&OutputSummary],
+    file: String,
+    opts: &ChartOptions,
+) -> BandsChart {
+    let u = (!unit.is_empty()).then_some(unit);
+    let rows: Vec<BandRow> = members
+        .iter()
+        .map(|o| {
+            let pct = percentiles(o);
+            BandRow {
+                output: o.output.clone(),
+                label: title_of(o),
+                median_label: format!("P50 {}", human(pct.p50, u)),
+                pct,
+                claims: claims_on(s, o),
+            }
+        })
+        .collect();
+    let points: Vec<f64> = rows
+        .iter()
+        .flat_map(|r| {
+            [r.pct.p1, r.pct.p99]
+                .into_iter()
+                .chain(r.claims.iter().map(|c| c.value))
+        })
+        .collect();
+    let x = axis_over(&points, u, max_ticks(opts.width));
+    let shown = if unit.is_empty() { "unitless" } else { unit };
+    BandsChart {
+        file,
+        unit: unit.to_string(),
+        title: format!("Percentile bands: every {shown} output on one scale"),
+        subtitle: s.model.title.clone(),
+        x_label: match (unit.is_empty(), x.scale) {
+            (true, Scale::Log) => "value (log scale)".into(),
+            (true, Scale::Linear) => "value".into(),
+            (false, Scale::Log) => format!("{unit} (log scale)"),
+            (false, Scale::Linear) => unit.to_string(),
+        },
+        x,
+        rows,
+        footer: footer(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Source;
+    use crate::report::{RunFacts, summarise};
+    use crate::stats::Aggregates;
+
+    const MODEL: &str = r#"
+[model]
+title = "Chart data"
+outputs = ["cost", "spread", "total", "other_cost"]
+[params]
+cost = { value = "5M to 9M", unit = "USD", label = "Run cost" }
+spread = { value = "1k to 10M", unit = "USD" }
+total = { value = "normal(6, 5)", label = "Sum" }
+other_cost = { value = "cost * 2", unit = "USD" }
+[[claims]]
+label = "Report"
+param = "cost"
+value = 5.576e6
+[[claims]]
+label = "Far above"
+param = "total"
+value = 40
+[[claims]]
+label = "Far below"
+param = "cost"
+value = 1000
+"#;
+
+    fn run(samples: u64) -> (Summary, Aggregates, Vec<usize>) {
+        let source = Source {
+            name: "test.toml".into(),
+            text: MODEL.into(),
+        };
+        let model = crate::model::load(source, &[]).unwrap();
+        let plan = crate::plan::compile(&model).unwrap();
+        let aggs = crate::engine::simulate(&plan, samples, 3, 2, &|_| {}).unwrap();
+        let facts = RunFacts {
+            samples,
+            seed: 3,
+            threads: 2,
+            elapsed_seconds: 0.0,
+            nonfinite_origins: vec![],
+        };
+        let summary = summarise(&model, &plan, &aggs, facts);
+        let ks = model
+            .outputs
+            .iter()
+            .map(|&p| plan.tracked_index(p).unwrap())
+            .collect();
+        (summary, aggs, ks)
+    }
+
+    fn charts(opts: &ChartOptions) -> (Summary, Charts) {
+        let (s, aggs, ks) = run(20_000);
+        let tracked: Vec<&Tracked> = ks.iter().map(|&k| &aggs.tracked[k]).collect();
+        let c = build(&s, &tracked, opts);
+        (s, c)
+    }
+
+    #[test]
+    fn chart_numbers_are_the_summarys() {
+        let (s, c) = charts(&ChartOptions::default());
+        assert_eq!(c.histograms.len(), s.outputs.len());
+        for ((o, h), cdf) in s.outputs.iter().zip(&c.histograms).zip(&c.cdfs) {
+            let p = |n: &str| o.percentile(n).unwrap();
+            for pct in [h.pct, cdf.pct] {
+                assert_eq!(
+                    [pct.p1, pct.p5, pct.p25, pct.p50, pct.p75, pct.p95, pct.p99],
+                    ["p1", "p5", "p25", "p50", "p75", "p95", "p99"].map(p)
+                );
+            }
+            assert_eq!(h.mean, o.mean);
+            assert_eq!(cdf.mean, o.mean);
+            assert_eq!(h.file, format!("hist_{}.png", o.output));
+            let mine: Vec<&ClaimSummary> =
+                s.claims.iter().filter(|c| c.param == o.output).collect();
+            assert_eq!(h.claims.len(), mine.len());
+            for (m, c) in h.claims.iter().zip(mine) {
+                assert_eq!(
+                    (m.value, m.rank, m.p_below, m.p_above),
+                    (c.value, c.percentile_rank, c.p_below, c.p_above)
+                );
+            }
+        }
+        let bands = c.bands.iter().find(|b| b.file == "bands.png").unwrap();
+        assert_eq!(bands.unit, "USD");
+        for r in &bands.rows {
+            let o = s.outputs.iter().find(|o| o.output == r.output).unwrap();
+            assert_eq!(r.pct, percentiles(o));
+            assert_eq!(
+                r.median_label,
+                format!("P50 {}", human(o.percentile("p50").unwrap(), Some("USD")))
+            );
+        }
+        let rows: Vec<&str> = bands.rows.iter().map(|r| r.output.as_str()).collect();
+        assert_eq!(rows, ["cost", "spread", "other_cost"]);
+    }
+
+    #[test]
+    fn histogram_bars_hold_every_sample_on_or_off_the_axis() {
+        let (s, c) = charts(&ChartOptions::default());
+        for h in &c.histograms {
+            let on: f64 = h.bars.iter().map(|b| b.share).sum();
+            assert!(on > 0.98 && on <= 1.0 + 1e-9, "{}: {on}", h.output);
+            assert!(h.bars.windows(2).all(|w| w[0].hi == w[1].lo));
+            assert_eq!(h.bars.first().unwrap().lo, h.x.lo);
+            assert_eq!(h.bars.last().unwrap().hi, h.x.hi);
+            if on < 1.0 - 1e-9 {
+                assert!(h.note.is_some(), "{}", h.output);
+            }
+        }
+        assert!(s.outputs.iter().all(|o| o.count == 20_000));
+    }
+
+    #[test]
+    fn claims_far_outside_the_distribution_widen_the_axis() {
+        let (_, c) = charts(&ChartOptions::default());
+        let total = c.histograms.iter().find(|h| h.output == "total").unwrap();
+        assert!(total.x.contains(40.0), "{:?}", total.x);
+        assert_eq!(total.x.scale, Scale::Linear);
+        let cost = c.cdfs.iter().find(|h| h.output == "cost").unwrap();
+        assert!(cost.x.contains(1000.0) && cost.x.contains(5.576e6));
+        // $1k against a $5M–$9M distribution: a log axis.
+        assert_eq!(cost.x.scale, Scale::Log);
+        let bands = c.bands.iter().find(|b| b.unit.is_empty()).unwrap();
+        assert!(bands.x.contains(40.0));
+        assert_eq!(bands.file, "bands_unitless.png");
+    }
+
+    #[test]
+    fn the_cdf_rises_and_the_exceedance_curve_falls() {
+        let (_, c) = charts(&ChartOptions::default());
+        let (_, e) = charts(&ChartOptions {
+            exceedance: true,
+            ..ChartOptions::default()
+        });
+        for (cdf, exc) in c.cdfs.iter().zip(&e.cdfs) {
+            assert!(cdf.points.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-12));
+            assert!(exc.points.windows(2).all(|w| w[0].1 + 1e-12 >= w[1].1));
+            for (a, b) in cdf.points.iter().zip(&exc.points) {
+                assert!((a.1 + b.1 - 1.0).abs() < 1e-9);
+            }
+            assert!(exc.exceedance && !cdf.exceedance);
+        }
+    }
+
+    #[test]
+    fn claim_labels_give_value_and_rank() {
+        let (s, c) = charts(&ChartOptions::default());
+        let h = c.histograms.iter().find(|h| h.output == "cost").unwrap();
+        let report = s.claims.iter().find(|c| c.claim == "Report").unwrap();
+        assert_eq!(
+            h.claims[0].label,
+            format!("Report $5.58M — {}", rank(report.percentile_rank))
+        );
+        assert_eq!(h.claims[1].label, "Far below $1k — P0");
+    }
+
+    #[test]
+    fn unit_slugs() {
+        assert_eq!(unit_slug("USD/GPU-hour"), "usd-gpu-hour");
+        assert_eq!(unit_slug("%"), "pct");
+        assert_eq!(unit_slug(""), "unitless");
+        assert_eq!(unit_slug(" GPU hours "), "gpu-hours");
+    }
+}

@@ -1,0 +1,287 @@
+//! report.md: a Markdown report to paste into a document — the model's title and
+//! description, the run, the results and claims tables with verdicts in words, and
+//! the charts by relative path. Returns text; does no I/O.
+
+use super::charts::Charts;
+use super::format::{count, human, probability, rank};
+use super::summary::Summary;
+use std::fmt::Write;
+
+const SHOWN: [(&str, &str); 5] = [
+    ("P5", "p5"),
+    ("P25", "p25"),
+    ("P50", "p50"),
+    ("P75", "p75"),
+    ("P95", "p95"),
+];
+
+pub fn markdown(s: &Summary, charts: &Charts) -> String {
+    let mut out = String::new();
+    header(&mut out, s);
+    results(&mut out, s);
+    claims(&mut out, s);
+    chart_links(&mut out, s, charts);
+    out
+}
+
+/// Text with dollar signs escaped, so that no renderer reads "$5M … $9M" as maths.
+fn text(s: &str) -> String {
+    s.replace('$', "\\$")
+}
+
+/// A table cell: [`text`] without pipes or line breaks.
+fn cell(s: &str) -> String {
+    text(s).replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// A value in its unit, escaped: "\\$5.58M".
+fn value(v: f64, u: &str) -> String {
+    text(&human(v, unit(u)))
+}
+
+fn unit(u: &str) -> Option<&str> {
+    (!u.is_empty()).then_some(u)
+}
+
+fn header(out: &mut String, s: &Summary) {
+    let _ = writeln!(out, "# {}\n", text(s.model.title.trim()));
+    if let Some(d) = s
+        .model
+        .description
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+    {
+        let _ = writeln!(out, "{}\n", text(d.trim()));
+    }
+    let r = &s.run;
+    let _ = writeln!(
+        out,
+        "*Model `{}` · {} samples · seed {} · {} threads · {:.2} s · percentiles within ±{}% · costsim {}*\n",
+        s.model.file,
+        count(r.samples),
+        r.seed,
+        r.threads,
+        r.elapsed_seconds,
+        r.sketch_relative_accuracy * 100.0,
+        r.costsim_version
+    );
+    if !s.model.overrides.is_empty() {
+        let _ = writeln!(out, "**Overrides for this run:**\n");
+        for o in &s.model.overrides {
+            let _ = writeln!(out, "- `{}`", o.replace('`', "'"));
+        }
+        out.push('\n');
+    }
+    for w in &s.warnings {
+        let _ = writeln!(out, "> **Warning:** {}\n", text(w));
+    }
+}
+
+fn results(out: &mut String, s: &Summary) {
+    let _ = writeln!(out, "## Results\n");
+    let heads: Vec<&str> = SHOWN.iter().map(|(h, _)| *h).collect();
+    let _ = writeln!(
+        out,
+        "| Output | Quantity | Mean | {} | Unit |",
+        heads.join(" | ")
+    );
+    let _ = writeln!(
+        out,
+        "|---|---|---:|{}|---|",
+        "---:|".repeat(SHOWN.len() - 1) + "---:"
+    );
+    for o in &s.outputs {
+        let values: Vec<String> = SHOWN
+            .iter()
+            .map(|(_, p)| value(o.percentile(p).unwrap_or(f64::NAN), &o.unit))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            o.output,
+            cell(&o.label),
+            value(o.mean, &o.unit),
+            values.join(" | "),
+            cell(&o.unit)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nEvery percentile from P1 to P99, the standard deviation, min and max are in `summary.csv`.\n"
+    );
+}
+
+fn claims(out: &mut String, s: &Summary) {
+    if s.claims.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Claims\n");
+    let _ = writeln!(
+        out,
+        "| Claim | Tested against | Value | Rank | P(below) | P(above) | Verdict |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---|");
+    for c in &s.claims {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} | {} | {} |",
+            cell(&c.claim),
+            c.param,
+            value(c.value, &c.unit),
+            rank(c.percentile_rank),
+            probability(c.p_below),
+            probability(c.p_above),
+            cell(&c.verdict)
+        );
+    }
+    out.push('\n');
+    for c in &s.claims {
+        let what = s
+            .outputs
+            .iter()
+            .find(|o| o.output == c.param && !o.label.is_empty())
+            .map_or_else(
+                || format!("`{}`", c.param),
+                |o| format!("{} (`{}`)", text(&o.label), c.param),
+            );
+        let _ = write!(
+            out,
+            "- **{}** ({}) sits at {} of {what}: {} of the simulated values are below it, so it is {}.",
+            text(c.claim.trim()),
+            value(c.value, &c.unit),
+            rank(c.percentile_rank),
+            probability(c.p_below),
+            c.verdict
+        );
+        if let Some(src) = c.source.as_deref().filter(|s| !s.is_empty()) {
+            let _ = write!(out, " Source: {}.", text(src.trim().trim_end_matches('.')));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+fn chart_links(out: &mut String, s: &Summary, charts: &Charts) {
+    if charts.bands.is_empty() && charts.histograms.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Charts\n");
+    for b in &charts.bands {
+        let _ = writeln!(out, "### {}\n", text(&b.title));
+        let _ = writeln!(out, "![{}]({})\n", cell(&b.title), b.file);
+    }
+    for o in &s.outputs {
+        let hist = charts.histograms.iter().find(|h| h.output == o.output);
+        let cdf = charts.cdfs.iter().find(|c| c.output == o.output);
+        if hist.is_none() && cdf.is_none() {
+            continue;
+        }
+        let title = hist.map_or(o.output.as_str(), |h| h.title.as_str());
+        let _ = writeln!(out, "### {} (`{}`)\n", text(title), o.output);
+        if let Some(h) = hist {
+            let _ = writeln!(out, "![Histogram of {}]({})\n", cell(&h.title), h.file);
+        }
+        if let Some(c) = cdf {
+            let kind = if c.exceedance {
+                "Exceedance curve"
+            } else {
+                "Cumulative distribution"
+            };
+            let _ = writeln!(out, "![{kind} of {}]({})\n", cell(&c.title), c.file);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::summary::{ClaimSummary, ModelInfo, OutputSummary, RunInfo};
+
+    fn summary() -> Summary {
+        Summary {
+            model: ModelInfo {
+                title: "Costs | $ test".into(),
+                description: Some("Spans $5M to $9M.".into()),
+                file: "m.toml".into(),
+                overrides: vec!["price = 2".into()],
+            },
+            run: RunInfo {
+                samples: 1_000_000,
+                seed: 7,
+                threads: 2,
+                elapsed_seconds: 0.5,
+                sketch_relative_accuracy: 0.0005,
+                percentile_definition: "",
+                costsim_version: "0.1.0",
+            },
+            outputs: vec![OutputSummary {
+                output: "cost".into(),
+                label: "Run cost".into(),
+                unit: "USD".into(),
+                mean: 6e6,
+                sd: 1e6,
+                min: 4e6,
+                percentiles: vec![4.1e6, 4.5e6, 4.8e6, 5.2e6, 5.9e6, 6.5e6, 7e6, 7.8e6, 8.8e6],
+                max: 1e7,
+                nonfinite: 0,
+                count: 1_000_000,
+            }],
+            claims: vec![ClaimSummary {
+                claim: "Report".into(),
+                param: "cost".into(),
+                unit: "USD".into(),
+                value: 5.576e6,
+                percentile_rank: 45.2,
+                p_below: 0.452,
+                p_above: 0.548,
+                verdict: "inside the central 50%".into(),
+                source: Some("Table 1.".into()),
+            }],
+            warnings: vec!["p99 is thin".into()],
+        }
+    }
+
+    #[test]
+    fn the_report_has_the_run_the_tables_and_the_verdicts_in_words() {
+        let md = markdown(&summary(), &Charts::default());
+        assert!(
+            md.starts_with("# Costs | \\$ test\n\nSpans \\$5M to \\$9M.\n"),
+            "{md}"
+        );
+        assert!(md.contains("1,000,000 samples · seed 7"), "{md}");
+        assert!(md.contains("- `price = 2`"), "{md}");
+        assert!(md.contains("> **Warning:** p99 is thin"), "{md}");
+        assert!(
+            md.contains("| `cost` | Run cost | \\$6M | \\$4.5M | \\$5.2M | \\$5.9M | \\$6.5M | \\$7.8M | USD |"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| Report | `cost` | \\$5.58M | P45 | 45.2% | 54.8% | inside the central 50% |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("- **Report** (\\$5.58M) sits at P45 of Run cost (`cost`): 45.2% of the simulated values are below it, so it is inside the central 50%. Source: Table 1.\n"),
+            "{md}"
+        );
+        assert!(!md.contains("## Charts"));
+    }
+
+    #[test]
+    fn every_table_row_has_as_many_cells_as_its_header() {
+        let md = markdown(&summary(), &Charts::default());
+        let mut lines = md.lines().peekable();
+        while let Some(line) = lines.next() {
+            if !line.starts_with('|') {
+                continue;
+            }
+            let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+            let n = cells(line);
+            while let Some(next) = lines.peek().filter(|l| l.starts_with('|')) {
+                assert_eq!(cells(next), n, "{next}");
+                lines.next();
+            }
+        }
+    }
+}

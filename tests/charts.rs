@@ -1,0 +1,181 @@
+//! Charts as a user gets them: every PNG exists, decodes at the requested size and is
+//! not blank; text renders with no system fonts; report.md links every chart; the
+//! chart flags behave.
+
+mod common;
+
+use common::{costsim, csv_rows, run_ok};
+use std::path::Path;
+
+const CLOSED: &str = "tests/data/closed_form.toml";
+
+fn decode(path: &Path) -> image::RgbImage {
+    image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8()
+}
+
+/// The share of pixels in rows `rows` (fractions of the height) that are not white.
+fn ink(img: &image::RgbImage, rows: std::ops::Range<f64>) -> f64 {
+    let (w, h) = img.dimensions();
+    let (y0, y1) = ((rows.start * h as f64) as u32, (rows.end * h as f64) as u32);
+    let mut inked = 0u64;
+    for y in y0..y1 {
+        for x in 0..w {
+            let p = img.get_pixel(x, y).0;
+            inked += u64::from(p.iter().any(|&c| c < 235));
+        }
+    }
+    inked as f64 / (w as f64 * (y1 - y0) as f64)
+}
+
+fn pngs(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_chart_kind_is_a_png_of_the_requested_size_and_not_blank() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["--samples", "20000"], tmp.path());
+    let summary = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
+    let mut expected = vec!["bands.png".to_string()];
+    for row in csv_rows(&summary) {
+        expected.push(format!("hist_{}.png", row["output"]));
+        expected.push(format!("cdf_{}.png", row["output"]));
+    }
+    let names = pngs(tmp.path());
+    for e in &expected {
+        assert!(names.contains(e), "{e} missing from {names:?}");
+    }
+    // One bands chart per unit: USD, USD/GPU-hour, ratio, GPUs, GPU-hours.
+    for other in [
+        "bands_usd-gpu-hour.png",
+        "bands_ratio.png",
+        "bands_gpus.png",
+        "bands_gpu-hours.png",
+    ] {
+        assert!(names.contains(&other.to_string()), "{other} missing");
+    }
+    for name in &names {
+        let img = decode(&tmp.path().join(name));
+        assert_eq!(img.dimensions(), (1600, 1000), "{name}");
+        let share = ink(&img, 0.0..1.0);
+        assert!(share > 0.02, "{name} is nearly blank: {share}");
+    }
+}
+
+#[test]
+fn width_and_height_set_the_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(
+        &[CLOSED, "-n", "5000", "--width", "640", "--height", "400"],
+        tmp.path(),
+    );
+    let names = pngs(tmp.path());
+    assert_eq!(names.len(), 3 * 2 + 2, "{names:?}");
+    for name in &names {
+        let img = decode(&tmp.path().join(name));
+        assert_eq!(img.dimensions(), (640, 400), "{name}");
+        assert!(ink(&img, 0.0..1.0) > 0.02, "{name} is nearly blank");
+    }
+}
+
+#[test]
+fn sizes_out_of_range_are_usage_errors() {
+    for (flag, value) in [
+        ("--width", "399"),
+        ("--width", "8001"),
+        ("--height", "299"),
+        ("--height", "9000"),
+        ("--width", "wide"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let assert = costsim()
+            .args([CLOSED, "-n", "100", flag, value, "--out"])
+            .arg(tmp.path())
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(err.contains(flag), "{flag} {value}: {err}");
+        assert!(pngs(tmp.path()).is_empty());
+    }
+}
+
+#[test]
+fn no_charts_writes_no_png_but_still_the_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&[CLOSED, "-n", "5000", "--no-charts"], tmp.path());
+    assert!(pngs(tmp.path()).is_empty());
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(md.contains("## Results") && !md.contains(".png"), "{md}");
+}
+
+#[test]
+fn text_is_drawn_with_the_embedded_font_when_the_system_has_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let conf = home.path().join("fonts.conf");
+    std::fs::write(
+        &conf,
+        "<?xml version=\"1.0\"?>\n<fontconfig></fontconfig>\n",
+    )
+    .unwrap();
+    costsim()
+        .args([CLOSED, "-n", "5000", "-q", "--out"])
+        .arg(tmp.path())
+        .env("FONTCONFIG_FILE", &conf)
+        .env("FONTCONFIG_PATH", home.path())
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .assert()
+        .success();
+    for name in pngs(tmp.path()) {
+        let img = decode(&tmp.path().join(&name));
+        // The top 7% holds only the title: ink there is text.
+        let title = ink(&img, 0.0..0.07);
+        assert!(title > 0.01, "{name}: no title text ({title})");
+    }
+}
+
+#[test]
+fn charts_are_identical_for_any_thread_count() {
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = [CLOSED, "-n", "70000", "--seed", "5"];
+    run_ok(&[&args[..], &["-j", "1"]].concat(), one.path());
+    run_ok(&[&args[..], &["-j", "2"]].concat(), two.path());
+    let names = pngs(one.path());
+    assert!(!names.is_empty());
+    for name in names {
+        assert_eq!(
+            std::fs::read(one.path().join(&name)).unwrap(),
+            std::fs::read(two.path().join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn report_md_embeds_every_chart_by_relative_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&[CLOSED, "-n", "5000", "--exceedance"], tmp.path());
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(md.starts_with("# Closed-form outputs\n"), "{md}");
+    assert!(md.contains("| `product` | Product of lognormals |"), "{md}");
+    assert!(md.contains("above the central 99%"), "{md}");
+    assert!(md.contains("Exceedance curve of"), "{md}");
+    let links: Vec<&str> = md
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
+    let mut linked: Vec<String> = links.iter().map(|s| s.to_string()).collect();
+    linked.sort();
+    assert_eq!(linked, pngs(tmp.path()));
+}
