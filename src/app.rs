@@ -2,18 +2,17 @@
 //! called in turn; nothing is written until every stage has succeeded.
 
 use crate::cli::{CheckArgs, Format, RunArgs};
-use crate::engine::{self, SampleError};
-use crate::error::{Diagnostic, Error};
+use crate::error::Error;
 use crate::model::{self, Model, Override};
+use crate::pipeline::{self, RunSpec, Simulated};
 use crate::plan::{self, Plan, Src};
 use crate::plot;
 use crate::progress::Progress;
 use crate::report::charts::{ChartOptions, Charts};
-use crate::report::{self, RunFacts, Summary};
+use crate::report::{self, Summary};
 use crate::stats::{Aggregates, Tracked};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 /// The default model, built in so an installed binary runs from any folder.
 pub const DEFAULT_MODEL: &str = include_str!("../priors/deepseek_v3.toml");
@@ -66,35 +65,20 @@ pub fn prepare(
 
 pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
     let (model, plan, stem) = prepare(args.file.as_deref(), &args.set, &args.set_file)?;
-    let samples = args.samples.unwrap_or(model.samples);
-    let seed = args.seed.unwrap_or(model.seed);
-    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
-    let started = Instant::now();
-    let progress = Progress::new(samples, Progress::wanted(args.quiet));
-    let aggs = engine::simulate(&plan, samples, seed, threads, &|done| progress.update(done));
-    progress.finish();
-    let aggs = aggs.map_err(|e| sample_error(&model, &plan, e))?;
-    let elapsed_seconds = started.elapsed().as_secs_f64();
-    let nonfinite_origins = aggs
-        .tracked
-        .iter()
-        .enumerate()
-        .filter_map(|(k, t)| {
-            let at = t.first_nonfinite?;
-            Some((
-                k,
-                engine::first_nonfinite_param(&plan, &model.order, samples, seed, at),
-            ))
-        })
-        .collect();
-    let facts = RunFacts {
-        samples,
-        seed,
-        threads,
-        elapsed_seconds,
-        nonfinite_origins,
+    let spec = RunSpec {
+        samples: args.samples.unwrap_or(model.samples),
+        seed: args.seed.unwrap_or(model.seed),
+        threads: args.threads.map_or_else(default_threads, |t| t as usize),
+        rows: args.sensitivity_rows.max(args.save_rows.unwrap_or(0)),
     };
-    let summary = report::summarise(&model, &plan, &aggs, facts);
+    let progress = Progress::new(spec.samples, Progress::wanted(args.quiet));
+    let simulated = pipeline::simulate(&model, &plan, spec, &|done| progress.update(done));
+    progress.finish();
+    let Simulated { mut summary, aggs } = simulated?;
+    if !args.no_swing {
+        summary.swing = pipeline::swing(&model, &plan, &aggs, spec.seed, spec.threads)?;
+    }
+    let threads = spec.threads;
     let out_dir = args
         .out
         .clone()
@@ -110,7 +94,15 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
         ("summary.csv".to_string(), summary_csv),
         ("summary.json".to_string(), json),
         ("claims.csv".to_string(), report::csv::claims_csv(&summary)),
+        (
+            "sensitivity.csv".to_string(),
+            report::csv::sensitivity_csv(&summary),
+        ),
     ];
+    if let Some(k) = args.save_rows {
+        let csv = report::csv::samples_csv(&model, &plan.row_params, &aggs.rows, k);
+        files.push(("samples.csv".to_string(), csv));
+    }
     let charts = if args.no_charts {
         Charts::default()
     } else {
@@ -167,27 +159,6 @@ fn chart_data(
 
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// A distribution whose arguments went invalid in some sample: point at the call.
-pub fn sample_error(model: &Model, plan: &Plan, e: SampleError) -> Error {
-    let site = &plan.sites[e.site];
-    let param = &model.params[site.param];
-    Diagnostic::at(
-        model.source_of(site.param),
-        site.span,
-        format!(
-            "{} (in sample {}, from the values its arguments took)",
-            e.message, e.sample
-        ),
-    )
-    .param(&param.name)
-    .help(format!(
-        "the arguments of {} must be valid in every sample: bound the inputs they come from, \
-         e.g. with truncate(...) or a lognormal (`A to B`) for positive quantities",
-        site.kind.signature()
-    ))
-    .into()
 }
 
 /// `costsim check`: validates and lists the params in dependency order.

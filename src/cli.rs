@@ -65,6 +65,15 @@ pub struct RunArgs {
     /// Chart height in pixels, 300 to 8000 [default: 1000]
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(300..=8000))]
     pub height: Option<u32>,
+    /// Rows (the first samples) kept for the Spearman sensitivity analysis
+    #[arg(long, value_name = "K", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub sensitivity_rows: u64,
+    /// Write samples.csv: the first K rows of every input and output
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub save_rows: Option<u64>,
+    /// Skip the swing tornado (the reruns with each input at its P5 and P95)
+    #[arg(long)]
+    pub no_swing: bool,
     /// Draw exceedance curves, P(value > x), instead of CDFs
     #[arg(long)]
     pub exceedance: bool,

@@ -85,3 +85,83 @@ pub fn sample_error(model: &Model, plan: &Plan, e: SampleError) -> Error {
     ))
     .into()
 }
+
+/// Samples per swing run: a tornado needs only medians, and every run uses the same
+/// seed (common random numbers), so the low/high difference is mostly signal.
+pub const SWING_SAMPLES: u64 = 20_000;
+
+/// The swing tornado: each output's P50 with one input held at its own P5, then at
+/// its P95 (taken from the run's sensitivity rows), while the others vary. Costs
+/// 2k + 1 runs of [`SWING_SAMPLES`] for k inputs. Empty when no rows were kept.
+pub fn swing(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    seed: u64,
+    threads: usize,
+) -> Result<Vec<crate::report::SwingRow>, Error> {
+    use crate::plan::{Fill, compile_with};
+    use crate::report::drivers::label_of;
+    if aggs.rows.is_empty() || aggs.rows[0].len() < 20 {
+        return Ok(Vec::new());
+    }
+    let medians = |plan: &Plan| -> Result<Vec<f64>, Error> {
+        let a = engine::simulate(plan, SWING_SAMPLES, seed, threads, &|_| {})
+            .map_err(|e| sample_error(model, plan, e))?;
+        Ok(model
+            .outputs
+            .iter()
+            .map(|&o| {
+                let k = plan.tracked_index(o).expect("outputs are tracked");
+                a.tracked[k].quantile(0.5).unwrap_or(f64::NAN)
+            })
+            .collect())
+    };
+    let base = medians(plan)?;
+    let mut rows = Vec::new();
+    for &input in &plan.inputs {
+        let column = plan
+            .row_params
+            .iter()
+            .position(|&q| q == input)
+            .expect("inputs are kept");
+        let mut values: Vec<f64> = aggs.rows[column]
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).floor() as usize];
+        let (p5, p95) = (at(0.05), at(0.95));
+        let low = medians(&compile_with(model, &[(input, Fill::Constant(p5))])?)?;
+        let high = medians(&compile_with(model, &[(input, Fill::Constant(p95))])?)?;
+        for (k, &o) in model.outputs.iter().enumerate() {
+            if o == input {
+                continue;
+            }
+            rows.push(crate::report::SwingRow {
+                output: model.params[o].name.clone(),
+                input: model.params[input].name.clone(),
+                input_label: label_of(model, input),
+                input_p5: p5,
+                input_p95: p95,
+                output_at_p5: low[k],
+                output_at_p95: high[k],
+                base_p50: base[k],
+            });
+        }
+    }
+    let order = |name: &str| {
+        model
+            .outputs
+            .iter()
+            .position(|&o| model.params[o].name == name)
+    };
+    let width = |r: &crate::report::SwingRow| (r.output_at_p95 - r.output_at_p5).abs();
+    rows.sort_by(|a, b| {
+        order(&a.output)
+            .cmp(&order(&b.output))
+            .then(width(b).total_cmp(&width(a)))
+    });
+    Ok(rows)
+}

@@ -79,7 +79,7 @@ impl Registers {
 pub fn eval_block(
     plan: &Plan,
     regs: &mut Registers,
-    rng: &mut Xoshiro256PlusPlus,
+    rngs: &mut [Xoshiro256PlusPlus],
     columns: &[&[f64]],
     n: usize,
     first: u64,
@@ -90,6 +90,10 @@ pub fn eval_block(
             regs.with_dst(*dst, |_, d| d[..n].copy_from_slice(from));
             continue;
         }
+        let rng = match op.site() {
+            Some(site) => &mut rngs[site],
+            None => &mut rngs[0],
+        };
         eval_op(op, regs, rng, n, first)?;
     }
     Ok(())
@@ -108,6 +112,7 @@ fn eval_op(
             dsts,
             members,
             chol,
+            ..
         } => copula(regs, rng, n, dsts, members, chol),
         Op::Column { .. } => unreachable!("filled by eval_block"),
         Op::Unary { dst, f, a } => regs.with_dst(*dst, |r, d| unary(*f, r.get(*a), &mut d[..n])),

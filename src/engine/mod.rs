@@ -1,8 +1,10 @@
 //! The parallel Monte Carlo run.
 //!
-//! Samples are cut into chunks of [`CHUNK`]; chunk i draws from its own xoshiro256++
-//! stream seeded from (seed, i) through SplitMix64, so what a sample sees never
-//! depends on which thread ran it. Chunks run in parallel in batches; each batch's
+//! Samples are cut into chunks of [`CHUNK`]; in chunk i, distribution site s draws
+//! from its own xoshiro256++ stream seeded from (seed, i, s) through SplitMix64, so
+//! what a sample sees never depends on which thread ran it — and holding one input
+//! fixed (a sweep, a swing tornado) leaves every other input's draws unchanged:
+//! common random numbers. Chunks run in parallel in batches; each batch's
 //! aggregates are merged in chunk order. Memory is one batch of chunk aggregates,
 //! whatever the sample count.
 
@@ -24,9 +26,11 @@ pub const CHUNK: u64 = 1 << 16;
 /// memory.
 const CHUNKS_PER_THREAD: usize = 4;
 
-/// The RNG stream of one chunk.
-pub fn chunk_rng(seed: u64, chunk: u64) -> Xoshiro256PlusPlus {
-    let mut state = seed ^ chunk.wrapping_mul(0xD1B5_4A32_D192_ED03);
+/// The RNG stream of one distribution site (by its `Site::stream`) in one chunk.
+pub fn site_rng(seed: u64, chunk: u64, stream: u64) -> Xoshiro256PlusPlus {
+    let mut state = seed
+        ^ chunk.wrapping_mul(0xD1B5_4A32_D192_ED03)
+        ^ (stream + 1).wrapping_mul(0x8CB9_2BA7_2F3D_8DD7);
     let mut key = [0u8; 32];
     for word in key.chunks_exact_mut(8) {
         word.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
@@ -108,12 +112,17 @@ fn each_block(
     mut visit: impl FnMut(&Registers, u64, usize) -> bool,
 ) -> Result<(), SampleError> {
     let (first, end) = chunk_range(c, samples);
-    let mut rng = chunk_rng(seed, c);
+    let mut rngs: Vec<Xoshiro256PlusPlus> = plan
+        .sites
+        .iter()
+        .map(|s| site_rng(seed, c, s.stream))
+        .chain(std::iter::once(site_rng(seed, c, u64::MAX - 1)))
+        .collect();
     let mut regs = Registers::new(plan);
     let mut at = first;
     while at < end {
         let n = ((end - at) as usize).min(BLOCK);
-        eval_block(plan, &mut regs, &mut rng, columns, n, at)?;
+        eval_block(plan, &mut regs, &mut rngs, columns, n, at)?;
         if !visit(&regs, at, n) {
             break;
         }
@@ -266,9 +275,10 @@ mod tests {
     #[test]
     fn chunk_streams_differ_and_repeat() {
         use rand::Rng;
-        let a = chunk_rng(1, 0).next_u64();
-        assert_eq!(a, chunk_rng(1, 0).next_u64());
-        assert_ne!(a, chunk_rng(1, 1).next_u64());
-        assert_ne!(a, chunk_rng(2, 0).next_u64());
+        let a = site_rng(1, 0, 0).next_u64();
+        assert_eq!(a, site_rng(1, 0, 0).next_u64());
+        assert_ne!(a, site_rng(1, 1, 0).next_u64());
+        assert_ne!(a, site_rng(2, 0, 0).next_u64());
+        assert_ne!(a, site_rng(1, 0, 1).next_u64());
     }
 }

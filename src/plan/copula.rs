@@ -6,25 +6,36 @@ use super::{Op, Reg, Site, Src};
 use crate::dist::copula::{Matrix, pearson_of_spearman, spearman_of_pearson};
 use crate::dist::{Quantile, Window};
 use crate::error::{Diagnostic, Span};
-use crate::model::Model;
+use crate::model::{Correlation, Model};
 
 pub(super) fn correlate(
     model: &Model,
+    filled: &[usize],
     ops: &mut Vec<Op>,
     sites: &[Site],
     params: &[Src],
 ) -> Result<(), Diagnostic> {
-    if model.correlations.is_empty() {
+    let entries: Vec<&Correlation> = model
+        .correlations
+        .iter()
+        .filter(|c| !filled.contains(&c.a) && !filled.contains(&c.b))
+        .collect();
+    if entries.is_empty() {
         return Ok(());
     }
-    let mut members: Vec<usize> = model.correlations.iter().flat_map(|c| [c.a, c.b]).collect();
+    let mut members: Vec<usize> = entries.iter().flat_map(|c| [c.a, c.b]).collect();
     members.sort_unstable();
     members.dedup();
     let mut found = Vec::with_capacity(members.len());
     for &p in &members {
         found.push(member(model, ops, sites, params, p)?);
     }
-    let chol = cholesky(model, &members)?;
+    let chol = cholesky(model, &entries, &members)?;
+    let site = found
+        .iter()
+        .map(|f| f.4)
+        .min()
+        .expect("at least two members");
     let mut remove: Vec<usize> = found.iter().map(|f| f.0).collect();
     remove.sort_unstable();
     for k in remove.into_iter().rev() {
@@ -33,6 +44,7 @@ pub(super) fn correlate(
     ops.insert(
         0,
         Op::Copula {
+            site,
             dsts: found.iter().map(|f| f.1).collect(),
             members: found.into_iter().map(|f| (f.2, f.3)).collect(),
             chol,
@@ -57,7 +69,7 @@ fn member(
     sites: &[Site],
     params: &[Src],
     p: usize,
-) -> Result<(usize, Reg, Quantile, Window), Diagnostic> {
+) -> Result<(usize, Reg, Quantile, Window, usize), Diagnostic> {
     let name = &model.params[p].name;
     let why = |msg: &str| {
         Diagnostic::at(
@@ -103,15 +115,19 @@ fn member(
     let window = quantile
         .window(lo, hi)
         .ok_or_else(|| why("its window holds no probability"))?;
-    Ok((k, r, quantile, window))
+    Ok((k, r, quantile, window, site))
 }
 
 /// The Cholesky factor of the normals' Pearson matrix, or an error naming the
 /// entries, the negative eigenvalue and the nearest valid rank correlations.
-fn cholesky(model: &Model, members: &[usize]) -> Result<Vec<f64>, Diagnostic> {
+fn cholesky(
+    model: &Model,
+    entries: &[&Correlation],
+    members: &[usize],
+) -> Result<Vec<f64>, Diagnostic> {
     let at = |p: usize| members.iter().position(|&m| m == p).expect("member");
     let mut m = Matrix::identity(members.len());
-    for c in &model.correlations {
+    for c in entries {
         m.set_sym(at(c.a), at(c.b), pearson_of_spearman(c.rank));
     }
     if let Some(l) = m.cholesky() {
@@ -120,8 +136,7 @@ fn cholesky(model: &Model, members: &[usize]) -> Result<Vec<f64>, Diagnostic> {
     let (values, _) = m.eigen();
     let smallest = values.iter().copied().fold(f64::INFINITY, f64::min);
     let fixed = m.nearest_correlation(1e-3);
-    let suggestions: Vec<String> = model
-        .correlations
+    let suggestions: Vec<String> = entries
         .iter()
         .map(|c| {
             let (a, b) = (&model.params[c.a].name, &model.params[c.b].name);
@@ -129,14 +144,14 @@ fn cholesky(model: &Model, members: &[usize]) -> Result<Vec<f64>, Diagnostic> {
             format!("[{a}, {b}] rank = {s:.2} (was {})", c.rank)
         })
         .collect();
-    let first = &model.correlations[0];
+    let first = entries[0];
     Err(Diagnostic::at(
         &model.sources[0],
         first.span,
         format!(
             "the {} rank correlations cannot hold together: their matrix is not positive \
              definite (its smallest eigenvalue is {smallest:.3}, below 0)",
-            model.correlations.len()
+            entries.len()
         ),
     )
     .help(format!(

@@ -96,8 +96,10 @@ pub enum Op {
         cumulative: Vec<f64>,
     },
     /// Draws correlated inputs through a Gaussian copula (see `dist::copula`):
-    /// `members[j]` fills `dsts[j]`; `chol` is the k×k lower Cholesky factor.
+    /// `members[j]` fills `dsts[j]`; `chol` is the k×k lower Cholesky factor. It draws
+    /// from the stream of `site`, its first member's.
     Copula {
+        site: usize,
         dsts: Vec<Reg>,
         members: Vec<(Quantile, Window)>,
         chol: Vec<f64>,
@@ -137,6 +139,10 @@ pub struct Site {
     pub args: Option<Vec<f64>>,
     /// The truncation window, for `truncate(...)` with constant bounds.
     pub window: Option<(f64, f64)>,
+    /// Names the site's random stream: its param and its place among the param's
+    /// sites. It does not depend on what else is compiled, so holding another param
+    /// fixed leaves this site's draws unchanged.
+    pub stream: u64,
 }
 
 /// A param whose distribution is aggregated: an output or a claim's param.
@@ -164,6 +170,19 @@ pub struct Plan {
 }
 
 impl Op {
+    /// The distribution site whose random stream this op draws from.
+    pub fn site(&self) -> Option<usize> {
+        match self {
+            Op::Sample { site, .. }
+            | Op::SampleArgs { site, .. }
+            | Op::Truncated { site, .. }
+            | Op::TruncatedArgs { site, .. }
+            | Op::Choose { site, .. }
+            | Op::Copula { site, .. } => Some(*site),
+            Op::Column { .. } | Op::Unary { .. } | Op::Binary { .. } | Op::Select { .. } => None,
+        }
+    }
+
     /// Whether this op writes register `r`.
     pub fn writes(&self, r: Reg) -> bool {
         match self {
@@ -228,7 +247,9 @@ pub fn compile_with(model: &Model, fills: &[(usize, Fill)]) -> Result<Plan, Diag
         };
         c.params[i] = src;
     }
-    copula::correlate(model, &mut c.ops, &c.sites, &c.params)?;
+    // A param held fixed or fed from a column is no longer drawn, so no longer correlated.
+    let filled: Vec<usize> = fills.iter().map(|(p, _)| *p).collect();
+    copula::correlate(model, &filled, &mut c.ops, &c.sites, &c.params)?;
     let mut tracked: Vec<TrackedParam> = model
         .outputs
         .iter()
@@ -293,12 +314,14 @@ impl Compiler<'_> {
     }
 
     fn site(&mut self, kind: DistKind, span: Span) -> usize {
+        let ordinal = self.sites.iter().filter(|s| s.param == self.param).count();
         self.sites.push(Site {
             param: self.param,
             kind,
             span,
             args: None,
             window: None,
+            stream: ((self.param as u64) << 20) | ordinal as u64,
         });
         self.sites.len() - 1
     }

@@ -75,3 +75,60 @@ fn write_rows(
         w.write_record(row).expect("writing to memory");
     }
 }
+
+pub const SENSITIVITY_HEADER: [&str; 4] = ["output", "input", "spearman", "contribution"];
+
+/// sensitivity.csv: `output,input,spearman,contribution` (+ `swing_low,swing_high`
+/// when the swing tornado ran), largest |ρ| first within each output.
+pub fn sensitivity_csv(s: &Summary) -> Vec<u8> {
+    let mut header = SENSITIVITY_HEADER.to_vec();
+    if !s.swing.is_empty() {
+        header.extend(["output_p50_at_input_p5", "output_p50_at_input_p95"]);
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_rows(
+        &mut w,
+        header,
+        s.sensitivity.iter().map(|r| {
+            let mut row = vec![
+                r.output.clone(),
+                r.input.clone(),
+                num(r.spearman),
+                num(r.contribution),
+            ];
+            if let Some(sw) = s
+                .swing
+                .iter()
+                .find(|sw| sw.output == r.output && sw.input == r.input)
+            {
+                row.extend([num(sw.output_at_p5), num(sw.output_at_p95)]);
+            } else if !s.swing.is_empty() {
+                row.extend([String::new(), String::new()]);
+            }
+            row
+        }),
+    );
+    w.into_inner().expect("writing to memory")
+}
+
+/// samples.csv: the first `k` rows (at most those kept), one column per kept param,
+/// named as in the model file.
+pub fn samples_csv(
+    model: &crate::model::Model,
+    params: &[usize],
+    columns: &[Vec<f64>],
+    k: u64,
+) -> Vec<u8> {
+    let header: Vec<&str> = params
+        .iter()
+        .map(|&p| model.params[p].name.as_str())
+        .collect();
+    let n = columns.first().map_or(0, |c| c.len()).min(k as usize);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    write_rows(
+        &mut w,
+        header,
+        (0..n).map(|i| columns.iter().map(|c| num(c[i])).collect()),
+    );
+    w.into_inner().expect("writing to memory")
+}

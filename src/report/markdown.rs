@@ -212,6 +212,7 @@ mod tests {
                 elapsed_seconds: 0.5,
                 sketch_relative_accuracy: 0.0005,
                 percentile_definition: "",
+                sensitivity_rows: 0,
                 costsim_version: "0.1.0",
             },
             outputs: vec![OutputSummary {
@@ -237,6 +238,8 @@ mod tests {
                 verdict: "inside the central 50%".into(),
                 source: Some("Table 1.".into()),
             }],
+            sensitivity: Vec::new(),
+            swing: Vec::new(),
             warnings: vec!["p99 is thin".into()],
         }
     }

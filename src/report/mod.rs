@@ -5,12 +5,13 @@
 pub mod axis;
 pub mod charts;
 pub mod csv;
+pub mod drivers;
 pub mod format;
 pub mod markdown;
 pub mod summary;
 pub mod table;
 
-pub use summary::{RunFacts, Summary, summarise};
+pub use summary::{RunFacts, SensitivityRow, Summary, SwingRow, summarise};
 
 use crate::error::Error;
 use std::io::Write;

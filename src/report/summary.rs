@@ -12,6 +12,8 @@ use crate::plan::Plan;
 use crate::stats::{Aggregates, Tracked, sketch};
 use serde::Serialize;
 
+pub use super::drivers::{SensitivityRow, SwingRow};
+
 /// The percentiles reported for every output, in column order.
 pub const PERCENTILES: [(&str, f64); 9] = [
     ("p1", 0.01),
@@ -33,6 +35,11 @@ pub struct Summary {
     pub outputs: Vec<OutputSummary>,
     /// One entry per claim, in the model's order.
     pub claims: Vec<ClaimSummary>,
+    /// Every output's rank correlation with every input, largest |ρ| first per output
+    /// (empty when no sensitivity rows were kept).
+    pub sensitivity: Vec<SensitivityRow>,
+    /// Swing effects of each input on each output (empty unless computed).
+    pub swing: Vec<SwingRow>,
     /// Things the reader should know: non-finite samples, thin tails.
     pub warnings: Vec<String>,
 }
@@ -57,6 +64,8 @@ pub struct RunInfo {
     /// Every percentile is within this relative error of the exact sample percentile.
     pub sketch_relative_accuracy: f64,
     pub percentile_definition: &'static str,
+    /// The first rows kept for the sensitivity analysis.
+    pub sensitivity_rows: u64,
     pub costsim_version: &'static str,
 }
 
@@ -163,10 +172,13 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
             elapsed_seconds: facts.elapsed_seconds,
             sketch_relative_accuracy: sketch::RELATIVE_ACCURACY,
             percentile_definition: "order statistic of 0-based rank floor(q*(n-1)) over finite samples, within the sketch's relative accuracy",
+            sensitivity_rows: aggs.rows.first().map_or(0, |c| c.len() as u64),
             costsim_version: env!("CARGO_PKG_VERSION"),
         },
         outputs,
         claims,
+        sensitivity: super::drivers::sensitivity(model, plan, aggs),
+        swing: Vec::new(),
         warnings,
     }
 }

@@ -1,0 +1,96 @@
+//! "What drives the spread": Spearman sensitivities and swing (low/high) effects of
+//! the inputs on each output, as the Summary carries them.
+
+use crate::model::Model;
+use crate::plan::Plan;
+use crate::stats::Aggregates;
+use crate::stats::sensitivity::sensitivities;
+use serde::Serialize;
+
+/// An input's rank correlation with an output, from the run's first rows.
+#[derive(Clone, Debug, Serialize)]
+pub struct SensitivityRow {
+    pub output: String,
+    /// The input param's name.
+    pub input: String,
+    /// Its label, or its name when it has none.
+    pub input_label: String,
+    /// Spearman's rank correlation, −1 to 1.
+    pub spearman: f64,
+    /// ρ² as a percent of the output's summed ρ² (@RISK's "contribution to variance").
+    pub contribution: f64,
+}
+
+/// The output's median with one input held at its own P5, then at its P95, while
+/// the others vary (the classic cost-estimating tornado).
+#[derive(Clone, Debug, Serialize)]
+pub struct SwingRow {
+    pub output: String,
+    pub input: String,
+    pub input_label: String,
+    pub input_p5: f64,
+    pub input_p95: f64,
+    /// The output's P50 with the input at its P5 / its P95.
+    pub output_at_p5: f64,
+    pub output_at_p95: f64,
+    /// The output's P50 with every input varying, on the same samples.
+    pub base_p50: f64,
+}
+
+pub fn label_of(model: &Model, p: usize) -> String {
+    let param = &model.params[p];
+    param.label.clone().unwrap_or_else(|| param.name.clone())
+}
+
+/// Spearman sensitivity of every output to every input, from `aggs.rows` (empty when
+/// no rows were kept). Rows within an output are sorted by |ρ|, largest first.
+pub fn sensitivity(model: &Model, plan: &Plan, aggs: &Aggregates) -> Vec<SensitivityRow> {
+    if aggs.rows.is_empty() || aggs.rows[0].len() < 3 {
+        return Vec::new();
+    }
+    let column = |p: usize| plan.row_params.iter().position(|&q| q == p);
+    let pairs: Vec<(usize, Vec<usize>)> = model
+        .outputs
+        .iter()
+        .filter_map(|&o| {
+            let inputs: Vec<usize> = plan
+                .inputs
+                .iter()
+                .filter(|&&i| i != o)
+                .filter_map(|&i| column(i))
+                .collect();
+            Some((column(o)?, inputs))
+        })
+        .collect();
+    let mut rows: Vec<SensitivityRow> = sensitivities(&aggs.rows, &pairs)
+        .into_iter()
+        .map(|s| {
+            let (o, i) = (plan.row_params[s.output], plan.row_params[s.input]);
+            SensitivityRow {
+                output: model.params[o].name.clone(),
+                input: model.params[i].name.clone(),
+                input_label: label_of(model, i),
+                spearman: s.spearman,
+                contribution: s.contribution,
+            }
+        })
+        .collect();
+    // Stable: within an output (kept in model order), by |ρ| descending.
+    let order = |name: &str| {
+        model
+            .outputs
+            .iter()
+            .position(|&o| model.params[o].name == name)
+    };
+    rows.sort_by(|a, b| {
+        order(&a.output)
+            .cmp(&order(&b.output))
+            .then(b.spearman.abs().total_cmp(&a.spearman.abs()))
+    });
+    rows
+}
+
+/// The top `n` drivers of an output.
+pub fn top<'a>(rows: &'a [SensitivityRow], output: &str, n: usize) -> Vec<&'a SensitivityRow> {
+    rows.iter().filter(|r| r.output == output).take(n).collect()
+}
