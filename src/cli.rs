@@ -26,12 +26,19 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a model without sampling and list its params in dependency order
     Check(CheckArgs),
+    /// Sobol first-order and total-effect indices of every output to every input
+    /// (--samples N is the base sample count, 16384 by default; the model is
+    /// evaluated N·(k + 2) times for k inputs)
+    Sobol(SobolArgs),
+    /// Run the model once per value of one param (common random numbers)
+    Sweep(SweepArgs),
+    /// Run several models with the same seed and overlay their outputs
+    Compare(CompareArgs),
 }
 
+/// Options of every command that simulates a model.
 #[derive(Args, Debug, Clone, Default)]
-pub struct RunArgs {
-    /// The model file [default: priors/deepseek_v3.toml, built into the binary]
-    pub file: Option<PathBuf>,
+pub struct SimArgs {
     /// Number of samples (overrides the file's [model] samples)
     #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
     pub samples: Option<u64>,
@@ -44,9 +51,6 @@ pub struct RunArgs {
     /// Folder for the result files [default: output/<model-file-stem>]
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
-    /// What to print on stdout
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
     /// Replace a param's value for this run: NAME=EXPR (repeatable)
     #[arg(long = "set", value_name = "NAME=EXPR")]
     pub set: Vec<String>,
@@ -56,7 +60,7 @@ pub struct RunArgs {
     /// Print no warnings or progress bar on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Write no PNG charts (the CSV, JSON and report.md files are still written)
+    /// Write no PNG charts (the CSV, JSON and Markdown files are still written)
     #[arg(long)]
     pub no_charts: bool,
     /// Chart width in pixels, 400 to 8000 [default: 1600]
@@ -65,6 +69,17 @@ pub struct RunArgs {
     /// Chart height in pixels, 300 to 8000 [default: 1000]
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(300..=8000))]
     pub height: Option<u32>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// The model file [default: priors/deepseek_v3.toml, built into the binary]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+    /// What to print on stdout
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Rows (the first samples) kept for the Spearman sensitivity analysis
     #[arg(long, value_name = "K", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     pub sensitivity_rows: u64,
@@ -77,6 +92,53 @@ pub struct RunArgs {
     /// Draw exceedance curves, P(value > x), instead of CDFs
     #[arg(long)]
     pub exceedance: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SobolArgs {
+    /// The model file [default: priors/deepseek_v3.toml, built into the binary]
+    pub file: Option<PathBuf>,
+    /// Only these outputs (comma-separated) [default: all]
+    #[arg(long, value_delimiter = ',')]
+    pub outputs: Option<Vec<String>>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("steps").required(true).args(["values", "range"])))]
+pub struct SweepArgs {
+    /// The model file [default: priors/deepseek_v3.toml, built into the binary]
+    pub file: Option<PathBuf>,
+    /// The param to sweep
+    #[arg(long)]
+    pub param: String,
+    /// The values to hold it at, comma-separated (suffixes allowed: 2048,8k,50k)
+    #[arg(long)]
+    pub values: Option<String>,
+    /// START:END:STEPS, evenly spaced (or evenly in log space with --log)
+    #[arg(long, value_name = "START:END:STEPS")]
+    pub range: Option<String>,
+    /// Space the --range steps evenly in log space
+    #[arg(long, requires = "range")]
+    pub log: bool,
+    /// Only these outputs (comma-separated) [default: all]
+    #[arg(long, value_delimiter = ',')]
+    pub outputs: Option<Vec<String>>,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CompareArgs {
+    /// Two or more model files, run with the same seed and samples
+    #[arg(required = true, num_args = 2..)]
+    pub files: Vec<PathBuf>,
+    /// Only these outputs (comma-separated) [default: all]
+    #[arg(long, value_delimiter = ',')]
+    pub outputs: Option<Vec<String>>,
+    #[command(flatten)]
+    pub sim: SimArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -118,7 +180,7 @@ mod tests {
         assert!(c.command.is_none());
         let c = Cli::try_parse_from(["costsim", "m.toml", "-n", "10"]).unwrap();
         assert_eq!(c.run.file.as_deref(), Some(std::path::Path::new("m.toml")));
-        assert_eq!(c.run.samples, Some(10));
+        assert_eq!(c.run.sim.samples, Some(10));
         let c = Cli::try_parse_from(["costsim", "check", "m.toml"]).unwrap();
         assert!(matches!(c.command, Some(Command::Check(_))));
         assert!(Cli::try_parse_from(["costsim", "run", "--samples", "0"]).is_err());
@@ -127,7 +189,7 @@ mod tests {
     #[test]
     fn chart_sizes_are_bounded() {
         let c = Cli::try_parse_from(["costsim", "--width", "800", "--height", "600"]).unwrap();
-        assert_eq!((c.run.width, c.run.height), (Some(800), Some(600)));
+        assert_eq!((c.run.sim.width, c.run.sim.height), (Some(800), Some(600)));
         for bad in [
             ["--width", "399"],
             ["--width", "8001"],

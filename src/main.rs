@@ -24,20 +24,24 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
             let listing = app::check(&args)?;
             app::print(format!("{listing}\n").as_bytes())
         }
-        Some(Command::Run(args)) => run(&args),
-        None => run(&cli.run),
+        Some(Command::Run(args)) => report(app::run(&args), args.sim.quiet),
+        Some(Command::Sobol(args)) => report(app::sobol(&args), args.sim.quiet),
+        Some(Command::Sweep(args)) => report(app::sweep(&args), args.sim.quiet),
+        Some(Command::Compare(args)) => report(app::compare(&args), args.sim.quiet),
+        None => report(app::run(&cli.run), cli.run.sim.quiet),
     }
 }
 
-fn run(args: &costsim::cli::RunArgs) -> Result<(), Error> {
-    let outcome = app::run(args)?;
-    if !args.quiet {
-        for w in &outcome.summary.warnings {
+/// Prints a command's warnings (stderr), results (stdout) and where it wrote files.
+fn report(outcome: Result<app::Outcome, Error>, quiet: bool) -> Result<(), Error> {
+    let outcome = outcome?;
+    if !quiet {
+        for w in &outcome.warnings {
             eprintln!("warning: {w}");
         }
     }
     app::print(&outcome.stdout)?;
-    if !args.quiet {
+    if !quiet {
         eprintln!("results written to {}", outcome.out_dir.display());
     }
     Ok(())

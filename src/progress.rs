@@ -20,11 +20,16 @@ pub struct Progress {
 impl Progress {
     /// A bar for `total` samples; `enabled` false makes every call a no-op.
     pub fn new(total: u64, enabled: bool) -> Progress {
+        Progress::counting(total, enabled, "samples")
+    }
+
+    /// A bar counting `total` of some `unit` (samples, steps, models).
+    pub fn counting(total: u64, enabled: bool, unit: &str) -> Progress {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} samples · {msg} · ETA {eta}",
-            ) {
+            let template =
+                format!("{{bar:40}} {{human_pos}}/{{human_len}} {unit} · {{msg}} · ETA {{eta}}");
+            if let Ok(style) = ProgressStyle::with_template(&template) {
                 bar.set_style(style.progress_chars("█▉▊▋▌▍▎▏ "));
             }
             bar
@@ -48,7 +53,7 @@ impl Progress {
         let elapsed = self.started.elapsed();
         bar.set_position(done);
         bar.set_message(format!(
-            "{} samples/s",
+            "{}/s",
             si(done as f64 / elapsed.as_secs_f64().max(1e-9))
         ));
         if elapsed >= SHOW_AFTER && !self.shown.swap(true, Ordering::Relaxed) {

@@ -94,3 +94,18 @@ pub fn sensitivity(model: &Model, plan: &Plan, aggs: &Aggregates) -> Vec<Sensiti
 pub fn top<'a>(rows: &'a [SensitivityRow], output: &str, n: usize) -> Vec<&'a SensitivityRow> {
     rows.iter().filter(|r| r.output == output).take(n).collect()
 }
+
+/// The params whose drivers the reports explain: every claim's param (in claim
+/// order, once each), or else the first output.
+pub fn explained(s: &super::Summary) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for c in &s.claims {
+        if !names.contains(&c.param) {
+            names.push(c.param.clone());
+        }
+    }
+    if names.is_empty() {
+        names.extend(s.outputs.first().map(|o| o.output.clone()));
+    }
+    names
+}

@@ -20,6 +20,7 @@ pub fn markdown(s: &Summary, charts: &Charts) -> String {
     header(&mut out, s);
     results(&mut out, s);
     claims(&mut out, s);
+    drivers(&mut out, s);
     chart_links(&mut out, s, charts);
     out
 }
@@ -41,6 +42,36 @@ fn value(v: f64, u: &str) -> String {
 
 fn unit(u: &str) -> Option<&str> {
     (!u.is_empty()).then_some(u)
+}
+
+/// "What drives the spread": each claim's param's top three inputs.
+fn drivers(out: &mut String, s: &Summary) {
+    use super::drivers::{explained, top};
+    if s.sensitivity.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## What drives the spread\n");
+    let _ = writeln!(
+        out,
+        "Spearman rank correlation of each input with the output over the first {} samples, \
+         and its share of the summed squared correlations (\"contribution to variance\").\n",
+        count(s.run.sensitivity_rows)
+    );
+    let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");
+    let _ = writeln!(out, "|---|---|---:|---:|");
+    for name in explained(s) {
+        for r in top(&s.sensitivity, &name, 3) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:+.2} | {:.1}% |",
+                cell(&name),
+                cell(&r.input_label),
+                r.spearman,
+                r.contribution
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn header(out: &mut String, s: &Summary) {

@@ -37,7 +37,7 @@ pub fn table(s: &Summary) -> String {
         rows.push(row);
     }
     rows[0].push("unit".into());
-    out.push_str(&aligned(&rows, 1));
+    out.push_str(&aligned(&rows, 1, true));
     if !s.claims.is_empty() {
         out.push('\n');
         let mut rows = vec![header(
@@ -55,17 +55,45 @@ pub fn table(s: &Summary) -> String {
                 c.verdict.clone(),
             ]);
         }
-        out.push_str(&aligned(&rows, 2));
+        out.push_str(&aligned(&rows, 2, true));
     }
+    drivers(&mut out, s);
     out
+}
+
+/// "What drives the spread": the top three inputs of each claim's param.
+fn drivers(out: &mut String, s: &Summary) {
+    use super::drivers::{explained, top};
+    if s.sensitivity.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nWhat drives the spread (Spearman ρ and share of variance, first {} samples)",
+        count(s.run.sensitivity_rows)
+    );
+    let mut rows = Vec::new();
+    for name in explained(s) {
+        for (k, r) in top(&s.sensitivity, &name, 3).into_iter().enumerate() {
+            let first = if k == 0 { name.clone() } else { String::new() };
+            rows.push(vec![
+                first,
+                r.input_label.clone(),
+                format!("{:+.2}", r.spearman),
+                format!("{:.1}%", r.contribution),
+            ]);
+        }
+    }
+    out.push_str(&aligned(&rows, 2, false));
 }
 
 fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
     first.iter().chain(rest).map(|s| s.to_string()).collect()
 }
 
-/// Left-aligns the first `text_cols` columns and the last one, right-aligns numbers.
-fn aligned(rows: &[Vec<String>], text_cols: usize) -> String {
+/// Left-aligns the first `text_cols` columns (and the last one when `last_is_text`),
+/// right-aligns the numbers.
+pub fn aligned(rows: &[Vec<String>], text_cols: usize, last_is_text: bool) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols)
         .map(|c| {
@@ -84,7 +112,7 @@ fn aligned(rows: &[Vec<String>], text_cols: usize) -> String {
             if c > 0 {
                 line.push_str("  ");
             }
-            if c < text_cols || c == cols - 1 {
+            if c < text_cols || (last_is_text && c == cols - 1) {
                 let _ = write!(line, "{cell:<w$}");
             } else {
                 let _ = write!(line, "{cell:>w$}");

@@ -1,7 +1,7 @@
 //! The commands, from arguments to files and stdout. Each stage of the data flow is
 //! called in turn; nothing is written until every stage has succeeded.
 
-use crate::cli::{CheckArgs, Format, RunArgs};
+use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
 use crate::error::Error;
 use crate::model::{self, Model, Override};
 use crate::pipeline::{self, RunSpec, Simulated};
@@ -15,14 +15,78 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The default model, built in so an installed binary runs from any folder.
-pub const DEFAULT_MODEL: &str = include_str!("../priors/deepseek_v3.toml");
+pub const DEFAULT_MODEL: &str = include_str!("../../priors/deepseek_v3.toml");
 pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
 
-/// What a run produced, for the caller to print.
-pub struct RunOutcome {
-    pub summary: Summary,
-    pub out_dir: PathBuf,
+mod compare;
+mod sobol;
+mod sweep;
+
+pub use compare::compare;
+pub use sobol::sobol;
+pub use sweep::sweep;
+
+/// What a command produced, for `main` to print.
+pub struct Outcome {
     pub stdout: Vec<u8>,
+    pub out_dir: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// The run's size, seed and threads: the flags, else the model file's values.
+fn spec(sim: &SimArgs, model: &Model, rows: u64) -> RunSpec {
+    RunSpec {
+        samples: sim.samples.unwrap_or(model.samples),
+        seed: sim.seed.unwrap_or(model.seed),
+        threads: sim.threads.map_or_else(default_threads, |t| t as usize),
+        rows,
+    }
+}
+
+/// `--out`, else `output/<default>`.
+fn out_dir(sim: &SimArgs, default: &str) -> PathBuf {
+    sim.out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(default))
+}
+
+fn chart_options(sim: &SimArgs, exceedance: bool) -> ChartOptions {
+    let d = ChartOptions::default();
+    ChartOptions {
+        width: sim.width.unwrap_or(d.width),
+        height: sim.height.unwrap_or(d.height),
+        exceedance,
+    }
+}
+
+/// A chart that could not be drawn: an I/O-class failure (exit 1), before any write.
+fn plot_error(out_dir: &Path) -> impl Fn(plot::PlotError) -> Error + '_ {
+    move |e| Error::Io {
+        action: "cannot draw the charts for",
+        path: out_dir.display().to_string(),
+        source: std::io::Error::other(e),
+    }
+}
+
+/// Output names asked for with `--outputs`, checked against the model.
+fn selected_outputs(model: &Model, asked: Option<&[String]>) -> Result<Vec<String>, Error> {
+    let all: Vec<String> = model
+        .outputs
+        .iter()
+        .map(|&o| model.params[o].name.clone())
+        .collect();
+    let Some(asked) = asked else { return Ok(all) };
+    for name in asked {
+        if !all.contains(name) {
+            let hint = crate::error::did_you_mean(name, all.iter().map(String::as_str))
+                .map_or_else(String::new, |h| format!("; {h}"));
+            return Err(Error::Usage(format!(
+                "--outputs `{name}` is not an output of {}{hint}",
+                model.file
+            )));
+        }
+    }
+    Ok(asked.to_vec())
 }
 
 /// Reads the model file, or the default one (from disk if present, so edits to
@@ -63,26 +127,19 @@ pub fn prepare(
     Ok((model, plan, stem))
 }
 
-pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
-    let (model, plan, stem) = prepare(args.file.as_deref(), &args.set, &args.set_file)?;
-    let spec = RunSpec {
-        samples: args.samples.unwrap_or(model.samples),
-        seed: args.seed.unwrap_or(model.seed),
-        threads: args.threads.map_or_else(default_threads, |t| t as usize),
-        rows: args.sensitivity_rows.max(args.save_rows.unwrap_or(0)),
-    };
-    let progress = Progress::new(spec.samples, Progress::wanted(args.quiet));
+pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
+    let sim = &args.sim;
+    let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let rows = args.sensitivity_rows.max(args.save_rows.unwrap_or(0));
+    let spec = spec(sim, &model, rows);
+    let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
     let simulated = pipeline::simulate(&model, &plan, spec, &|done| progress.update(done));
     progress.finish();
     let Simulated { mut summary, aggs } = simulated?;
     if !args.no_swing {
         summary.swing = pipeline::swing(&model, &plan, &aggs, spec.seed, spec.threads)?;
     }
-    let threads = spec.threads;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&stem));
+    let out_dir = out_dir(sim, &stem);
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
     let stdout = match args.format {
@@ -103,38 +160,23 @@ pub fn run(args: &RunArgs) -> Result<RunOutcome, Error> {
         let csv = report::csv::samples_csv(&model, &plan.row_params, &aggs.rows, k);
         files.push(("samples.csv".to_string(), csv));
     }
-    let charts = if args.no_charts {
+    let charts = if sim.no_charts {
         Charts::default()
     } else {
-        let opts = chart_options(args);
+        let opts = chart_options(sim, args.exceedance);
         let charts = chart_data(&model, &plan, &aggs, &summary, &opts);
-        files.extend(
-            plot::render_all(&charts, &opts, threads).map_err(|e| Error::Io {
-                action: "cannot draw the charts for",
-                path: out_dir.display().to_string(),
-                source: std::io::Error::other(e),
-            })?,
-        );
+        files.extend(plot::render_all(&charts, &opts, spec.threads).map_err(plot_error(&out_dir))?);
         charts
     };
     let markdown = report::markdown::markdown(&summary, &charts);
     files.push(("report.md".to_string(), markdown.into_bytes()));
     // Everything is rendered before the first file is written.
     report::write_all(&out_dir, &files)?;
-    Ok(RunOutcome {
-        summary,
-        out_dir,
+    Ok(Outcome {
         stdout,
+        out_dir,
+        warnings: summary.warnings,
     })
-}
-
-fn chart_options(args: &RunArgs) -> ChartOptions {
-    let d = ChartOptions::default();
-    ChartOptions {
-        width: args.width.unwrap_or(d.width),
-        height: args.height.unwrap_or(d.height),
-        exceedance: args.exceedance,
-    }
 }
 
 /// The chart data: the Summary's numbers and each output's aggregate.

@@ -1,0 +1,86 @@
+//! `costsim compare A.toml B.toml [C.toml ...]`: the same seed and samples for every
+//! model, their outputs side by side.
+
+use super::{Outcome, out_dir, prepare, spec};
+use crate::cli::CompareArgs;
+use crate::compare::{Compared, compare_csv, shared_outputs};
+use crate::error::Error;
+use crate::pipeline;
+use crate::progress::Progress;
+use crate::report::{self, format::human, table::aligned};
+use std::fmt::Write as _;
+
+pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
+    let sim = &args.sim;
+    let progress = Progress::counting(
+        args.files.len() as u64,
+        Progress::wanted(sim.quiet),
+        "models",
+    );
+    let mut models = Vec::with_capacity(args.files.len());
+    // Every model runs with the first one's samples and seed unless the flags set them.
+    let mut common = None;
+    for (k, file) in args.files.iter().enumerate() {
+        let (model, plan, _) = prepare(Some(file), &sim.set, &sim.set_file)?;
+        let spec = *common.get_or_insert_with(|| spec(sim, &model, 0));
+        let simulated = pipeline::simulate(&model, &plan, spec, &|_| {})?;
+        models.push(Compared {
+            file: file.display().to_string(),
+            title: model.title.clone(),
+            simulated,
+        });
+        progress.update(k as u64 + 1);
+    }
+    progress.finish();
+    if let Some(asked) = &args.outputs {
+        for name in asked {
+            if models.iter().all(|m| m.output(name).is_none()) {
+                return Err(Error::Usage(format!(
+                    "--outputs `{name}` is not an output of any of the models"
+                )));
+            }
+        }
+    }
+    let (outputs, notes) = shared_outputs(&models, args.outputs.as_deref());
+    let out_dir = out_dir(sim, "compare");
+    let files = vec![("compare.csv".to_string(), compare_csv(&models, &outputs))];
+    report::write_all(&out_dir, &files)?;
+    Ok(Outcome {
+        stdout: table(&models, &outputs).into_bytes(),
+        out_dir,
+        warnings: notes,
+    })
+}
+
+/// Per output: one row per model that reports it.
+fn table(models: &[Compared], outputs: &[String]) -> String {
+    let mut out = String::new();
+    let run = &models[0].simulated.summary.run;
+    let _ = writeln!(
+        out,
+        "comparison of {} models · {} samples · seed {}\n",
+        models.len(),
+        report::format::count(run.samples),
+        run.seed
+    );
+    for name in outputs {
+        let mut rows = vec![
+            ["model", "mean", "p5", "p25", "p50", "p75", "p95"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for m in models {
+            let Some(o) = m.output(name) else { continue };
+            let u = (!o.unit.is_empty()).then_some(o.unit.as_str());
+            let mut row = vec![m.title.clone(), human(o.mean, u)];
+            for p in ["p5", "p25", "p50", "p75", "p95"] {
+                row.push(human(o.percentile(p).unwrap_or(f64::NAN), u));
+            }
+            rows.push(row);
+        }
+        let _ = writeln!(out, "{name}");
+        out.push_str(&aligned(&rows, 1, false));
+        out.push('\n');
+    }
+    out
+}

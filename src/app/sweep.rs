@@ -1,0 +1,94 @@
+//! `costsim sweep FILE --param NAME (--values … | --range START:END:STEPS [--log])`.
+
+use super::{Outcome, out_dir, prepare, selected_outputs, spec};
+use crate::cli::SweepArgs;
+use crate::error::Error;
+use crate::progress::Progress;
+use crate::report::{self, format::human, table::aligned};
+use crate::sweep::{Step, param_index, parse_range, parse_values, sweep as run_sweep, sweep_csv};
+use std::fmt::Write as _;
+
+pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
+    let sim = &args.sim;
+    let (model, _, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let param = param_index(&model, &args.param, "--param")?;
+    let values = match (&args.values, &args.range) {
+        (Some(v), _) => parse_values(v)?,
+        (None, Some(r)) => parse_range(r, args.log)?,
+        (None, None) => return Err(Error::Usage("give --values or --range".into())),
+    };
+    let outputs = selected_outputs(&model, args.outputs.as_deref())?;
+    let spec = spec(sim, &model, 0);
+    let progress = Progress::counting(values.len() as u64, Progress::wanted(sim.quiet), "steps");
+    let steps = run_sweep(&model, param, &values, spec, &|k| progress.update(k as u64));
+    progress.finish();
+    let steps = steps?;
+    let out_dir = out_dir(sim, &stem);
+    let files = vec![("sweep.csv".to_string(), sweep_csv(&steps, &outputs))];
+    report::write_all(&out_dir, &files)?;
+    let unit = model.params[param].unit.as_deref();
+    Ok(Outcome {
+        stdout: table(&model.title, &args.param, unit, &steps, &outputs).into_bytes(),
+        out_dir,
+        warnings: steps
+            .first()
+            .map(|s| s.simulated.summary.warnings.clone())
+            .unwrap_or_default(),
+    })
+}
+
+/// Per output: one row per swept value with the output's percentiles.
+fn table(
+    title: &str,
+    param: &str,
+    unit: Option<&str>,
+    steps: &[Step],
+    outputs: &[String],
+) -> String {
+    let mut out = String::new();
+    let samples = steps.first().map_or(0, |s| s.simulated.summary.run.samples);
+    let _ = writeln!(
+        out,
+        "{title}\nsweep of {param} · {} steps · {} samples each · common random numbers\n",
+        steps.len(),
+        report::format::count(samples)
+    );
+    for name in outputs {
+        let mut rows = vec![
+            [param, "mean", "p5", "p25", "p50", "p75", "p95"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        let mut o_unit = String::new();
+        for step in steps {
+            let Some(o) = step
+                .simulated
+                .summary
+                .outputs
+                .iter()
+                .find(|o| &o.output == name)
+            else {
+                continue;
+            };
+            o_unit.clone_from(&o.unit);
+            let u = (!o.unit.is_empty()).then_some(o.unit.as_str());
+            let mut row = vec![human(step.value, unit), human(o.mean, u)];
+            for p in ["p5", "p25", "p50", "p75", "p95"] {
+                row.push(human(o.percentile(p).unwrap_or(f64::NAN), u));
+            }
+            rows.push(row);
+        }
+        let _ = writeln!(
+            out,
+            "{name}{}",
+            if o_unit.is_empty() {
+                String::new()
+            } else {
+                format!(" ({o_unit})")
+            }
+        );
+        out.push_str(&aligned(&rows, 0, false));
+        out.push('\n');
+    }
+    out
+}
