@@ -1,7 +1,7 @@
 //! `costsim compare A.toml B.toml [C.toml ...]`: the same seed and samples for every
 //! model, their outputs side by side.
 
-use super::{Outcome, out_dir, prepare, spec};
+use super::{Outcome, chart_options, out_dir, plot_error, prepare, spec};
 use crate::cli::CompareArgs;
 use crate::compare::{Compared, compare_csv, shared_outputs};
 use crate::error::Error;
@@ -43,7 +43,12 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     }
     let (outputs, notes) = shared_outputs(&models, args.outputs.as_deref());
     let out_dir = out_dir(sim, "compare");
-    let files = vec![("compare.csv".to_string(), compare_csv(&models, &outputs))];
+    let mut files = vec![("compare.csv".to_string(), compare_csv(&models, &outputs))];
+    if !sim.no_charts {
+        let opts = chart_options(sim, false);
+        let charts = crate::plot::analysis::compare_files(&models, &outputs, &opts);
+        files.extend(charts.map_err(plot_error(&out_dir))?);
+    }
     report::write_all(&out_dir, &files)?;
     Ok(Outcome {
         stdout: table(&models, &outputs).into_bytes(),

@@ -160,15 +160,21 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         let csv = report::csv::samples_csv(&model, &plan.row_params, &aggs.rows, k);
         files.push(("samples.csv".to_string(), csv));
     }
+    let mut extra = Vec::new();
     let charts = if sim.no_charts {
         Charts::default()
     } else {
         let opts = chart_options(sim, args.exceedance);
         let charts = chart_data(&model, &plan, &aggs, &summary, &opts);
-        files.extend(plot::render_all(&charts, &opts, spec.threads).map_err(plot_error(&out_dir))?);
+        let fail = plot_error(&out_dir);
+        files.extend(plot::render_all(&charts, &opts, spec.threads).map_err(&fail)?);
+        extra.extend(plot::analysis::tornado_files(&summary, &opts).map_err(&fail)?);
+        extra.extend(plot::analysis::swing_files(&summary, &opts).map_err(&fail)?);
         charts
     };
-    let markdown = report::markdown::markdown(&summary, &charts);
+    let names: Vec<String> = extra.iter().map(|(name, _)| name.clone()).collect();
+    files.extend(extra);
+    let markdown = report::markdown::markdown(&summary, &charts, &names);
     files.push(("report.md".to_string(), markdown.into_bytes()));
     // Everything is rendered before the first file is written.
     report::write_all(&out_dir, &files)?;

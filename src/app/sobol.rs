@@ -1,6 +1,6 @@
 //! `costsim sobol FILE`: Sobol indices of every output to every input.
 
-use super::{Outcome, out_dir, prepare, selected_outputs, spec};
+use super::{Outcome, chart_options, out_dir, plot_error, prepare, selected_outputs, spec};
 use crate::cli::SobolArgs;
 use crate::error::Error;
 use crate::model::Model;
@@ -22,7 +22,19 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
         .filter(|r| outputs.contains(&model.params[r.output].name))
         .collect();
     let out_dir = out_dir(sim, &stem);
-    let files = vec![("sobol.csv".to_string(), sobol_csv(&model, &rows))];
+    let mut files = vec![("sobol.csv".to_string(), sobol_csv(&model, &rows))];
+    if !sim.no_charts {
+        let footer = format!(
+            "{} · Sobol indices, {} base samples · seed {} · costsim {}",
+            model.title,
+            report::format::count(n),
+            spec.seed,
+            env!("CARGO_PKG_VERSION")
+        );
+        let opts = chart_options(sim, false);
+        let charts = crate::plot::analysis::sobol_files(&model, &rows, &footer, &opts);
+        files.extend(charts.map_err(plot_error(&out_dir))?);
+    }
     report::write_all(&out_dir, &files)?;
     let evaluations = n * (plan.inputs.len() as u64 + 2);
     Ok(Outcome {

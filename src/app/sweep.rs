@@ -1,6 +1,6 @@
 //! `costsim sweep FILE --param NAME (--values … | --range START:END:STEPS [--log])`.
 
-use super::{Outcome, out_dir, prepare, selected_outputs, spec};
+use super::{Outcome, chart_options, out_dir, plot_error, prepare, selected_outputs, spec};
 use crate::cli::SweepArgs;
 use crate::error::Error;
 use crate::progress::Progress;
@@ -24,7 +24,12 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
     progress.finish();
     let steps = steps?;
     let out_dir = out_dir(sim, &stem);
-    let files = vec![("sweep.csv".to_string(), sweep_csv(&steps, &outputs))];
+    let mut files = vec![("sweep.csv".to_string(), sweep_csv(&steps, &outputs))];
+    if !sim.no_charts {
+        let opts = chart_options(sim, false);
+        let charts = crate::plot::analysis::sweep_files(&model, param, &steps, &outputs, &opts);
+        files.extend(charts.map_err(plot_error(&out_dir))?);
+    }
     report::write_all(&out_dir, &files)?;
     let unit = model.params[param].unit.as_deref();
     Ok(Outcome {

@@ -5,13 +5,21 @@
 //! Charts are drawn into an RGB buffer in memory and encoded as PNG bytes, so the
 //! caller writes them whole like every other result file.
 
+pub mod analysis;
 mod axes;
 mod bands;
 mod cdf;
+pub mod compare_bands;
+pub mod compare_cdf;
+pub mod compare_hist;
 mod hist;
 mod marks;
+pub mod sobol;
 pub mod style;
+pub mod sweep;
+pub mod swing;
 mod text;
+pub mod tornado;
 
 use crate::report::charts::{BandsChart, CdfChart, ChartOptions, Charts, HistogramChart};
 use plotters::drawing::DrawingAreaErrorKind;

@@ -345,3 +345,97 @@ pub fn diamond(area: &Area, (x, y): (i32, i32), r: i32, color: RGBColor) -> Resu
     area.draw(&Polygon::new(pts, color.filled()))?;
     line(area, edge, WHITE.to_rgba(), 2)
 }
+
+/// The colour of the `k`-th series of a multi-series chart (a compared model): the
+/// Okabe–Ito colours in a fixed order, vermillion left out for the claims.
+pub fn series_color(k: usize) -> RGBColor {
+    const ORDER: [RGBColor; 6] = [
+        palette::BLUE,
+        palette::ORANGE,
+        palette::GREEN,
+        palette::PURPLE,
+        palette::SKY_BLUE,
+        palette::BLACK,
+    ];
+    ORDER[k % ORDER.len()]
+}
+
+/// The width of the widest of `texts` at `size`.
+pub fn widest<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    size: f64,
+    bold: bool,
+) -> Result<i32, PlotError> {
+    let mut w = 0;
+    for t in texts {
+        w = w.max(text_width(t, size, bold)?);
+    }
+    Ok(w)
+}
+
+/// Light stripes behind every other row of a row chart: rows of height `row_h` from `top`.
+pub fn stripes(
+    area: &Area,
+    l: &Layout,
+    top: i32,
+    row_h: f64,
+    rows: usize,
+) -> Result<(), PlotError> {
+    for i in (0..rows).step_by(2) {
+        let y0 = top + (row_h * i as f64) as i32;
+        let y1 = top + (row_h * (i + 1) as f64) as i32;
+        rect(
+            area,
+            (l.margin(), y0),
+            (l.w - l.margin(), y1),
+            palette::STRIPE.to_rgba(),
+            true,
+        )?;
+    }
+    Ok(())
+}
+
+/// A frame's left and right edges inside [`lo`, `hi`] pixels such that each text
+/// `(fraction, width, left)` — `width` pixels beside the point at `fraction` of the
+/// frame, on its left or right — stays inside [`lo`, `hi`]. The frame keeps at least
+/// half the room.
+pub fn span_for_labels(lo: i32, hi: i32, texts: &[(f64, i32, bool)]) -> (i32, i32) {
+    let (lo, hi) = (f64::from(lo), f64::from(hi));
+    let (mut left, mut right) = (lo, hi);
+    for _ in 0..6 {
+        for &(fr, w, on_left) in texts {
+            let (fr, w) = (fr.clamp(0.0, 1.0), f64::from(w));
+            if on_left && fr < 1.0 {
+                left = left.max((lo + w - fr * right) / (1.0 - fr));
+            } else if !on_left && fr > 0.0 {
+                right = right.min((hi - w - (1.0 - fr) * left) / fr);
+            }
+        }
+    }
+    let min_w = (hi - lo) * 0.5;
+    if right - left < min_w {
+        let squeeze = (min_w - (right - left)) / 2.0;
+        left = (left - squeeze).max(lo);
+        right = (left + min_w).min(hi);
+    }
+    (left.round() as i32, right.round() as i32)
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::*;
+
+    #[test]
+    fn labels_fit_beside_their_points() {
+        let texts = [(0.037, 60, true), (0.97, 70, false), (0.38, 150, false)];
+        let (left, right) = span_for_labels(271, 1564, &texts);
+        for (fr, w, on_left) in texts {
+            let x = f64::from(left) + fr * f64::from(right - left);
+            if on_left {
+                assert!(x - f64::from(w) >= 270.0, "{left} {right} {x}");
+            } else {
+                assert!(x + f64::from(w) <= 1565.0, "{left} {right} {x}");
+            }
+        }
+    }
+}

@@ -172,11 +172,11 @@ pub fn build(summary: &Summary, tracked: &[&Tracked], opts: &ChartOptions) -> Ch
     charts
 }
 
-fn unit_of(o: &OutputSummary) -> Option<&str> {
+pub(crate) fn unit_of(o: &OutputSummary) -> Option<&str> {
     (!o.unit.is_empty()).then_some(o.unit.as_str())
 }
 
-fn title_of(o: &OutputSummary) -> String {
+pub(crate) fn title_of(o: &OutputSummary) -> String {
     if o.label.is_empty() {
         o.output.clone()
     } else {
@@ -185,7 +185,7 @@ fn title_of(o: &OutputSummary) -> String {
 }
 
 /// "V3 final training run — USD, log scale".
-fn axis_label(name: &str, unit: &str, scale: Scale) -> String {
+pub(crate) fn axis_label(name: &str, unit: &str, scale: Scale) -> String {
     let mut parts: Vec<&str> = Vec::new();
     if !unit.is_empty() {
         parts.push(unit);
@@ -259,7 +259,7 @@ fn range_legend(o: &OutputSummary, pct: &Percentiles) -> RangeLegend {
 }
 
 /// The most ticks that fit across `width` pixels.
-fn max_ticks(width: u32) -> usize {
+pub(crate) fn max_ticks(width: u32) -> usize {
     (width as usize / 150).clamp(3, 10)
 }
 
@@ -274,7 +274,7 @@ fn output_axis(o: &OutputSummary, t: &Tracked, claims: &[ClaimMark], width: u32)
 
 /// The number of display bins: about one per 10 pixels, at most 120, and fewer for
 /// small runs (√n / 2, at least 20) so that each bar rests on enough samples.
-fn bin_count(width: u32, n: u64) -> usize {
+pub(crate) fn bin_count(width: u32, n: u64) -> usize {
     let by_width = (width as usize / 10).clamp(20, 120);
     let by_samples = (((n as f64).sqrt() / 2.0) as usize).max(20);
     by_width.min(by_samples)

@@ -15,13 +15,14 @@ const SHOWN: [(&str, &str); 5] = [
     ("P95", "p95"),
 ];
 
-pub fn markdown(s: &Summary, charts: &Charts) -> String {
+/// `extra` names further chart files (tornados, swings) to link under each output.
+pub fn markdown(s: &Summary, charts: &Charts, extra: &[String]) -> String {
     let mut out = String::new();
     header(&mut out, s);
     results(&mut out, s);
     claims(&mut out, s);
     drivers(&mut out, s);
-    chart_links(&mut out, s, charts);
+    chart_links(&mut out, s, charts, extra);
     out
 }
 
@@ -192,7 +193,7 @@ fn claims(out: &mut String, s: &Summary) {
     out.push('\n');
 }
 
-fn chart_links(out: &mut String, s: &Summary, charts: &Charts) {
+fn chart_links(out: &mut String, s: &Summary, charts: &Charts, extra: &[String]) {
     if charts.bands.is_empty() && charts.histograms.is_empty() {
         return;
     }
@@ -219,6 +220,12 @@ fn chart_links(out: &mut String, s: &Summary, charts: &Charts) {
                 "Cumulative distribution"
             };
             let _ = writeln!(out, "![{kind} of {}]({})\n", cell(&c.title), c.file);
+        }
+        for (prefix, what) in [("tornado", "What drives"), ("swing", "Swing tornado of")] {
+            let file = format!("{prefix}_{}.png", o.output);
+            if extra.contains(&file) {
+                let _ = writeln!(out, "![{what} {}]({file})\n", cell(title));
+            }
         }
     }
 }
@@ -277,7 +284,7 @@ mod tests {
 
     #[test]
     fn the_report_has_the_run_the_tables_and_the_verdicts_in_words() {
-        let md = markdown(&summary(), &Charts::default());
+        let md = markdown(&summary(), &Charts::default(), &[]);
         assert!(
             md.starts_with("# Costs | \\$ test\n\nSpans \\$5M to \\$9M.\n"),
             "{md}"
@@ -304,7 +311,7 @@ mod tests {
 
     #[test]
     fn every_table_row_has_as_many_cells_as_its_header() {
-        let md = markdown(&summary(), &Charts::default());
+        let md = markdown(&summary(), &Charts::default(), &[]);
         let mut lines = md.lines().peekable();
         while let Some(line) = lines.next() {
             if !line.starts_with('|') {

@@ -2,6 +2,7 @@
 //! puts bytes on disk whole (a temp file, then a rename), so a failed run leaves no
 //! half-written file.
 
+pub mod analysis_charts;
 pub mod axis;
 pub mod charts;
 pub mod csv;

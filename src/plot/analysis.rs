@@ -1,0 +1,114 @@
+//! The analysis charts as files: each function builds its chart data
+//! ([`crate::report::analysis_charts`]) and draws every chart on rayon's global pool,
+//! returning (file name, PNG bytes) in the data's order.
+
+use super::style::Area;
+use super::{PlotError, compare_bands, compare_cdf, compare_hist, sobol, sweep, swing, tornado};
+use crate::compare::Compared;
+use crate::model::Model;
+use crate::report::Summary;
+use crate::report::analysis_charts::{
+    self as data, CompareBandsChart, CompareCdfChart, CompareHistChart,
+};
+use crate::report::charts::ChartOptions;
+use crate::sobol::SobolRow;
+use crate::sweep::Step;
+use rayon::prelude::*;
+
+/// tornado_<output>.png for every output with sensitivity rows.
+pub fn tornado_files(
+    s: &Summary,
+    opts: &ChartOptions,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    let charts = data::tornado_charts(s, opts);
+    render_each(&charts, opts, |c| &c.file, tornado::draw)
+}
+
+/// swing_<output>.png for every output with swing rows where some input moves its P50.
+pub fn swing_files(s: &Summary, opts: &ChartOptions) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    let charts = data::swing_charts(s, opts);
+    render_each(&charts, opts, |c| &c.file, swing::draw)
+}
+
+/// sobol_<output>.png for every output with finite indices.
+pub fn sobol_files(
+    model: &Model,
+    rows: &[SobolRow],
+    footer: &str,
+    opts: &ChartOptions,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    let charts = data::sobol_charts(model, rows, footer, opts);
+    render_each(&charts, opts, |c| &c.file, sobol::draw)
+}
+
+/// sweep_<output>.png for every name in `outputs` the steps report.
+pub fn sweep_files(
+    model: &Model,
+    param: usize,
+    steps: &[Step],
+    outputs: &[String],
+    opts: &ChartOptions,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    let charts = data::sweep_charts(model, param, steps, outputs, opts);
+    render_each(&charts, opts, |c| &c.file, sweep::draw)
+}
+
+/// A comparison chart to draw.
+enum Job<'a> {
+    Hist(&'a CompareHistChart),
+    Cdf(&'a CompareCdfChart),
+    Bands(&'a CompareBandsChart),
+}
+
+/// Per output compare_hist_<output>.png and compare_cdf_<output>.png, then
+/// compare_bands.png.
+pub fn compare_files(
+    models: &[Compared],
+    outputs: &[String],
+    opts: &ChartOptions,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    let charts = data::compare_charts(models, outputs, opts);
+    let mut jobs: Vec<Job> = Vec::new();
+    for (h, c) in charts.histograms.iter().zip(&charts.cdfs) {
+        jobs.extend([Job::Hist(h), Job::Cdf(c)]);
+    }
+    jobs.extend(charts.bands.iter().map(Job::Bands));
+    let file = |j: &Job| -> String {
+        match j {
+            Job::Hist(c) => c.file.clone(),
+            Job::Cdf(c) => c.file.clone(),
+            Job::Bands(c) => c.file.clone(),
+        }
+    };
+    let draw = |area: &Area, j: &Job| match j {
+        Job::Hist(c) => compare_hist::draw(area, c),
+        Job::Cdf(c) => compare_cdf::draw(area, c),
+        Job::Bands(c) => compare_bands::draw(area, c),
+    };
+    super::text::check_fonts()?;
+    jobs.par_iter()
+        .map(|j| {
+            Ok((
+                file(j),
+                super::render(opts.width, opts.height, |a| draw(a, j))?,
+            ))
+        })
+        .collect()
+}
+
+/// Draws every chart in parallel.
+fn render_each<T: Sync>(
+    charts: &[T],
+    opts: &ChartOptions,
+    file: impl Fn(&T) -> &String + Sync,
+    draw: impl Fn(&Area, &T) -> Result<(), PlotError> + Sync,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    super::text::check_fonts()?;
+    charts
+        .par_iter()
+        .map(|c| {
+            let png = super::render(opts.width, opts.height, |a| draw(a, c))?;
+            Ok((file(c).clone(), png))
+        })
+        .collect()
+}

@@ -1,0 +1,192 @@
+//! compare_bands.png: the bands chart of a comparison — per output a group of rows,
+//! one per model in the model's colour: P1–P99 as a line, P5–P95 as a light bar,
+//! P25–P75 as a box, a black tick at P50, and each claim as a diamond with the
+//! model's rank; the output's label and its claims' names head the group on the left.
+
+use super::PlotError;
+use super::axes::{self, Frame};
+use super::style::{self, Area, Layout, Swatch, palette};
+use crate::report::analysis_charts::{BandGroup, CompareBandRow, CompareBandsChart};
+use plotters::prelude::*;
+use plotters::style::text_anchor::HPos;
+
+pub fn draw(area: &Area, c: &CompareBandsChart) -> Result<(), PlotError> {
+    let (w, h) = area.dim_in_pixel();
+    let l = Layout::new(w, h);
+    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let with_claims = c.groups.iter().any(|g| !g.claims.is_empty());
+    let mut items: Vec<(Swatch, String)> = c
+        .models
+        .iter()
+        .map(|(k, name)| {
+            (
+                Swatch::Fill(style::series_color(*k).to_rgba()),
+                name.clone(),
+            )
+        })
+        .collect();
+    items.push((Swatch::Line(palette::BLACK, l.stroke(4.0)), "P50".into()));
+    if with_claims {
+        items.push((Swatch::Diamond(palette::VERMILLION), "claim (rank)".into()));
+    }
+    let legend_end = style::legend(
+        area,
+        &l,
+        &items,
+        (l.margin(), below_heading + (l.label() * 1.5) as i32),
+    )?;
+    let top = legend_end + l.px(24.0);
+    let bottom = l.h - l.px(44.0) - axes::x_axis_height(&l);
+    let rows: usize = c.groups.iter().map(|g| g.rows.len()).sum();
+    let row_h = f64::from(bottom - top) / rows.max(1) as f64;
+    let sizes = Sizes {
+        label: l.label().min(row_h * 0.62).max(9.0),
+        row: l.label().min(row_h * 0.45).max(9.0),
+        mark_h: row_h.min(f64::from(l.px(90.0))),
+        label_w: 0,
+    };
+    let names = c
+        .groups
+        .iter()
+        .flat_map(|g| std::iter::once(&g.label).chain(&g.claims));
+    let label_w = style::widest(names.map(String::as_str), sizes.label, true)?.min(l.w * 28 / 100);
+    let all_rows = c.groups.iter().flat_map(|g| &g.rows);
+    let median_w = style::widest(all_rows.map(|r| r.median_label.as_str()), sizes.row, false)?;
+    let f = Frame {
+        left: l.margin() + label_w + l.px(18.0),
+        top,
+        right: l.w - l.margin() - median_w - l.px(18.0),
+        bottom,
+        x: &c.x,
+        y0: 0.0,
+        y1: 1.0,
+    };
+    let sizes = Sizes { label_w, ..sizes };
+    let mut y = f64::from(top);
+    let spans: Vec<(f64, f64)> = c
+        .groups
+        .iter()
+        .map(|g| {
+            let span = (y, y + row_h * g.rows.len() as f64);
+            y = span.1;
+            span
+        })
+        .collect();
+    for &(y0, y1) in spans.iter().step_by(2) {
+        let (a, b) = ((l.margin(), y0 as i32), (l.w - l.margin(), y1 as i32));
+        style::rect(area, a, b, palette::STRIPE.to_rgba(), true)?;
+    }
+    axes::x_grid(area, &f)?;
+    for (g, &(y0, y1)) in c.groups.iter().zip(&spans) {
+        group_label(area, &l, g, (y0 + y1) / 2.0, &sizes)?;
+        for (i, r) in g.rows.iter().enumerate() {
+            let yc = (y0 + row_h * (i as f64 + 0.5)) as i32;
+            row(area, &l, &f, r, yc, &sizes)?;
+        }
+    }
+    axes::x_axis(area, &l, &f, &c.x_label)?;
+    style::footer(area, &l, &c.footer, None)
+}
+
+/// Text sizes, the height marks scale with and the width of the label column.
+#[derive(Clone, Copy)]
+struct Sizes {
+    label: f64,
+    row: f64,
+    mark_h: f64,
+    label_w: i32,
+}
+
+/// The output's label (bold) over its claims' names (vermillion), right-aligned in
+/// the label column and centred on the group.
+fn group_label(
+    area: &Area,
+    l: &Layout,
+    g: &BandGroup,
+    yc: f64,
+    s: &Sizes,
+) -> Result<(), PlotError> {
+    let claim_size = (s.label * 0.85).max(9.0);
+    let height = s.label * 1.2 + claim_size * 1.2 * g.claims.len() as f64;
+    let right = l.margin() + s.label_w;
+    let mut baseline = yc - height / 2.0 + s.label * 0.95;
+    let label = style::fit(&g.label, s.label_w, s.label, true)?;
+    style::text(
+        area,
+        &label,
+        (right, baseline as i32),
+        s.label,
+        palette::TEXT,
+        HPos::Right,
+        true,
+    )?;
+    for claim in &g.claims {
+        baseline += claim_size * 1.2;
+        let text = style::fit(&format!("◆ {claim}"), s.label_w, claim_size, false)?;
+        let at = (right, baseline as i32);
+        style::text(
+            area,
+            &text,
+            at,
+            claim_size,
+            palette::VERMILLION,
+            HPos::Right,
+            false,
+        )?;
+    }
+    Ok(())
+}
+
+fn row(
+    area: &Area,
+    l: &Layout,
+    f: &Frame,
+    r: &CompareBandRow,
+    yc: i32,
+    s: &Sizes,
+) -> Result<(), PlotError> {
+    let color = style::series_color(r.series);
+    let baseline = yc + (s.row * 0.36) as i32;
+    let at = (f.right + l.px(18.0), baseline);
+    style::text(area, &r.median_label, at, s.row, color, HPos::Left, false)?;
+    let p = &r.pct;
+    let half = |share: f64| ((s.mark_h * share) as i32).max(1);
+    style::line(
+        area,
+        vec![(f.px(p.p1), yc), (f.px(p.p99), yc)],
+        color.to_rgba(),
+        l.stroke(2.0),
+    )?;
+    let bar = half(0.11);
+    style::rect(
+        area,
+        (f.px(p.p5), yc - bar),
+        (f.px(p.p95), yc + bar),
+        color.mix(0.45),
+        true,
+    )?;
+    let bx = half(0.24);
+    let (a, b) = ((f.px(p.p25), yc - bx), (f.px(p.p75), yc + bx));
+    style::rect(area, a, b, color.to_rgba(), true)?;
+    style::rect(area, a, b, palette::BLACK.mix(0.6), false)?;
+    let x50 = f.px(p.p50);
+    let tick = half(0.32);
+    let (a, b) = ((x50 - l.px(2.0), yc - tick), (x50 + l.px(2.0), yc + tick));
+    style::rect(area, a, b, palette::BLACK.to_rgba(), true)?;
+    let claim_size = (s.row * 0.9).max(9.0);
+    for c in &r.claims {
+        let x = f.px(c.value);
+        let r = half(0.17).max(l.px(6.0));
+        style::diamond(area, (x, yc), r, palette::VERMILLION)?;
+        // Right of the diamond, or left of it where the median column begins.
+        let w = style::text_width(&c.label, claim_size, true)?;
+        let baseline = yc + (claim_size * 0.36) as i32;
+        let (at, h) = if x + r + l.px(6.0) + w <= f.right + l.px(12.0) {
+            ((x + r + l.px(6.0), baseline), HPos::Left)
+        } else {
+            ((x - r - l.px(6.0), baseline), HPos::Right)
+        };
+        style::boxed_text(area, &c.label, at, claim_size, palette::VERMILLION, h, true)?;
+    }
+    Ok(())
+}

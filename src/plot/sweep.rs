@@ -1,0 +1,153 @@
+//! sweep_<output>.png: a fan chart over the swept param — P5–P95 and P25–P75 bands
+//! and the P50 line through the steps (each step a dot), claims as dashed lines.
+
+use super::PlotError;
+use super::axes::{self, Frame};
+use super::style::{self, Area, Layout, Swatch, palette};
+use crate::report::analysis_charts::SweepChart;
+use crate::report::axis::Tick;
+use plotters::prelude::*;
+use plotters::style::text_anchor::HPos;
+
+fn outer() -> RGBAColor {
+    palette::SKY_BLUE.mix(0.3)
+}
+
+fn inner() -> RGBAColor {
+    palette::SKY_BLUE.mix(0.75)
+}
+
+pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
+    let (w, h) = area.dim_in_pixel();
+    let l = Layout::new(w, h);
+    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let mut items = vec![
+        (Swatch::Fill(outer()), "P5–P95".into()),
+        (Swatch::Fill(inner()), "P25–P75".into()),
+        (
+            Swatch::Line(palette::BLACK, l.stroke(3.0)),
+            "P50 (dots: the swept values)".into(),
+        ),
+    ];
+    if !c.claims.is_empty() {
+        items.push((
+            Swatch::Dashed(palette::VERMILLION, l.stroke(3.0)),
+            "claim (rank)".into(),
+        ));
+    }
+    let legend_end = style::legend(
+        area,
+        &l,
+        &items,
+        (l.margin(), below_heading + (l.label() * 1.5) as i32),
+    )?;
+    // The y axis in its own space (ln y on a log axis), so the frame maps it linearly.
+    let scale = c.y.scale;
+    let y_ticks: Vec<Tick> =
+        c.y.ticks
+            .iter()
+            .map(|t| Tick {
+                value: scale.to_axis(t.value),
+                label: t.label.clone(),
+            })
+            .collect();
+    let f = Frame {
+        left: axes::y_axis_width(&l, &y_ticks)?,
+        top: legend_end + l.px(24.0),
+        right: l.w - l.margin(),
+        bottom: l.h - l.px(44.0) - axes::x_axis_height(&l),
+        x: &c.x,
+        y0: scale.to_axis(c.y.lo),
+        y1: scale.to_axis(c.y.hi),
+    };
+    let py = |v: f64| f.py(scale.to_axis(v));
+    axes::x_grid(area, &f)?;
+    for &v in &c.y.minor {
+        let y = py(v);
+        style::line(
+            area,
+            vec![(f.left, y), (f.right, y)],
+            palette::GRID.mix(0.55),
+            1,
+        )?;
+    }
+    axes::y_grid(area, &f, &y_ticks)?;
+    let xs: Vec<i32> = c.points.iter().map(|p| f.px(p.value)).collect();
+    let band = |lo: &dyn Fn(usize) -> f64, hi: &dyn Fn(usize) -> f64, color: RGBAColor| {
+        fill_between(area, &l, &xs, &|k| py(lo(k)), &|k| py(hi(k)), color)
+    };
+    band(&|k| c.points[k].pct.p5, &|k| c.points[k].pct.p95, outer())?;
+    band(&|k| c.points[k].pct.p25, &|k| c.points[k].pct.p75, inner())?;
+    let median: Vec<(i32, i32)> = c
+        .points
+        .iter()
+        .zip(&xs)
+        .map(|(p, &x)| (x, py(p.pct.p50)))
+        .collect();
+    style::line(
+        area,
+        median.clone(),
+        palette::BLACK.to_rgba(),
+        l.stroke(3.0),
+    )?;
+    for &(x, y) in &median {
+        area.draw(&Circle::new((x, y), l.px(7.0), WHITE.filled()))?;
+        area.draw(&Circle::new((x, y), l.px(5.0), palette::BLACK.filled()))?;
+    }
+    for claim in &c.claims {
+        level(area, &l, &f, py(claim.value), &claim.label)?;
+    }
+    axes::y_axis(area, &l, &f, &y_ticks, &c.y_label)?;
+    axes::x_axis(area, &l, &f, &c.x_label)?;
+    style::footer(area, &l, &c.footer, None)
+}
+
+/// The area between two lines through the columns `xs`; a narrow box at a single step.
+fn fill_between(
+    area: &Area,
+    l: &Layout,
+    xs: &[i32],
+    lo: &dyn Fn(usize) -> i32,
+    hi: &dyn Fn(usize) -> i32,
+    color: RGBAColor,
+) -> Result<(), PlotError> {
+    if let [x] = xs {
+        let half = l.px(14.0);
+        return style::rect(area, (x - half, hi(0)), (x + half, lo(0)), color, true);
+    }
+    let mut outline: Vec<(i32, i32)> = xs.iter().enumerate().map(|(k, &x)| (x, hi(k))).collect();
+    outline.extend(xs.iter().enumerate().rev().map(|(k, &x)| (x, lo(k))));
+    area.draw(&Polygon::new(outline, color.filled()))?;
+    Ok(())
+}
+
+/// A claim: a dashed vermillion line across the frame, labelled at its right end
+/// (above the line, or below it at the top of the frame).
+fn level(area: &Area, l: &Layout, f: &Frame, y: i32, label: &str) -> Result<(), PlotError> {
+    let color = palette::VERMILLION;
+    style::dashed(
+        area,
+        (f.left, y),
+        (f.right, y),
+        color.to_rgba(),
+        l.stroke(3.0),
+        l.px(12.0),
+    )?;
+    let size = l.label();
+    let above = y - l.px(10.0);
+    let baseline = if above - (size as i32) < f.top {
+        y + size as i32 + l.px(8.0)
+    } else {
+        above
+    };
+    let text = style::fit(label, f.right - f.left - l.px(24.0), size, true)?;
+    style::boxed_text(
+        area,
+        &text,
+        (f.right - l.px(12.0), baseline),
+        size,
+        color,
+        HPos::Right,
+        true,
+    )
+}

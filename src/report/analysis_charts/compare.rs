@@ -1,0 +1,589 @@
+//! compare_hist_<output>.png, compare_cdf_<output>.png and compare_bands.png: several
+//! models' distributions of the same output on one axis. Percentiles and claims come
+//! from each model's Summary; histograms and CDFs from its sketch through
+//! [`crate::stats::histogram`], on edges shared by every model.
+//!
+//! A model's `series` is its index in the compared models, so it keeps its colour on
+//! every chart, even where it does not report an output.
+
+mod bands;
+
+use crate::compare::Compared;
+use crate::report::axis::{Axis, Tick, axis_over, linear_ticks, with_labels};
+use crate::report::charts::{
+    Bar, ChartOptions, ClaimMark, axis_label, bin_count, claims_on, max_ticks, title_of, unit_of,
+};
+use crate::report::format::{count, human, probability, rank};
+use crate::report::summary::OutputSummary;
+use crate::stats::Tracked;
+use crate::stats::histogram;
+pub use bands::{BandGroup, CompareBandRow, CompareBandsChart};
+
+/// One model's histogram of the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistSeries {
+    pub series: usize,
+    /// "Baseline — P50 $5.71M".
+    pub legend: String,
+    pub bars: Vec<Bar>,
+}
+
+/// One model's CDF (or exceedance curve) of the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CdfSeries {
+    pub series: usize,
+    pub legend: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Where one model's curve meets a claim: P(below), or P(above) on an exceedance chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelPoint {
+    pub series: usize,
+    pub p: f64,
+}
+
+/// A claim on the output, as the models agree on it (label and value).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareClaim {
+    /// The first model's claim (its numbers), labelled with every model's:
+    /// "Report $5.58M — P(below): Base 47.3%, Dear 2.1%".
+    pub mark: ClaimMark,
+    pub points: Vec<ModelPoint>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareHistChart {
+    /// compare_hist_<output>.png
+    pub file: String,
+    pub output: String,
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    /// Spans every model's P0.5–P99.5, mean and claims.
+    pub x: Axis,
+    pub series: Vec<HistSeries>,
+    pub y_max: f64,
+    pub y_ticks: Vec<Tick>,
+    pub y_label: String,
+    pub claims: Vec<ClaimMark>,
+    pub note: Option<String>,
+    pub footer: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareCdfChart {
+    /// compare_cdf_<output>.png
+    pub file: String,
+    pub output: String,
+    pub title: String,
+    pub subtitle: String,
+    pub x_label: String,
+    pub x: Axis,
+    pub exceedance: bool,
+    pub series: Vec<CdfSeries>,
+    pub y_ticks: Vec<Tick>,
+    pub y_label: String,
+    pub claims: Vec<CompareClaim>,
+    pub footer: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompareCharts {
+    /// Per output, in the order asked for.
+    pub histograms: Vec<CompareHistChart>,
+    pub cdfs: Vec<CompareCdfChart>,
+    /// For the largest group of outputs sharing a unit.
+    pub bands: Option<CompareBandsChart>,
+}
+
+/// A model reporting the output: its series, summary row and aggregate.
+struct Member<'a> {
+    series: usize,
+    model: &'a Compared,
+    o: &'a OutputSummary,
+    t: &'a Tracked,
+}
+
+fn members<'a>(models: &'a [Compared], name: &str) -> Vec<Member<'a>> {
+    models
+        .iter()
+        .enumerate()
+        .filter_map(|(series, m)| {
+            let s = &m.simulated.summary;
+            let k = s.outputs.iter().position(|o| o.output == name)?;
+            let (o, t) = (&s.outputs[k], m.simulated.aggs.tracked.get(k)?);
+            (o.count > 0).then_some(Member {
+                series,
+                model: m,
+                o,
+                t,
+            })
+        })
+        .collect()
+}
+
+/// The models' names for legends: their titles, with the overrides (or else the
+/// position) added where two titles are the same.
+pub fn series_names(models: &[Compared]) -> Vec<String> {
+    let titles: Vec<&str> = models.iter().map(|m| m.title.as_str()).collect();
+    let with_overrides: Vec<String> = models
+        .iter()
+        .map(|m| {
+            let o = &m.simulated.summary.model.overrides;
+            let dup = titles.iter().filter(|t| **t == m.title).count() > 1;
+            match (dup, o.is_empty()) {
+                (false, _) => m.title.clone(),
+                (true, false) => format!("{} ({})", m.title, o.join(", ")),
+                (true, true) => format!("{} ({})", m.title, m.file),
+            }
+        })
+        .collect();
+    with_overrides
+        .iter()
+        .enumerate()
+        .map(|(k, n)| {
+            if with_overrides.iter().filter(|m| *m == n).count() > 1 {
+                format!("{n} #{}", k + 1)
+            } else {
+                n.clone()
+            }
+        })
+        .collect()
+}
+
+/// Every comparison chart of `outputs` (those no model reports are skipped).
+pub fn compare_charts(
+    models: &[Compared],
+    outputs: &[String],
+    opts: &ChartOptions,
+) -> CompareCharts {
+    let names = series_names(models);
+    let mut charts = CompareCharts::default();
+    for name in outputs {
+        let ms = members(models, name);
+        if ms.is_empty() {
+            continue;
+        }
+        charts
+            .histograms
+            .push(hist_chart(models, &ms, &names, opts));
+        charts.cdfs.push(cdf_chart(models, &ms, &names, opts));
+    }
+    charts.bands = bands::bands_chart(models, outputs, &names, opts);
+    charts
+}
+
+/// "Baseline vs High price · 20,000 samples · seed 7 · costsim 0.1.0".
+fn compare_footer(models: &[Compared], names: &[String]) -> String {
+    let Some(first) = models.first() else {
+        return String::new();
+    };
+    let run = &first.simulated.summary.run;
+    format!(
+        "{} · {} samples · seed {} · costsim {}",
+        names.join(" vs "),
+        count(run.samples),
+        run.seed,
+        run.costsim_version
+    )
+}
+
+/// What a comparison's claim labels give per model: its percentile rank (histograms),
+/// or P(below) or P(above) (CDFs and exceedance curves).
+#[derive(Clone, Copy, PartialEq)]
+enum Per {
+    Rank,
+    Below,
+    Above,
+}
+
+/// The claims on the output, one per (label, value) across the models, with where
+/// each model's curve meets them, labelled "Report $5.58M — Base P47, Dear P3".
+fn claims(ms: &[Member], names: &[String], per: Per) -> Vec<CompareClaim> {
+    let mut out: Vec<CompareClaim> = Vec::new();
+    let mut texts: Vec<Vec<String>> = Vec::new();
+    for m in ms {
+        for c in claims_on(&m.model.simulated.summary, m.o) {
+            let p = if per == Per::Above {
+                c.p_above
+            } else {
+                c.p_below
+            };
+            let shown = match per {
+                Per::Rank => rank(c.rank),
+                Per::Below | Per::Above => probability(p),
+            };
+            let text = format!("{} {shown}", names[m.series]);
+            let point = ModelPoint {
+                series: m.series,
+                p,
+            };
+            let same = |k: &CompareClaim| k.mark.claim == c.claim && k.mark.value == c.value;
+            match out.iter().position(same) {
+                Some(k) => {
+                    out[k].points.push(point);
+                    texts[k].push(text);
+                }
+                None => {
+                    let head = format!("{} {}", c.claim, human(c.value, unit_of(m.o)));
+                    out.push(CompareClaim {
+                        mark: ClaimMark { label: head, ..c },
+                        points: vec![point],
+                    });
+                    texts.push(vec![text]);
+                }
+            }
+        }
+    }
+    let what = match per {
+        Per::Rank => "",
+        Per::Below => "P(below): ",
+        Per::Above => "P(above): ",
+    };
+    for (c, t) in out.iter_mut().zip(texts) {
+        c.mark.label = format!("{} — {what}{}", c.mark.label, t.join(", "));
+    }
+    out
+}
+
+/// The shared axis: every model's P0.5–P99.5, percentiles, mean and claims.
+fn shared_axis(ms: &[Member], claims: &[CompareClaim], width: u32) -> Axis {
+    let mut points: Vec<f64> = Vec::new();
+    for m in ms {
+        points.push(m.o.mean);
+        points.extend(
+            [m.t.quantile(0.005), m.t.quantile(0.995)]
+                .into_iter()
+                .flatten(),
+        );
+        points.extend(m.o.percentiles.iter().copied());
+    }
+    points.extend(claims.iter().map(|c| c.mark.value));
+    axis_over(&points, unit_of(ms[0].o), max_ticks(width))
+}
+
+fn legend(names: &[String], m: &Member) -> String {
+    let p50 = m.o.percentile("p50").unwrap_or(f64::NAN);
+    format!("{} — P50 {}", names[m.series], human(p50, unit_of(m.o)))
+}
+
+fn hist_chart(
+    models: &[Compared],
+    ms: &[Member],
+    names: &[String],
+    opts: &ChartOptions,
+) -> CompareHistChart {
+    let o = ms[0].o;
+    let claims = claims(ms, names, Per::Rank);
+    let x = shared_axis(ms, &claims, opts.width);
+    let fewest = ms.iter().map(|m| m.o.count).min().unwrap_or(0);
+    let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, fewest), x.scale);
+    let (mut below, mut above) = (0.0f64, 0.0f64);
+    let series: Vec<HistSeries> = ms
+        .iter()
+        .map(|m| {
+            let h = histogram::rebin(&m.t.sketch.buckets(), &edges, x.scale);
+            let total = h.total.max(1) as f64;
+            below = below.max(h.below / total);
+            above = above.max(h.above / total);
+            let bars = h
+                .edges
+                .windows(2)
+                .zip(&h.counts)
+                .map(|(e, &c)| Bar {
+                    lo: e[0],
+                    hi: e[1],
+                    share: c / total,
+                })
+                .collect();
+            HistSeries {
+                series: m.series,
+                legend: legend(names, m),
+                bars,
+            }
+        })
+        .collect();
+    let top = series
+        .iter()
+        .flat_map(|s| s.bars.iter().map(|b| b.share))
+        .fold(0.0, f64::max);
+    let y_max = if top > 0.0 { top * 1.08 } else { 1.0 };
+    CompareHistChart {
+        file: format!("compare_hist_{}.png", o.output),
+        output: o.output.clone(),
+        title: format!("{}: {} models compared", title_of(o), ms.len()),
+        subtitle: format!(
+            "Distribution of {} in {} models ({} bins shared by all)",
+            o.output,
+            ms.len(),
+            edges.len() - 1
+        ),
+        x_label: axis_label(&title_of(o), &o.unit, x.scale),
+        x,
+        series,
+        y_max,
+        y_ticks: with_labels(&linear_ticks(0.0, y_max, 6), Some("%")),
+        y_label: "Share of the model's samples per bin".into(),
+        claims: claims.into_iter().map(|c| c.mark).collect(),
+        note: off_axis_note(below, above),
+        footer: compare_footer(models, names),
+    }
+}
+
+fn off_axis_note(below: f64, above: f64) -> Option<String> {
+    let p = probability;
+    match (below > 0.0, above > 0.0) {
+        (true, true) => Some(format!(
+            "Off the axis: up to {} of a model's samples below, {} above",
+            p(below),
+            p(above)
+        )),
+        (true, false) => Some(format!(
+            "Off the axis: up to {} of a model's samples below",
+            p(below)
+        )),
+        (false, true) => Some(format!(
+            "Off the axis: up to {} of a model's samples above",
+            p(above)
+        )),
+        (false, false) => None,
+    }
+}
+
+fn cdf_chart(
+    models: &[Compared],
+    ms: &[Member],
+    names: &[String],
+    opts: &ChartOptions,
+) -> CompareCdfChart {
+    let o = ms[0].o;
+    let per = if opts.exceedance {
+        Per::Above
+    } else {
+        Per::Below
+    };
+    let claims = claims(ms, names, per);
+    let x = shared_axis(ms, &claims, opts.width);
+    let edges = histogram::edges(
+        x.lo,
+        x.hi,
+        (opts.width as usize / 2).clamp(200, 1000),
+        x.scale,
+    );
+    let series = ms
+        .iter()
+        .map(|m| {
+            let h = histogram::rebin(&m.t.sketch.buckets(), &edges, x.scale);
+            let points = histogram::cdf(&h)
+                .into_iter()
+                .map(|(v, p)| (v, if opts.exceedance { 1.0 - p } else { p }))
+                .collect();
+            CdfSeries {
+                series: m.series,
+                legend: legend(names, m),
+                points,
+            }
+        })
+        .collect();
+    let (what, y_label) = if opts.exceedance {
+        ("Exceedance curves", "P(value > x)")
+    } else {
+        ("Cumulative distributions", "P(value ≤ x)")
+    };
+    let y_values: Vec<f64> = (0..=10).map(|k| k as f64 / 10.0).collect();
+    CompareCdfChart {
+        file: format!("compare_cdf_{}.png", o.output),
+        output: o.output.clone(),
+        title: format!("{}: {} models compared", title_of(o), ms.len()),
+        subtitle: format!("{what} of {} in {} models", o.output, ms.len()),
+        x_label: axis_label(&title_of(o), &o.unit, x.scale),
+        x,
+        exceedance: opts.exceedance,
+        series,
+        y_ticks: with_labels(&y_values, Some("%")),
+        y_label: y_label.into(),
+        claims,
+        footer: compare_footer(models, names),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Source;
+    use crate::model::Override;
+    use crate::pipeline::{RunSpec, simulate};
+    use crate::report::charts::percentiles;
+
+    const MODEL: &str = r#"
+[model]
+title = "Compared"
+outputs = ["cost", "hours", "other_cost"]
+[params]
+price = "1 to 3"
+hours = { value = "1M to 4M", unit = "GPU-hours" }
+cost = { value = "price * hours", unit = "USD", label = "Run cost" }
+other_cost = { value = "cost * 2", unit = "USD" }
+[[claims]]
+label = "Report"
+param = "cost"
+value = 5.576e6
+"#;
+
+    fn compared(set: &[&str], title: &str) -> Compared {
+        let source = Source {
+            name: "c.toml".into(),
+            text: MODEL.into(),
+        };
+        let overrides: Vec<Override> = set.iter().map(|s| Override::Set(s.to_string())).collect();
+        let model = crate::model::load(source, &overrides).unwrap();
+        let plan = crate::plan::compile(&model).unwrap();
+        let spec = RunSpec {
+            samples: 20_000,
+            seed: 5,
+            threads: 2,
+            rows: 0,
+        };
+        Compared {
+            file: "c.toml".into(),
+            title: title.into(),
+            simulated: simulate(&model, &plan, spec, &|_| {}).unwrap(),
+        }
+    }
+
+    fn outputs() -> Vec<String> {
+        ["cost", "hours", "other_cost", "absent"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn percentiles_and_claims_are_each_models_own() {
+        let models = [
+            compared(&[], "Base"),
+            compared(&["price = 10 to 30"], "Dear"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        assert_eq!(c.histograms.len(), 3);
+        let files: Vec<&str> = c.cdfs.iter().map(|c| c.file.as_str()).collect();
+        assert_eq!(
+            files,
+            [
+                "compare_cdf_cost.png",
+                "compare_cdf_hours.png",
+                "compare_cdf_other_cost.png"
+            ]
+        );
+        let bands = c.bands.as_ref().unwrap();
+        assert_eq!(
+            (bands.file.as_str(), bands.unit.as_str()),
+            ("compare_bands.png", "USD")
+        );
+        let groups: Vec<&str> = bands.groups.iter().map(|g| g.output.as_str()).collect();
+        assert_eq!(groups, ["cost", "other_cost"]);
+        assert_eq!(bands.groups[0].claims, ["Report $5.58M"]);
+        let ranks = &bands.groups[0].rows[1].claims;
+        let dear = &models[1].simulated.summary.claims[0];
+        assert_eq!(ranks[0].label, rank(dear.percentile_rank));
+        assert_eq!(ranks[0].value, dear.value);
+        for g in &bands.groups {
+            assert_eq!(g.rows.len(), 2);
+            for r in &g.rows {
+                let o = models[r.series].output(&g.output).unwrap();
+                assert_eq!(r.pct, percentiles(o));
+                assert!(bands.x.contains(r.pct.p1) && bands.x.contains(r.pct.p99));
+                for claim in &r.claims {
+                    assert!(bands.x.contains(claim.value));
+                }
+            }
+        }
+        let cdf = &c.cdfs[0];
+        assert_eq!(cdf.claims.len(), 1, "one claim, shared by both models");
+        let claim = &cdf.claims[0];
+        let ranks: Vec<String> = models
+            .iter()
+            .map(|m| probability(m.simulated.summary.claims[0].p_below))
+            .collect();
+        assert_eq!(
+            claim.mark.label,
+            format!(
+                "Report $5.58M — P(below): Base {}, Dear {}",
+                ranks[0], ranks[1]
+            )
+        );
+        assert!(cdf.x.contains(claim.mark.value));
+        for (p, m) in claim.points.iter().zip(&models) {
+            let s = &m.simulated.summary.claims[0];
+            assert_eq!(p.p, s.p_below);
+        }
+        assert!(
+            claim.points[0].p > claim.points[1].p,
+            "dearer GPUs: less below the claim"
+        );
+        for s in &cdf.series {
+            assert!(s.points.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-12));
+        }
+    }
+
+    #[test]
+    fn histograms_share_their_bins_and_the_axis_covers_every_model() {
+        let models = [
+            compared(&[], "Base"),
+            compared(&["price = 10 to 30"], "Dear"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        let h = &c.histograms[0];
+        assert_eq!(h.series.len(), 2);
+        let edges = |s: &HistSeries| s.bars.iter().map(|b| (b.lo, b.hi)).collect::<Vec<_>>();
+        assert_eq!(edges(&h.series[0]), edges(&h.series[1]));
+        for (s, m) in h.series.iter().zip(&models) {
+            let o = m.output("cost").unwrap();
+            assert!(h.x.contains(o.percentile("p1").unwrap()));
+            assert!(h.x.contains(o.percentile("p99").unwrap()));
+            let on: f64 = s.bars.iter().map(|b| b.share).sum();
+            assert!(on > 0.98 && on <= 1.0 + 1e-9, "{on}");
+            assert!(
+                s.legend
+                    .contains(&human(o.percentile("p50").unwrap(), Some("USD")))
+            );
+        }
+        assert!(
+            h.series
+                .iter()
+                .flat_map(|s| &s.bars)
+                .all(|b| b.share <= h.y_max)
+        );
+        let ranks: Vec<String> = models
+            .iter()
+            .map(|m| rank(m.simulated.summary.claims[0].percentile_rank))
+            .collect();
+        assert_eq!(h.claims.len(), 1);
+        assert_eq!(
+            h.claims[0].label,
+            format!("Report $5.58M — Base {}, Dear {}", ranks[0], ranks[1])
+        );
+        assert!(h.x.contains(h.claims[0].value));
+        // A tenfold price: two decades of cost between the models, a log axis.
+        assert_eq!(h.x.scale, histogram::Scale::Log);
+    }
+
+    #[test]
+    fn same_titles_are_told_apart_by_their_overrides() {
+        let models = [
+            compared(&[], "Model"),
+            compared(&["price = 2"], "Model"),
+            compared(&["price = 2"], "Model"),
+        ];
+        assert_eq!(
+            series_names(&models),
+            [
+                "Model (c.toml)",
+                "Model (price = 2) #2",
+                "Model (price = 2) #3"
+            ]
+        );
+        let c = compare_charts(&models[..1], &outputs(), &ChartOptions::default());
+        assert_eq!(c.bands.unwrap().models, [(0, "Model".to_string())]);
+    }
+}
