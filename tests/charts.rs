@@ -82,7 +82,13 @@ fn width_and_height_set_the_size() {
     // Per output a histogram, a CDF and a tornado; two unit groups of bands; a swing
     // chart for each output whose median moves with some input (not `scaled`).
     assert_eq!(
-        (count("hist_"), count("cdf_"), count("bands"), count("tornado_"), count("swing_")),
+        (
+            count("hist_"),
+            count("cdf_"),
+            count("bands"),
+            count("tornado_"),
+            count("swing_")
+        ),
         (3, 3, 2, 3, 2),
         "{names:?}"
     );
