@@ -9,6 +9,8 @@
 //!
 //! Cost: O(c · K log K) to rank c columns, then O(K) per (output, input) pair.
 
+use rayon::prelude::*;
+
 /// One (output, input) pair.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sensitivity {
@@ -22,18 +24,20 @@ pub struct Sensitivity {
 
 /// Ranks 1..=n, ties averaged. `xs` must hold no NaN.
 pub fn ranks(xs: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..xs.len()).collect();
-    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    // Sorting (value, index) pairs keeps the comparisons in cache; the order among
+    // equal values does not matter, as they share their average rank.
+    let mut order: Vec<(f64, u32)> = xs.iter().enumerate().map(|(i, &x)| (x, i as u32)).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let mut r = vec![0.0; xs.len()];
     let mut i = 0;
     while i < order.len() {
         let mut j = i;
-        while j + 1 < order.len() && xs[order[j + 1]] == xs[order[i]] {
+        while j + 1 < order.len() && order[j + 1].0 == order[i].0 {
             j += 1;
         }
         let average = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &order[i..=j] {
-            r[k] = average;
+        for &(_, k) in &order[i..=j] {
+            r[k as usize] = average;
         }
         i = j + 1;
     }
@@ -72,36 +76,74 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     pearson(&ranks(&a), &ranks(&b))
 }
 
+/// A column's ranks, centred, with their Euclidean norm: Pearson's correlation of two
+/// such columns is one dot product.
+struct Centred {
+    ranks: Vec<f64>,
+    norm: f64,
+}
+
+fn centred(column: &[f64]) -> Centred {
+    let mut r = ranks(column);
+    let mean = r.iter().sum::<f64>() / r.len().max(1) as f64;
+    r.iter_mut().for_each(|v| *v -= mean);
+    let norm = dot(&r, &r).sqrt();
+    Centred { ranks: r, norm }
+}
+
+/// Σ aᵢbᵢ with four accumulators, so the additions pipeline.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (qa, qb) = (a.chunks_exact(4), b.chunks_exact(4));
+    for (x, y) in qa.remainder().iter().zip(qb.remainder()) {
+        acc[0] += x * y;
+    }
+    for (x, y) in qa.zip(qb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
 /// ρ and contribution of every input column against every output column.
 /// `pairs` lists, per output column, the input columns to correlate it with.
 pub fn sensitivities(columns: &[Vec<f64>], pairs: &[(usize, Vec<usize>)]) -> Vec<Sensitivity> {
-    // Rank each fully finite column once; others are ranked per pair.
-    let ranked: Vec<Option<Vec<f64>>> = columns
-        .iter()
-        .map(|c| c.iter().all(|v| v.is_finite()).then(|| ranks(c)))
+    // Rank each fully finite column once (in parallel: the columns are independent,
+    // so the result is the same); a pair with a non-finite column is ranked on its own.
+    let ranked: Vec<Option<Centred>> = columns
+        .par_iter()
+        .map(|c| c.iter().all(|v| v.is_finite()).then(|| centred(c)))
         .collect();
     let rho = |a: usize, b: usize| match (&ranked[a], &ranked[b]) {
-        (Some(ra), Some(rb)) => pearson(ra, rb),
+        (Some(ra), Some(rb)) if ra.norm > 0.0 && rb.norm > 0.0 => {
+            (dot(&ra.ranks, &rb.ranks) / (ra.norm * rb.norm)).clamp(-1.0, 1.0)
+        }
+        (Some(_), Some(_)) => 0.0,
         _ => spearman(&columns[a], &columns[b]),
     };
-    let mut out = Vec::new();
-    for (output, inputs) in pairs {
-        let rhos: Vec<f64> = inputs.iter().map(|&i| rho(*output, i)).collect();
-        let total: f64 = rhos.iter().map(|r| r * r).sum();
-        for (&input, &r) in inputs.iter().zip(&rhos) {
-            out.push(Sensitivity {
-                output: *output,
-                input,
-                spearman: r,
-                contribution: if total > 0.0 {
-                    100.0 * r * r / total
-                } else {
-                    0.0
-                },
-            });
-        }
-    }
-    out
+    let per_output: Vec<Vec<Sensitivity>> = pairs
+        .par_iter()
+        .map(|(output, inputs)| {
+            let rhos: Vec<f64> = inputs.iter().map(|&i| rho(*output, i)).collect();
+            let total: f64 = rhos.iter().map(|r| r * r).sum();
+            inputs
+                .iter()
+                .zip(&rhos)
+                .map(|(&input, &r)| Sensitivity {
+                    output: *output,
+                    input,
+                    spearman: r,
+                    contribution: if total > 0.0 {
+                        100.0 * r * r / total
+                    } else {
+                        0.0
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    per_output.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
