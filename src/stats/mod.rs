@@ -69,8 +69,9 @@ impl Tracked {
     fn observe_finite(&mut self, xs: &[f64]) {
         self.moments.add_block(xs);
         self.sketch.add_all(xs);
-        self.min = xs.iter().copied().fold(self.min, f64::min);
-        self.max = xs.iter().copied().fold(self.max, f64::max);
+        let (lo, hi) = min_max(xs);
+        self.min = self.min.min(lo);
+        self.max = self.max.max(hi);
         for (v, below, equal) in &mut self.claims {
             for &x in xs {
                 *below += u64::from(x < *v);
@@ -127,6 +128,26 @@ impl Tracked {
     pub fn quantile(&self, q: f64) -> Option<f64> {
         self.sketch.quantile(q).map(|v| v.clamp(self.min, self.max))
     }
+}
+
+/// The least and greatest of finite values, with four lanes so the comparisons
+/// pipeline (and vectorise).
+fn min_max(xs: &[f64]) -> (f64, f64) {
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let quads = xs.chunks_exact(4);
+    for &x in quads.remainder() {
+        lo[0] = if x < lo[0] { x } else { lo[0] };
+        hi[0] = if x > hi[0] { x } else { hi[0] };
+    }
+    for q in quads {
+        for k in 0..4 {
+            lo[k] = if q[k] < lo[k] { q[k] } else { lo[k] };
+            hi[k] = if q[k] > hi[k] { q[k] } else { hi[k] };
+        }
+    }
+    let fold = |v: [f64; 4], f: fn(f64, f64) -> f64| f(f(v[0], v[1]), f(v[2], v[3]));
+    (fold(lo, f64::min), fold(hi, f64::max))
 }
 
 /// The aggregates of every tracked param over a run (or one chunk of it).
