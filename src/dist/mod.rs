@@ -5,6 +5,7 @@
 //! the distribution, the argument and the value, so the model layer only adds the param.
 
 pub mod copula;
+pub mod fastmath;
 mod kind;
 mod quantile;
 mod scalar;

@@ -320,10 +320,14 @@ impl Scalar {
             }
             Scalar::LogNormal { mu, sigma } => {
                 each(out, rng, |r| StandardNormal.sample(r));
-                out.iter_mut().for_each(|o| *o = (mu + sigma * *o).exp());
+                out.iter_mut().for_each(|o| *o = mu + sigma * *o);
+                super::fastmath::exp_in_place(out);
             }
             Scalar::Uniform(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::LogUniform(d) => each(out, rng, |r| d.sample(r).exp()),
+            Scalar::LogUniform(d) => {
+                each(out, rng, |r| d.sample(r));
+                super::fastmath::exp_in_place(out);
+            }
             Scalar::Triangular(d) => each(out, rng, |r| d.sample(r)),
             Scalar::BetaRatio { x, y, min, range } => each(out, rng, |r| {
                 let (gx, gy) = (x.sample(r), y.sample(r));
