@@ -4,49 +4,25 @@
 
 use super::PlotError;
 use super::axes::{self, Frame};
+use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
-use crate::report::charts::{BandRow, BandsChart};
+use crate::report::charts::{BandRow, BandsChart, Percentiles};
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 pub fn draw(area: &Area, c: &BandsChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let with_claims = c.rows.iter().any(|r| !r.claims.is_empty());
-    let legend_end = style::legend(
-        area,
-        &l,
-        &legend(&l, with_claims),
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let top = legend_end + l.px(24.0);
-    let bottom = l.h - l.px(44.0) - axes::x_axis_height(&l);
-    let row_h = f64::from(bottom - top) / c.rows.len().max(1) as f64;
+    let items = legend(&l, with_claims);
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let rows = Rows::new(&l, legend_end, c.rows.len());
+    let (top, row_h) = (rows.top, rows.h);
     let text_size = l.label().min(row_h * 0.34).max(9.0);
-    let label_w = widest(c.rows.iter().map(|r| r.label.as_str()), text_size)?.min(l.w * 34 / 100);
-    let median_w = widest(c.rows.iter().map(|r| r.median_label.as_str()), text_size)?;
-    let f = Frame {
-        left: l.margin() + label_w + l.px(18.0),
-        top,
-        right: l.w - l.margin() - median_w - l.px(18.0),
-        bottom,
-        x: &c.x,
-        y0: 0.0,
-        y1: 1.0,
-    };
-    for (i, _) in c.rows.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
-        let y0 = top + (row_h * i as f64) as i32;
-        let y1 = top + (row_h * (i + 1) as f64) as i32;
-        style::rect(
-            area,
-            (l.margin(), y0),
-            (l.w - l.margin(), y1),
-            palette::STRIPE.to_rgba(),
-            true,
-        )?;
-    }
-    axes::x_grid(area, &f)?;
+    let col = LabelColumn::new(&l, c.rows.iter().map(|r| r.label.as_str()), text_size, 34)?;
+    let medians = c.rows.iter().map(|r| r.median_label.as_str());
+    let median_w = style::widest(medians, text_size, false)?;
+    let f = rows.frame(&c.x, col.between(&l, median_w));
+    rows.background(area, &l, &f)?;
     // Marks keep the size of a ~100-pixel row when there are only a few rows.
     let mark_h = row_h.min(f64::from(l.px(100.0)));
     for (i, r) in c.rows.iter().enumerate() {
@@ -59,7 +35,7 @@ pub fn draw(area: &Area, c: &BandsChart) -> Result<(), PlotError> {
             yc: top + (row_h * i as f64 + centre) as i32,
             mark_h,
             text_size,
-            label_w,
+            col,
         };
         row(area, &l, &f, r, &at)?;
     }
@@ -83,22 +59,14 @@ fn legend(l: &Layout, with_claims: bool) -> Vec<(Swatch, String)> {
     items
 }
 
-fn widest<'a>(texts: impl Iterator<Item = &'a str>, size: f64) -> Result<i32, PlotError> {
-    let mut w = 0;
-    for t in texts {
-        w = w.max(style::text_width(t, size, false)?);
-    }
-    Ok(w)
-}
-
 /// Where a row goes: its centre line, the height its marks scale with, its text size
-/// and the width of the label column.
+/// and the label column.
 #[derive(Clone, Copy)]
 struct RowPlace {
     yc: i32,
     mark_h: f64,
     text_size: f64,
-    label_w: i32,
+    col: LabelColumn,
 }
 
 fn row(area: &Area, l: &Layout, f: &Frame, r: &BandRow, at: &RowPlace) -> Result<(), PlotError> {
@@ -106,19 +74,10 @@ fn row(area: &Area, l: &Layout, f: &Frame, r: &BandRow, at: &RowPlace) -> Result
         yc,
         mark_h: row_h,
         text_size: size,
-        label_w,
+        col,
     } = *at;
-    let baseline = yc + (size * 0.36) as i32;
-    let label = style::fit(&r.label, label_w, size, false)?;
-    style::text(
-        area,
-        &label,
-        (f.left - l.px(18.0), baseline),
-        size,
-        palette::TEXT,
-        HPos::Right,
-        false,
-    )?;
+    let baseline = frame::centred_baseline(yc, size);
+    col.label(area, &r.label, baseline, size, palette::TEXT)?;
     style::text(
         area,
         &r.median_label,
@@ -128,46 +87,14 @@ fn row(area: &Area, l: &Layout, f: &Frame, r: &BandRow, at: &RowPlace) -> Result
         HPos::Left,
         false,
     )?;
-    let p = &r.pct;
+    let glyph = Glyph {
+        line: palette::BLUE.to_rgba(),
+        bar: palette::SKY_BLUE.to_rgba(),
+        boxed: palette::BLUE.to_rgba(),
+        shares: [0.09, 0.19, 0.26],
+    };
+    percentile_marks(area, l, f, &r.pct, (yc, row_h), &glyph)?;
     let half = |share: f64| ((row_h * share) as i32).max(1);
-    style::line(
-        area,
-        vec![(f.px(p.p1), yc), (f.px(p.p99), yc)],
-        palette::BLUE.to_rgba(),
-        l.stroke(2.0),
-    )?;
-    let bar = half(0.09);
-    style::rect(
-        area,
-        (f.px(p.p5), yc - bar),
-        (f.px(p.p95), yc + bar),
-        palette::SKY_BLUE.to_rgba(),
-        true,
-    )?;
-    let bx = half(0.19);
-    style::rect(
-        area,
-        (f.px(p.p25), yc - bx),
-        (f.px(p.p75), yc + bx),
-        palette::BLUE.to_rgba(),
-        true,
-    )?;
-    style::rect(
-        area,
-        (f.px(p.p25), yc - bx),
-        (f.px(p.p75), yc + bx),
-        palette::BLACK.mix(0.6),
-        false,
-    )?;
-    let x50 = f.px(p.p50);
-    let tick = half(0.26);
-    style::rect(
-        area,
-        (x50 - l.px(2.0), yc - tick),
-        (x50 + l.px(2.0), yc + tick),
-        palette::BLACK.to_rgba(),
-        true,
-    )?;
     let claim_size = (size * 0.9).max(9.0);
     for (k, c) in r.claims.iter().enumerate() {
         let x = f.px(c.value);
@@ -198,4 +125,39 @@ fn row(area: &Area, l: &Layout, f: &Frame, r: &BandRow, at: &RowPlace) -> Result
         )?;
     }
     Ok(())
+}
+
+/// How a row's percentile marks look: the colours of the P1–P99 line, the P5–P95 bar
+/// and the P25–P75 box, and the half-heights of the bar, the box and the P50 tick as
+/// shares of the height the marks scale with.
+pub(super) struct Glyph {
+    pub line: RGBAColor,
+    pub bar: RGBAColor,
+    pub boxed: RGBAColor,
+    pub shares: [f64; 3],
+}
+
+/// One row's percentiles centred on `yc`: P1–P99 as a line, P5–P95 as a bar, P25–P75
+/// as an outlined box and P50 as a black tick; their heights scale with `mark_h`.
+/// Shared with the comparison's bands, so both charts read the same way.
+pub(super) fn percentile_marks(
+    area: &Area,
+    l: &Layout,
+    f: &Frame,
+    p: &Percentiles,
+    (yc, mark_h): (i32, f64),
+    g: &Glyph,
+) -> Result<(), PlotError> {
+    let half = |share: f64| ((mark_h * share) as i32).max(1);
+    let [bar, bx, tick] = g.shares.map(half);
+    let line = vec![(f.px(p.p1), yc), (f.px(p.p99), yc)];
+    style::line(area, line, g.line, l.stroke(2.0))?;
+    let (a, b) = ((f.px(p.p5), yc - bar), (f.px(p.p95), yc + bar));
+    style::rect(area, a, b, g.bar, true)?;
+    let (a, b) = ((f.px(p.p25), yc - bx), (f.px(p.p75), yc + bx));
+    style::rect(area, a, b, g.boxed, true)?;
+    style::rect(area, a, b, palette::BLACK.mix(0.6), false)?;
+    let x50 = f.px(p.p50);
+    let (a, b) = ((x50 - l.px(2.0), yc - tick), (x50 + l.px(2.0), yc + tick));
+    style::rect(area, a, b, palette::BLACK.to_rgba(), true)
 }

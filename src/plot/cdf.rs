@@ -3,16 +3,14 @@
 
 use super::axes::{self, Frame};
 use super::style::{self, Area, Layout, Swatch, palette};
-use super::{PlotError, marks};
+use super::{PlotError, frame, marks};
 use crate::report::charts::CdfChart;
 use crate::report::format::probability;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 pub fn draw(area: &Area, c: &CdfChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let curve = if c.exceedance {
         "P(value > x)"
     } else {
@@ -24,22 +22,9 @@ pub fn draw(area: &Area, c: &CdfChart) -> Result<(), PlotError> {
         &c.legend,
         !c.claims.is_empty(),
     );
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let band_top = legend_end + l.px(16.0);
-    let f = Frame {
-        left: axes::y_axis_width(&l, &c.y_ticks)?,
-        top: band_top + marks::claim_row(&l) * c.claims.len() as i32 + l.px(10.0),
-        right: l.w - l.margin(),
-        bottom: l.h - l.px(44.0) - axes::x_axis_height(&l),
-        x: &c.x,
-        y0: 0.0,
-        y1: 1.0,
-    };
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let axes = (&c.x, c.y_ticks.as_slice());
+    let (band_top, f) = frame::under_claims(&l, legend_end, c.claims.len(), axes, 1.0)?;
     axes::x_grid(area, &f)?;
     axes::y_grid(area, &f, &c.y_ticks)?;
     marks::shade_ranges(area, &f, &c.pct)?;
@@ -89,12 +74,7 @@ fn read_off(
     )?;
     area.draw(&Circle::new((x, y), l.px(7.0), color.filled()))?;
     let size = l.label();
-    let above = y - l.px(10.0);
-    let baseline = if above - (size as i32) < f.top {
-        y + size as i32 + l.px(6.0)
-    } else {
-        above
-    };
+    let baseline = frame::label_baseline(l, f, y, size, l.px(6.0));
     style::boxed_text(
         area,
         text,

@@ -5,15 +5,15 @@
 
 use super::PlotError;
 use super::axes::{self, Frame};
+use super::bands::{Glyph, percentile_marks};
+use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
 use crate::report::analysis_charts::{BandGroup, CompareBandRow, CompareBandsChart};
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
 pub fn draw(area: &Area, c: &CompareBandsChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let with_claims = c.groups.iter().any(|g| !g.claims.is_empty());
     let mut items: Vec<(Swatch, String)> = c
         .models
@@ -29,16 +29,9 @@ pub fn draw(area: &Area, c: &CompareBandsChart) -> Result<(), PlotError> {
     if with_claims {
         items.push((Swatch::Diamond(palette::VERMILLION), "claim (rank)".into()));
     }
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let top = legend_end + l.px(24.0);
-    let bottom = l.h - l.px(44.0) - axes::x_axis_height(&l);
-    let rows: usize = c.groups.iter().map(|g| g.rows.len()).sum();
-    let row_h = f64::from(bottom - top) / rows.max(1) as f64;
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let rows = Rows::new(&l, legend_end, c.groups.iter().map(|g| g.rows.len()).sum());
+    let (top, row_h) = (rows.top, rows.h);
     let sizes = Sizes {
         label: l.label().min(row_h * 0.62).max(9.0),
         row: l.label().min(row_h * 0.45).max(9.0),
@@ -52,15 +45,10 @@ pub fn draw(area: &Area, c: &CompareBandsChart) -> Result<(), PlotError> {
     let label_w = style::widest(names.map(String::as_str), sizes.label, true)?.min(l.w * 28 / 100);
     let all_rows = c.groups.iter().flat_map(|g| &g.rows);
     let median_w = style::widest(all_rows.map(|r| r.median_label.as_str()), sizes.row, false)?;
-    let f = Frame {
-        left: l.margin() + label_w + l.px(18.0),
-        top,
-        right: l.w - l.margin() - median_w - l.px(18.0),
-        bottom,
-        x: &c.x,
-        y0: 0.0,
-        y1: 1.0,
-    };
+    let f = rows.frame(
+        &c.x,
+        LabelColumn::of_width(&l, label_w).between(&l, median_w),
+    );
     let sizes = Sizes { label_w, ..sizes };
     let mut y = f64::from(top);
     let spans: Vec<(f64, f64)> = c
@@ -146,33 +134,17 @@ fn row(
     s: &Sizes,
 ) -> Result<(), PlotError> {
     let color = style::series_color(r.series);
-    let baseline = yc + (s.row * 0.36) as i32;
+    let baseline = frame::centred_baseline(yc, s.row);
     let at = (f.right + l.px(18.0), baseline);
     style::text(area, &r.median_label, at, s.row, color, HPos::Left, false)?;
-    let p = &r.pct;
+    let glyph = Glyph {
+        line: color.to_rgba(),
+        bar: color.mix(0.45),
+        boxed: color.to_rgba(),
+        shares: [0.11, 0.24, 0.32],
+    };
+    percentile_marks(area, l, f, &r.pct, (yc, s.mark_h), &glyph)?;
     let half = |share: f64| ((s.mark_h * share) as i32).max(1);
-    style::line(
-        area,
-        vec![(f.px(p.p1), yc), (f.px(p.p99), yc)],
-        color.to_rgba(),
-        l.stroke(2.0),
-    )?;
-    let bar = half(0.11);
-    style::rect(
-        area,
-        (f.px(p.p5), yc - bar),
-        (f.px(p.p95), yc + bar),
-        color.mix(0.45),
-        true,
-    )?;
-    let bx = half(0.24);
-    let (a, b) = ((f.px(p.p25), yc - bx), (f.px(p.p75), yc + bx));
-    style::rect(area, a, b, color.to_rgba(), true)?;
-    style::rect(area, a, b, palette::BLACK.mix(0.6), false)?;
-    let x50 = f.px(p.p50);
-    let tick = half(0.32);
-    let (a, b) = ((x50 - l.px(2.0), yc - tick), (x50 + l.px(2.0), yc + tick));
-    style::rect(area, a, b, palette::BLACK.to_rgba(), true)?;
     let claim_size = (s.row * 0.9).max(9.0);
     for c in &r.claims {
         let x = f.px(c.value);
@@ -180,7 +152,7 @@ fn row(
         style::diamond(area, (x, yc), r, palette::VERMILLION)?;
         // Right of the diamond, or left of it where the median column begins.
         let w = style::text_width(&c.label, claim_size, true)?;
-        let baseline = yc + (claim_size * 0.36) as i32;
+        let baseline = frame::centred_baseline(yc, claim_size);
         let (at, h) = if x + r + l.px(6.0) + w <= f.right + l.px(12.0) {
             ((x + r + l.px(6.0), baseline), HPos::Left)
         } else {

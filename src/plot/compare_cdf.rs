@@ -4,15 +4,13 @@
 
 use super::axes::{self, Frame};
 use super::style::{self, Area, Layout, Swatch, palette};
-use super::{PlotError, marks};
+use super::{PlotError, frame, marks};
 use crate::report::analysis_charts::{CompareCdfChart, CompareClaim};
 use crate::report::charts::ClaimMark;
 use plotters::prelude::*;
 
 pub fn draw(area: &Area, c: &CompareCdfChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let mut items: Vec<(Swatch, String)> = c
         .series
         .iter()
@@ -28,22 +26,9 @@ pub fn draw(area: &Area, c: &CompareCdfChart) -> Result<(), PlotError> {
             format!("claim — each model's {what}"),
         ));
     }
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let band_top = legend_end + l.px(16.0);
-    let f = Frame {
-        left: axes::y_axis_width(&l, &c.y_ticks)?,
-        top: band_top + marks::claim_row(&l) * c.claims.len() as i32 + l.px(10.0),
-        right: l.w - l.margin(),
-        bottom: l.h - l.px(44.0) - axes::x_axis_height(&l),
-        x: &c.x,
-        y0: 0.0,
-        y1: 1.0,
-    };
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let axes = (&c.x, c.y_ticks.as_slice());
+    let (band_top, f) = frame::under_claims(&l, legend_end, c.claims.len(), axes, 1.0)?;
     axes::x_grid(area, &f)?;
     axes::y_grid(area, &f, &c.y_ticks)?;
     let marks: Vec<ClaimMark> = c.claims.iter().map(|k| k.mark.clone()).collect();

@@ -1,15 +1,13 @@
 //! hist_<output>.png: the histogram with its percentile ranges, P50, mean and claims.
 
-use super::axes::{self, Frame};
+use super::axes;
 use super::style::{self, Area, Layout, Swatch, palette};
-use super::{PlotError, marks};
+use super::{PlotError, frame, marks};
 use crate::report::charts::HistogramChart;
 use plotters::prelude::*;
 
 pub fn draw(area: &Area, c: &HistogramChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let bars = palette::BLUE.mix(0.85);
     let items = marks::legend_items(
         &l,
@@ -17,22 +15,9 @@ pub fn draw(area: &Area, c: &HistogramChart) -> Result<(), PlotError> {
         &c.legend,
         !c.claims.is_empty(),
     );
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let band_top = legend_end + l.px(16.0);
-    let f = Frame {
-        left: axes::y_axis_width(&l, &c.y_ticks)?,
-        top: band_top + marks::claim_row(&l) * c.claims.len() as i32 + l.px(10.0),
-        right: l.w - l.margin(),
-        bottom: l.h - l.px(44.0) - axes::x_axis_height(&l),
-        x: &c.x,
-        y0: 0.0,
-        y1: c.y_max,
-    };
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let axes = (&c.x, c.y_ticks.as_slice());
+    let (band_top, f) = frame::under_claims(&l, legend_end, c.claims.len(), axes, c.y_max)?;
     axes::x_grid(area, &f)?;
     axes::y_grid(area, &f, &c.y_ticks)?;
     marks::shade_ranges(area, &f, &c.pct)?;

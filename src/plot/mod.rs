@@ -12,6 +12,7 @@ mod cdf;
 pub mod compare_bands;
 pub mod compare_cdf;
 pub mod compare_hist;
+mod frame;
 mod hist;
 mod marks;
 pub mod sobol;

@@ -5,6 +5,7 @@
 
 use super::PlotError;
 use super::axes::{self, Frame};
+use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
 use crate::report::analysis_charts::{Interval, SobolChart};
 use plotters::prelude::*;
@@ -14,9 +15,7 @@ const FIRST: RGBColor = palette::SKY_BLUE;
 const TOTAL: RGBColor = palette::BLUE;
 
 pub fn draw(area: &Area, c: &SobolChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let items = [
         (
             Swatch::Fill(FIRST.to_rgba()),
@@ -31,21 +30,12 @@ pub fn draw(area: &Area, c: &SobolChart) -> Result<(), PlotError> {
             "95% interval".into(),
         ),
     ];
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let top = legend_end + l.px(24.0);
-    let bottom = l.h - l.px(44.0) - axes::x_axis_height(&l);
-    let row_h = f64::from(bottom - top) / c.bars.len().max(1) as f64;
-    let size = l.label().min(row_h * 0.42).max(9.0);
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let rows = Rows::new(&l, legend_end, c.bars.len());
+    let size = l.label().min(rows.h * 0.42).max(9.0);
     let small = (size * 0.85).max(9.0);
-    let label_w =
-        style::widest(c.bars.iter().map(|b| b.label.as_str()), size, false)?.min(l.w * 30 / 100);
+    let col = LabelColumn::new(&l, c.bars.iter().map(|b| b.label.as_str()), size, 30)?;
     let gap = l.px(10.0);
-    let labels_right = l.margin() + label_w;
     // Room right of each bar (or whisker, if longer) for its value.
     let mut texts = Vec::with_capacity(2 * c.bars.len());
     for b in &c.bars {
@@ -54,39 +44,18 @@ pub fn draw(area: &Area, c: &SobolChart) -> Result<(), PlotError> {
             texts.push((c.axis.fraction(reach(i)), w, false));
         }
     }
-    let (left, right) = style::span_for_labels(labels_right + l.px(18.0), l.w - l.margin(), &texts);
-    let f = Frame {
-        left,
-        top,
-        right,
-        bottom,
-        x: &c.axis,
-        y0: 0.0,
-        y1: 1.0,
-    };
-    style::stripes(area, &l, top, row_h, c.bars.len())?;
-    axes::x_grid(area, &f)?;
-    let zero = f.px(0.0);
-    let axis = palette::AXIS.to_rgba();
-    style::line(
-        area,
-        vec![(zero, f.top), (zero, f.bottom)],
-        axis,
-        l.stroke(2.0),
-    )?;
-    let half = ((row_h * 0.16) as i32).clamp(1, l.px(14.0));
+    let f = rows.frame(&c.axis, col.span(&l, &texts));
+    rows.background(area, &l, &f)?;
+    frame::zero_line(area, &l, &f)?;
+    let half = ((rows.h * 0.16) as i32).clamp(1, l.px(14.0));
     for (k, b) in c.bars.iter().enumerate() {
-        let yc = top + (row_h * (k as f64 + 0.5)) as i32;
-        let baseline = yc + (size * 0.36) as i32;
-        let label = style::fit(&b.label, label_w, size, false)?;
-        style::text(
+        let yc = rows.centre(k);
+        col.label(
             area,
-            &label,
-            (labels_right, baseline),
+            &b.label,
+            frame::centred_baseline(yc, size),
             size,
             palette::TEXT,
-            HPos::Right,
-            false,
         )?;
         let mark = Mark { half, small, gap };
         index_bar(
@@ -157,7 +126,7 @@ fn index_bar(
     }
     let at = (
         f.px(reach(i)).max(zero) + m.gap,
-        yc + (m.small * 0.36) as i32,
+        frame::centred_baseline(yc, m.small),
     );
     style::text(area, text, at, m.small, palette::TEXT, HPos::Left, false)
 }

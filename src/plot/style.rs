@@ -49,6 +49,11 @@ impl Layout {
             k,
         }
     }
+    /// The layout of the canvas `area` draws on.
+    pub fn of(area: &Area) -> Layout {
+        let (w, h) = area.dim_in_pixel();
+        Layout::new(w, h)
+    }
     /// A length given for the 1600×1000 canvas, scaled.
     pub fn px(&self, base: f64) -> i32 {
         (base * self.k).round().max(1.0) as i32

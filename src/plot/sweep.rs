@@ -1,9 +1,9 @@
 //! sweep_<output>.png: a fan chart over the swept param — P5–P95 and P25–P75 bands
 //! and the P50 line through the steps (each step a dot), claims as dashed lines.
 
-use super::PlotError;
 use super::axes::{self, Frame};
 use super::style::{self, Area, Layout, Swatch, palette};
+use super::{PlotError, frame};
 use crate::report::analysis_charts::SweepChart;
 use crate::report::axis::Tick;
 use plotters::prelude::*;
@@ -18,9 +18,7 @@ fn inner() -> RGBAColor {
 }
 
 pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let mut items = vec![
         (Swatch::Fill(outer()), "P5–P95".into()),
         (Swatch::Fill(inner()), "P25–P75".into()),
@@ -35,12 +33,7 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
             "claim (rank)".into(),
         ));
     }
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
     // The y axis in its own space (ln y on a log axis), so the frame maps it linearly.
     let scale = c.y.scale;
     let y_ticks: Vec<Tick> =
@@ -55,7 +48,7 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
         left: axes::y_axis_width(&l, &y_ticks)?,
         top: legend_end + l.px(24.0),
         right: l.w - l.margin(),
-        bottom: l.h - l.px(44.0) - axes::x_axis_height(&l),
+        bottom: frame::bottom(&l),
         x: &c.x,
         y0: scale.to_axis(c.y.lo),
         y1: scale.to_axis(c.y.hi),
@@ -134,12 +127,7 @@ fn level(area: &Area, l: &Layout, f: &Frame, y: i32, label: &str) -> Result<(), 
         l.px(12.0),
     )?;
     let size = l.label();
-    let above = y - l.px(10.0);
-    let baseline = if above - (size as i32) < f.top {
-        y + size as i32 + l.px(8.0)
-    } else {
-        above
-    };
+    let baseline = frame::label_baseline(l, f, y, size, l.px(8.0));
     let text = style::fit(label, f.right - f.left - l.px(24.0), size, true)?;
     style::boxed_text(
         area,

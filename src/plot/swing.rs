@@ -4,6 +4,7 @@
 
 use super::PlotError;
 use super::axes::{self, Frame};
+use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
 use crate::report::analysis_charts::{SwingBar, SwingChart};
 use plotters::prelude::*;
@@ -13,9 +14,7 @@ const LOW: RGBColor = palette::ORANGE;
 const HIGH: RGBColor = palette::BLUE;
 
 pub fn draw(area: &Area, c: &SwingChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let items = [
         (Swatch::Fill(LOW.to_rgba()), "input at its P5 (low)".into()),
         (
@@ -27,27 +26,15 @@ pub fn draw(area: &Area, c: &SwingChart) -> Result<(), PlotError> {
             c.base_label.clone(),
         ),
     ];
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let top = legend_end + l.px(24.0);
-    let bottom = l.h - l.px(44.0) - axes::x_axis_height(&l);
-    let row_h = f64::from(bottom - top) / c.bars.len().max(1) as f64;
-    let size = l.label().min(row_h * 0.42).max(9.0);
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let rows = Rows::new(&l, legend_end, c.bars.len());
+    let size = l.label().min(rows.h * 0.42).max(9.0);
     let small = (size * 0.82).max(9.0);
-    let two_lines = row_h >= (size + small) * 1.15;
+    let two_lines = rows.h >= (size + small) * 1.15;
     let texts: Vec<Vec<String>> = c.bars.iter().map(|b| row_label(b, two_lines)).collect();
-    let label_w = style::widest(
-        texts.iter().flat_map(|t| t.iter().map(String::as_str)),
-        size,
-        false,
-    )?
-    .min(l.w * 32 / 100);
+    let all_texts = texts.iter().flat_map(|t| t.iter().map(String::as_str));
+    let col = LabelColumn::new(&l, all_texts, size, 32)?;
     let gap = l.px(10.0);
-    let labels_right = l.margin() + label_w;
     // The frame leaves room beside each bar's ends for their value labels.
     let mut ends = Vec::with_capacity(2 * c.bars.len());
     for b in &c.bars {
@@ -59,28 +46,17 @@ pub fn draw(area: &Area, c: &SwingChart) -> Result<(), PlotError> {
             ends.push((c.x.fraction(v), w, left_of(v, other, c.base)));
         }
     }
-    let (left, right) = style::span_for_labels(labels_right + l.px(18.0), l.w - l.margin(), &ends);
-    let f = Frame {
-        left,
-        top,
-        right,
-        bottom,
-        x: &c.x,
-        y0: 0.0,
-        y1: 1.0,
-    };
-    style::stripes(area, &l, top, row_h, c.bars.len())?;
-    axes::x_grid(area, &f)?;
+    let f = rows.frame(&c.x, col.span(&l, &ends));
+    rows.background(area, &l, &f)?;
     let place = Place {
-        half: ((row_h * 0.28) as i32).clamp(1, l.px(22.0)),
+        half: ((rows.h * 0.28) as i32).clamp(1, l.px(22.0)),
         size,
         small,
         gap,
-        labels_right,
-        label_w,
+        col,
     };
     for (i, (b, text)) in c.bars.iter().zip(&texts).enumerate() {
-        let yc = top + (row_h * (i as f64 + 0.5)) as i32;
+        let yc = rows.centre(i);
         bar(area, &f, c.base, b, yc, &place)?;
         labels(area, text, yc, &place)?;
     }
@@ -116,8 +92,7 @@ struct Place {
     size: f64,
     small: f64,
     gap: i32,
-    labels_right: i32,
-    label_w: i32,
+    col: LabelColumn,
 }
 
 /// Two bars out from the base — the longer drawn first so both show when the input's
@@ -147,7 +122,7 @@ fn bar(
             true,
         )?;
     }
-    let baseline = yc + (p.size * 0.36) as i32;
+    let baseline = frame::centred_baseline(yc, p.size);
     // The shorter bar's label lies over the longer bar when both run the same way.
     let same_way = ends[0].1 == ends[1].1;
     for (k, &(v, left, text, _)) in ends.iter().enumerate() {
@@ -173,41 +148,14 @@ fn labels(area: &Area, text: &[String], yc: i32, p: &Place) -> Result<(), PlotEr
     match text {
         [label, range] => {
             let first = yc - (p.size * 0.12) as i32;
-            let label = style::fit(label, p.label_w, p.size, false)?;
-            style::text(
-                area,
-                &label,
-                (p.labels_right, first),
-                p.size,
-                palette::TEXT,
-                HPos::Right,
-                false,
-            )?;
-            let range = style::fit(range, p.label_w, p.small, false)?;
+            p.col.label(area, label, first, p.size, palette::TEXT)?;
             let second = first + (p.small * 1.2) as i32;
-            style::text(
-                area,
-                &range,
-                (p.labels_right, second),
-                p.small,
-                palette::MUTED,
-                HPos::Right,
-                false,
-            )
+            p.col.label(area, range, second, p.small, palette::MUTED)
         }
         _ => {
-            let one = text.concat();
-            let one = style::fit(&one, p.label_w, p.size, false)?;
-            let baseline = yc + (p.size * 0.36) as i32;
-            style::text(
-                area,
-                &one,
-                (p.labels_right, baseline),
-                p.size,
-                palette::TEXT,
-                HPos::Right,
-                false,
-            )
+            let baseline = frame::centred_baseline(yc, p.size);
+            p.col
+                .label(area, &text.concat(), baseline, p.size, palette::TEXT)
         }
     }
 }

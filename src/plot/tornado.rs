@@ -2,9 +2,9 @@
 //! blue where the output rises with the input and vermillion where it falls, ρ and
 //! its share of Σρ² at the bar's end.
 
-use super::PlotError;
-use super::axes::{self, Frame};
+use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
+use super::{PlotError, axes};
 use crate::report::analysis_charts::TornadoChart;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -13,9 +13,7 @@ const RISES: RGBColor = palette::BLUE;
 const FALLS: RGBColor = palette::VERMILLION;
 
 pub fn draw(area: &Area, c: &TornadoChart) -> Result<(), PlotError> {
-    let (w, h) = area.dim_in_pixel();
-    let l = Layout::new(w, h);
-    let below_heading = style::heading(area, &l, &c.title, &c.subtitle)?;
+    let l = Layout::of(area);
     let items = [
         (
             Swatch::Fill(RISES.to_rgba()),
@@ -26,59 +24,25 @@ pub fn draw(area: &Area, c: &TornadoChart) -> Result<(), PlotError> {
             "ρ < 0: falls as the input rises".into(),
         ),
     ];
-    let legend_end = style::legend(
-        area,
-        &l,
-        &items,
-        (l.margin(), below_heading + (l.label() * 1.5) as i32),
-    )?;
-    let top = legend_end + l.px(24.0);
-    let bottom = l.h - l.px(44.0) - axes::x_axis_height(&l);
-    let row_h = f64::from(bottom - top) / c.bars.len().max(1) as f64;
-    let size = l.label().min(row_h * 0.5).max(9.0);
-    let label_w =
-        style::widest(c.bars.iter().map(|b| b.label.as_str()), size, false)?.min(l.w * 30 / 100);
+    let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    let rows = Rows::new(&l, legend_end, c.bars.len());
+    let size = l.label().min(rows.h * 0.5).max(9.0);
+    let col = LabelColumn::new(&l, c.bars.iter().map(|b| b.label.as_str()), size, 30)?;
     let gap = l.px(10.0);
-    let labels_right = l.margin() + label_w;
     // The frame leaves room beside each bar's end for its value label.
     let mut texts = Vec::with_capacity(c.bars.len());
     for b in &c.bars {
         let w = style::text_width(&b.value_label, size, false)? + gap;
         texts.push((c.x.fraction(b.spearman), w, b.spearman < 0.0));
     }
-    let (left, right) = style::span_for_labels(labels_right + l.px(18.0), l.w - l.margin(), &texts);
-    let f = Frame {
-        left,
-        top,
-        right,
-        bottom,
-        x: &c.x,
-        y0: 0.0,
-        y1: 1.0,
-    };
-    style::stripes(area, &l, top, row_h, c.bars.len())?;
-    axes::x_grid(area, &f)?;
-    let zero = f.px(0.0);
-    style::line(
-        area,
-        vec![(zero, f.top), (zero, f.bottom)],
-        palette::AXIS.to_rgba(),
-        l.stroke(2.0),
-    )?;
-    let half = ((row_h * 0.3) as i32).clamp(1, l.px(24.0));
+    let f = rows.frame(&c.x, col.span(&l, &texts));
+    rows.background(area, &l, &f)?;
+    let zero = frame::zero_line(area, &l, &f)?;
+    let half = ((rows.h * 0.3) as i32).clamp(1, l.px(24.0));
     for (i, b) in c.bars.iter().enumerate() {
-        let yc = top + (row_h * (i as f64 + 0.5)) as i32;
-        let baseline = yc + (size * 0.36) as i32;
-        let label = style::fit(&b.label, label_w, size, false)?;
-        style::text(
-            area,
-            &label,
-            (labels_right, baseline),
-            size,
-            palette::TEXT,
-            HPos::Right,
-            false,
-        )?;
+        let yc = rows.centre(i);
+        let baseline = frame::centred_baseline(yc, size);
+        col.label(area, &b.label, baseline, size, palette::TEXT)?;
         let x = f.px(b.spearman);
         let (color, at, end) = if b.spearman < 0.0 {
             (FALLS, x - gap, HPos::Right)

@@ -14,9 +14,9 @@
 pub use super::axis::{Axis, Tick};
 use super::axis::{axis_over, linear_ticks, with_labels};
 use super::format::{count, human, probability, rank};
-use super::summary::{ClaimSummary, OutputSummary, Summary};
+use super::summary::{ClaimSummary, OutputSummary, RunInfo, Summary};
 use crate::stats::Tracked;
-use crate::stats::histogram::{self, Scale};
+use crate::stats::histogram::{self, Histogram, Scale};
 
 /// How the charts are drawn: their size in pixels, and CDF or exceedance curves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,7 +173,17 @@ pub fn build(summary: &Summary, tracked: &[&Tracked], opts: &ChartOptions) -> Ch
 }
 
 pub(crate) fn unit_of(o: &OutputSummary) -> Option<&str> {
-    (!o.unit.is_empty()).then_some(o.unit.as_str())
+    some_unit(&o.unit)
+}
+
+/// A unit as [`human`] takes it: none for the empty one.
+pub(crate) fn some_unit(unit: &str) -> Option<&str> {
+    (!unit.is_empty()).then_some(unit)
+}
+
+/// A unit as a bands chart's title names it.
+pub(crate) fn unit_name(unit: &str) -> &str {
+    if unit.is_empty() { "unitless" } else { unit }
 }
 
 pub(crate) fn title_of(o: &OutputSummary) -> String {
@@ -201,12 +211,17 @@ pub(crate) fn axis_label(name: &str, unit: &str, scale: Scale) -> String {
 }
 
 pub fn footer(s: &Summary) -> String {
+    run_footer(&s.model.title, &s.run)
+}
+
+/// "<what> · 20,000 samples · seed 7 · costsim 0.1.0": every chart's footer, so a
+/// chart read alone says how to reproduce it.
+pub(crate) fn run_footer(what: &str, run: &RunInfo) -> String {
     format!(
-        "{} · {} samples · seed {} · costsim {}",
-        s.model.title,
-        count(s.run.samples),
-        s.run.seed,
-        s.run.costsim_version
+        "{what} · {} samples · seed {} · costsim {}",
+        count(run.samples),
+        run.seed,
+        run.costsim_version
     )
 }
 
@@ -265,11 +280,68 @@ pub(crate) fn max_ticks(width: u32) -> usize {
 
 /// The axis for one output: its P0.5–P99.5, mean and claims (see the module header).
 fn output_axis(o: &OutputSummary, t: &Tracked, claims: &[ClaimMark], width: u32) -> Axis {
-    let mut points = vec![o.mean];
-    points.extend([t.quantile(0.005), t.quantile(0.995)].into_iter().flatten());
-    points.extend(o.percentiles.iter().copied());
+    let mut points: Vec<f64> = body_points(o, t).collect();
     points.extend(claims.iter().map(|c| c.value));
     axis_over(&points, unit_of(o), max_ticks(width))
+}
+
+/// What an axis must show of an output's distribution: its mean, P0.5 and P99.5 (from
+/// the sketch) and the Summary's percentiles. Claims come on top.
+pub(crate) fn body_points<'a>(o: &'a OutputSummary, t: &Tracked) -> impl Iterator<Item = f64> + 'a {
+    let tails = [t.quantile(0.005), t.quantile(0.995)].into_iter().flatten();
+    std::iter::once(o.mean)
+        .chain(tails)
+        .chain(o.percentiles.iter().copied())
+}
+
+/// Each bin of `h` as a bar holding its share of the finite samples.
+pub(crate) fn bars_of(h: &Histogram) -> Vec<Bar> {
+    let total = h.total.max(1) as f64;
+    h.edges
+        .windows(2)
+        .zip(&h.counts)
+        .map(|(e, &c)| Bar {
+            lo: e[0],
+            hi: e[1],
+            share: c / total,
+        })
+        .collect()
+}
+
+/// The top of a histogram's y axis: 8% above the tallest bar, so it never touches the
+/// frame (1 when there are no bars).
+pub(crate) fn hist_y_max(tallest: f64) -> f64 {
+    if tallest > 0.0 { tallest * 1.08 } else { 1.0 }
+}
+
+/// A histogram's y ticks, 0 to `y_max` in percent.
+pub(crate) fn share_ticks(y_max: f64) -> Vec<Tick> {
+    with_labels(&linear_ticks(0.0, y_max, 6), Some("%"))
+}
+
+/// A CDF's y ticks: 0% to 100% in tens.
+pub(crate) fn probability_ticks() -> Vec<Tick> {
+    let y_values: Vec<f64> = (0..=10).map(|k| k as f64 / 10.0).collect();
+    with_labels(&y_values, Some("%"))
+}
+
+/// The edges a CDF is read at: about one per two pixels of `width` (200 to 1000).
+pub(crate) fn cdf_edges(x: &Axis, width: u32) -> Vec<f64> {
+    histogram::edges(x.lo, x.hi, (width as usize / 2).clamp(200, 1000), x.scale)
+}
+
+/// The CDF of `t` at `edges` (a `scale` axis's), or the exceedance curve 1 − CDF.
+pub(crate) fn cdf_points(
+    t: &Tracked,
+    edges: &[f64],
+    scale: Scale,
+    exceedance: bool,
+) -> Vec<(f64, f64)> {
+    let h = histogram::rebin(&t.sketch.buckets(), edges, scale);
+    histogram::cdf(&h)
+        .into_iter()
+        .map(|(v, p)| (v, if exceedance { 1.0 - p } else { p }))
+        .collect()
 }
 
 /// The number of display bins: about one per 10 pixels, at most 120, and fewer for
@@ -291,19 +363,8 @@ fn histogram_chart(
     let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, o.count), x.scale);
     let h = histogram::rebin(&t.sketch.buckets(), &edges, x.scale);
     let total = h.total.max(1) as f64;
-    let bars: Vec<Bar> = h
-        .edges
-        .windows(2)
-        .zip(&h.counts)
-        .map(|(e, &c)| Bar {
-            lo: e[0],
-            hi: e[1],
-            share: c / total,
-        })
-        .collect();
-    let top = bars.iter().map(|b| b.share).fold(0.0, f64::max);
-    let y_max = if top > 0.0 { top * 1.08 } else { 1.0 };
-    let y_values = linear_ticks(0.0, y_max, 6);
+    let bars = bars_of(&h);
+    let y_max = hist_y_max(bars.iter().map(|b| b.share).fold(0.0, f64::max));
     let pct = percentiles(o);
     HistogramChart {
         file: format!("hist_{}.png", o.output),
@@ -316,9 +377,9 @@ fn histogram_chart(
             bars.len()
         ),
         x_label: axis_label(&title_of(o), &o.unit, x.scale),
-        y_ticks: with_labels(&y_values, Some("%")),
+        y_ticks: share_ticks(y_max),
         y_label: "Share of samples per bin".into(),
-        note: beyond_note(h.below / total, h.above / total),
+        note: off_axis_note(h.below / total, h.above / total, ("", "of the samples")),
         x,
         bars,
         y_max,
@@ -330,18 +391,18 @@ fn histogram_chart(
     }
 }
 
-fn beyond_note(below: f64, above: f64) -> Option<String> {
+/// "Off the axis: 0.3% of the samples below, 0.1% above" — the shares a histogram's
+/// axis leaves out — or None when it leaves out nothing. `(lead, of)` words it:
+/// ("", "of the samples") for one model, ("up to ", "of a model's samples") for several.
+pub(crate) fn off_axis_note(below: f64, above: f64, (lead, of): (&str, &str)) -> Option<String> {
     let p = probability;
-    match (below > 0.0, above > 0.0) {
-        (true, true) => Some(format!(
-            "Off the axis: {} of the samples below, {} above",
-            p(below),
-            p(above)
-        )),
-        (true, false) => Some(format!("Off the axis: {} of the samples below", p(below))),
-        (false, true) => Some(format!("Off the axis: {} of the samples above", p(above))),
-        (false, false) => None,
-    }
+    let shares = match (below > 0.0, above > 0.0) {
+        (true, true) => format!("{} {of} below, {} above", p(below), p(above)),
+        (true, false) => format!("{} {of} below", p(below)),
+        (false, true) => format!("{} {of} above", p(above)),
+        (false, false) => return None,
+    };
+    Some(format!("Off the axis: {lead}{shares}"))
 }
 
 fn cdf_chart(
@@ -352,14 +413,8 @@ fn cdf_chart(
     opts: &ChartOptions,
 ) -> CdfChart {
     let x = output_axis(o, t, claims, opts.width);
-    let points_n = (opts.width as usize / 2).clamp(200, 1000);
-    let edges = histogram::edges(x.lo, x.hi, points_n, x.scale);
-    let h = histogram::rebin(&t.sketch.buckets(), &edges, x.scale);
-    let points = histogram::cdf(&h)
-        .into_iter()
-        .map(|(v, p)| (v, if opts.exceedance { 1.0 - p } else { p }))
-        .collect();
-    let y_values: Vec<f64> = (0..=10).map(|k| k as f64 / 10.0).collect();
+    let edges = cdf_edges(&x, opts.width);
+    let points = cdf_points(t, &edges, x.scale, opts.exceedance);
     let pct = percentiles(o);
     let (what, y_label) = if opts.exceedance {
         ("Exceedance curve", "P(value > x)")
@@ -375,7 +430,7 @@ fn cdf_chart(
         x,
         exceedance: opts.exceedance,
         points,
-        y_ticks: with_labels(&y_values, Some("%")),
+        y_ticks: probability_ticks(),
         y_label: y_label.into(),
         legend: range_legend(o, &pct),
         pct,
@@ -441,7 +496,7 @@ fn bands_chart(
     file: String,
     opts: &ChartOptions,
 ) -> BandsChart {
-    let u = (!unit.is_empty()).then_some(unit);
+    let u = some_unit(unit);
     let rows: Vec<BandRow> = members
         .iter()
         .map(|o| {
@@ -457,18 +512,16 @@ fn bands_chart(
         .collect();
     let points: Vec<f64> = rows
         .iter()
-        .flat_map(|r| {
-            [r.pct.p1, r.pct.p99]
-                .into_iter()
-                .chain(r.claims.iter().map(|c| c.value))
-        })
+        .flat_map(|r| band_points(r.pct, &r.claims))
         .collect();
     let x = axis_over(&points, u, max_ticks(opts.width));
-    let shown = if unit.is_empty() { "unitless" } else { unit };
     BandsChart {
         file,
         unit: unit.to_string(),
-        title: format!("Percentile bands: every {shown} output on one scale"),
+        title: format!(
+            "Percentile bands: every {} output on one scale",
+            unit_name(unit)
+        ),
         subtitle: s.model.title.clone(),
         x_label: match (unit.is_empty(), x.scale) {
             (true, Scale::Log) => "value (log scale)".into(),
@@ -480,6 +533,13 @@ fn bands_chart(
         rows,
         footer: footer(s),
     }
+}
+
+/// What a bands row needs its axis to show: its P1–P99 and its claims.
+pub(crate) fn band_points(pct: Percentiles, claims: &[ClaimMark]) -> impl Iterator<Item = f64> {
+    [pct.p1, pct.p99]
+        .into_iter()
+        .chain(claims.iter().map(|c| c.value))
 }
 
 #[cfg(test)]

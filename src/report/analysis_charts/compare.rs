@@ -9,11 +9,13 @@
 mod bands;
 
 use crate::compare::Compared;
-use crate::report::axis::{Axis, Tick, axis_over, linear_ticks, with_labels};
+use crate::report::axis::{Axis, Tick, axis_over};
 use crate::report::charts::{
-    Bar, ChartOptions, ClaimMark, axis_label, bin_count, claims_on, max_ticks, title_of, unit_of,
+    Bar, ChartOptions, ClaimMark, axis_label, bars_of, bin_count, body_points, cdf_edges,
+    cdf_points, claims_on, hist_y_max, max_ticks, off_axis_note, probability_ticks, run_footer,
+    share_ticks, title_of, unit_of,
 };
-use crate::report::format::{count, human, probability, rank};
+use crate::report::format::{human, probability, rank};
 use crate::report::summary::OutputSummary;
 use crate::stats::Tracked;
 use crate::stats::histogram;
@@ -179,14 +181,7 @@ fn compare_footer(models: &[Compared], names: &[String]) -> String {
     let Some(first) = models.first() else {
         return String::new();
     };
-    let run = &first.simulated.summary.run;
-    format!(
-        "{} · {} samples · seed {} · costsim {}",
-        names.join(" vs "),
-        count(run.samples),
-        run.seed,
-        run.costsim_version
-    )
+    run_footer(&names.join(" vs "), &first.simulated.summary.run)
 }
 
 /// What a comparison's claim labels give per model: its percentile rank (histograms),
@@ -249,16 +244,7 @@ fn claims(ms: &[Member], names: &[String], per: Per) -> Vec<CompareClaim> {
 
 /// The shared axis: every model's P0.5–P99.5, percentiles, mean and claims.
 fn shared_axis(ms: &[Member], claims: &[CompareClaim], width: u32) -> Axis {
-    let mut points: Vec<f64> = Vec::new();
-    for m in ms {
-        points.push(m.o.mean);
-        points.extend(
-            [m.t.quantile(0.005), m.t.quantile(0.995)]
-                .into_iter()
-                .flatten(),
-        );
-        points.extend(m.o.percentiles.iter().copied());
-    }
+    let mut points: Vec<f64> = ms.iter().flat_map(|m| body_points(m.o, m.t)).collect();
     points.extend(claims.iter().map(|c| c.mark.value));
     axis_over(&points, unit_of(ms[0].o), max_ticks(width))
 }
@@ -287,28 +273,18 @@ fn hist_chart(
             let total = h.total.max(1) as f64;
             below = below.max(h.below / total);
             above = above.max(h.above / total);
-            let bars = h
-                .edges
-                .windows(2)
-                .zip(&h.counts)
-                .map(|(e, &c)| Bar {
-                    lo: e[0],
-                    hi: e[1],
-                    share: c / total,
-                })
-                .collect();
             HistSeries {
                 series: m.series,
                 legend: legend(names, m),
-                bars,
+                bars: bars_of(&h),
             }
         })
         .collect();
-    let top = series
+    let tallest = series
         .iter()
         .flat_map(|s| s.bars.iter().map(|b| b.share))
         .fold(0.0, f64::max);
-    let y_max = if top > 0.0 { top * 1.08 } else { 1.0 };
+    let y_max = hist_y_max(tallest);
     CompareHistChart {
         file: format!("compare_hist_{}.png", o.output),
         output: o.output.clone(),
@@ -323,31 +299,11 @@ fn hist_chart(
         x,
         series,
         y_max,
-        y_ticks: with_labels(&linear_ticks(0.0, y_max, 6), Some("%")),
+        y_ticks: share_ticks(y_max),
         y_label: "Share of the model's samples per bin".into(),
         claims: claims.into_iter().map(|c| c.mark).collect(),
-        note: off_axis_note(below, above),
+        note: off_axis_note(below, above, ("up to ", "of a model's samples")),
         footer: compare_footer(models, names),
-    }
-}
-
-fn off_axis_note(below: f64, above: f64) -> Option<String> {
-    let p = probability;
-    match (below > 0.0, above > 0.0) {
-        (true, true) => Some(format!(
-            "Off the axis: up to {} of a model's samples below, {} above",
-            p(below),
-            p(above)
-        )),
-        (true, false) => Some(format!(
-            "Off the axis: up to {} of a model's samples below",
-            p(below)
-        )),
-        (false, true) => Some(format!(
-            "Off the axis: up to {} of a model's samples above",
-            p(above)
-        )),
-        (false, false) => None,
     }
 }
 
@@ -365,25 +321,13 @@ fn cdf_chart(
     };
     let claims = claims(ms, names, per);
     let x = shared_axis(ms, &claims, opts.width);
-    let edges = histogram::edges(
-        x.lo,
-        x.hi,
-        (opts.width as usize / 2).clamp(200, 1000),
-        x.scale,
-    );
+    let edges = cdf_edges(&x, opts.width);
     let series = ms
         .iter()
-        .map(|m| {
-            let h = histogram::rebin(&m.t.sketch.buckets(), &edges, x.scale);
-            let points = histogram::cdf(&h)
-                .into_iter()
-                .map(|(v, p)| (v, if opts.exceedance { 1.0 - p } else { p }))
-                .collect();
-            CdfSeries {
-                series: m.series,
-                legend: legend(names, m),
-                points,
-            }
+        .map(|m| CdfSeries {
+            series: m.series,
+            legend: legend(names, m),
+            points: cdf_points(m.t, &edges, x.scale, opts.exceedance),
         })
         .collect();
     let (what, y_label) = if opts.exceedance {
@@ -391,7 +335,6 @@ fn cdf_chart(
     } else {
         ("Cumulative distributions", "P(value ≤ x)")
     };
-    let y_values: Vec<f64> = (0..=10).map(|k| k as f64 / 10.0).collect();
     CompareCdfChart {
         file: format!("compare_cdf_{}.png", o.output),
         output: o.output.clone(),
@@ -401,7 +344,7 @@ fn cdf_chart(
         x,
         exceedance: opts.exceedance,
         series,
-        y_ticks: with_labels(&y_values, Some("%")),
+        y_ticks: probability_ticks(),
         y_label: y_label.into(),
         claims,
         footer: compare_footer(models, names),

@@ -5,8 +5,8 @@ use super::{Member, compare_footer, members};
 use crate::compare::Compared;
 use crate::report::axis::{Axis, axis_over};
 use crate::report::charts::{
-    ChartOptions, ClaimMark, Percentiles, axis_label, claims_on, max_ticks, percentiles, title_of,
-    unit_of,
+    ChartOptions, ClaimMark, Percentiles, axis_label, band_points, claims_on, max_ticks,
+    percentiles, some_unit, title_of, unit_name, unit_of,
 };
 use crate::report::format::{human, rank};
 
@@ -85,21 +85,18 @@ pub(super) fn bands_chart(
     }
     let most = groups.iter().map(|(_, g)| g.len()).max()?;
     let (unit, groups) = groups.into_iter().find(|(_, g)| g.len() == most)?;
-    let u = (!unit.is_empty()).then_some(unit.as_str());
     let points: Vec<f64> = groups
         .iter()
         .flat_map(|g| &g.rows)
-        .flat_map(|r| {
-            [r.pct.p1, r.pct.p99]
-                .into_iter()
-                .chain(r.claims.iter().map(|c| c.value))
-        })
+        .flat_map(|r| band_points(r.pct, &r.claims))
         .collect();
-    let x = axis_over(&points, u, max_ticks(opts.width));
-    let shown = if unit.is_empty() { "unitless" } else { &unit };
+    let x = axis_over(&points, some_unit(&unit), max_ticks(opts.width));
     Some(CompareBandsChart {
         file: "compare_bands.png".into(),
-        title: format!("Percentile bands: every {shown} output, model by model"),
+        title: format!(
+            "Percentile bands: every {} output, model by model",
+            unit_name(&unit)
+        ),
         subtitle: format!(
             "{}: per model, a line from P1 to P99, a light bar P5–P95, a box P25–P75 and a tick at P50",
             names.join(" vs ")
