@@ -315,6 +315,17 @@ mod tests {
         assert!(e.message.contains("chained"));
     }
 
+    proptest::proptest! {
+        /// Any text parses or fails with a span inside it: never a panic.
+        #[test]
+        fn arbitrary_text_never_panics(text in "[-+*/^()\\[\\],.0-9a-zA-Z_%<>=! \\t]{0,60}|\\PC{0,40}") {
+            match parse(&text, 7) {
+                Ok(e) => proptest::prop_assert!(e.span.end <= text.len() + 7),
+                Err(err) => proptest::prop_assert!(err.span.start >= 7 && err.span.end <= text.len() + 7),
+            }
+        }
+    }
+
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
