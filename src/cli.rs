@@ -27,8 +27,10 @@ pub enum Command {
     /// Validate a model without sampling and list its params in dependency order
     Check(CheckArgs),
     /// Sobol first-order and total-effect indices of every output to every input
-    /// (--samples N is the base sample count, 16384 by default; the model is
-    /// evaluated N·(k + 2) times for k inputs)
+    ///
+    /// --samples N is the base sample count (16,384 by default); the model is evaluated
+    /// N·(k + 2) times for k inputs. Inputs must be independent: models with
+    /// [[correlations]] or hierarchical inputs are refused.
     Sobol(SobolArgs),
     /// Run the model once per value of one param (common random numbers)
     Sweep(SweepArgs),
@@ -48,7 +50,7 @@ pub struct SimArgs {
     /// Worker threads [default: all cores]; results do not depend on it
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..1025))]
     pub threads: Option<u64>,
-    /// Folder for the result files [default: output/<model-file-stem>]
+    /// Folder for the result files [default: output/<model-file-stem>; compare: output/compare]
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Replace a param's value for this run: NAME=EXPR (repeatable)
