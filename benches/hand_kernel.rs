@@ -31,9 +31,9 @@
 //! the loop shape: fused, the default, is a few percent faster on this machine). Prints one JSON line on stdout: samples/second
 //! and the p1 p5 p25 p50 p75 p95 p99 of capex, opex, tco, cost_per_gpu_hour.
 
+use costsim::dist::GammaLarge; // Marsaglia–Tsang gamma, costsim's own sampler
 use costsim::engine::site_rng;
 use costsim::stats::{Moments, Sketch};
-use rand::Rng;
 use rand_distr::{Distribution, StandardNormal, Triangular, Uniform};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -47,40 +47,6 @@ const Z95: f64 = 1.644_853_626_951_472_2;
 const INPUTS: usize = 20;
 const OUTPUTS: [&str; 4] = ["capex", "opex", "tco", "cost_per_gpu_hour"];
 const PERCENTILES: [f64; 7] = [1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
-
-/// Gamma(shape, 1), shape ≥ 1, by Marsaglia & Tsang (2000): costsim's GammaLarge.
-#[derive(Clone, Copy)]
-struct GammaLarge {
-    d: f64,
-    c: f64,
-}
-
-impl GammaLarge {
-    fn new(shape: f64) -> GammaLarge {
-        let d = shape - 1.0 / 3.0;
-        GammaLarge {
-            d,
-            c: 1.0 / (9.0 * d).sqrt(),
-        }
-    }
-
-    #[inline(always)]
-    fn sample(&self, rng: &mut Xoshiro256PlusPlus) -> f64 {
-        loop {
-            let x: f64 = StandardNormal.sample(rng);
-            let v = 1.0 + self.c * x;
-            if v <= 0.0 {
-                continue;
-            }
-            let v = v * v * v;
-            let u = ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
-            let x2 = x * x;
-            if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + self.d * (1.0 - v + v.ln()) {
-                return self.d * v;
-            }
-        }
-    }
-}
 
 /// min + range · X/(X+Y): PERT (shape 4) and beta(a, b ≥ 1).
 #[derive(Clone, Copy)]

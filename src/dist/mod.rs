@@ -12,7 +12,7 @@ mod scalar;
 
 pub use kind::{DistKind, Shape};
 pub use quantile::{Quantile, Window};
-pub use scalar::{Scalar, Z95};
+pub use scalar::{GammaLarge, Scalar, Z95};
 
 use std::fmt;
 

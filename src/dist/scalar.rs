@@ -213,7 +213,8 @@ pub struct GammaLarge {
 }
 
 impl GammaLarge {
-    fn new(shape: f64) -> GammaLarge {
+    /// `shape` must be at least 1 (callers check).
+    pub fn new(shape: f64) -> GammaLarge {
         let d = shape - 1.0 / 3.0;
         GammaLarge {
             d,
@@ -222,7 +223,7 @@ impl GammaLarge {
     }
 
     #[inline(always)]
-    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
             let x: f64 = StandardNormal.sample(rng);
             let v = 1.0 + self.c * x;
