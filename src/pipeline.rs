@@ -90,16 +90,36 @@ pub fn sample_error(model: &Model, plan: &Plan, e: SampleError) -> Error {
 /// seed (common random numbers), so the low/high difference is mostly signal.
 pub const SWING_SAMPLES: u64 = 20_000;
 
+/// Inputs swung per output: the tornado charts show this many, so a model with
+/// hundreds of inputs costs runs for the ones that can appear, not for all.
+pub const SWING_INPUTS: usize = 15;
+
+/// The inputs worth swinging: for each output, its [`SWING_INPUTS`] inputs of largest
+/// |Spearman ρ| (from the summary), united, in plan order.
+fn swing_candidates(model: &Model, plan: &Plan, summary: &crate::report::Summary) -> Vec<usize> {
+    let mut wanted = vec![false; model.params.len()];
+    for o in &summary.outputs {
+        for r in crate::report::drivers::top(&summary.sensitivity, &o.output, SWING_INPUTS) {
+            if let Some(i) = model.index_of(&r.input) {
+                wanted[i] = true;
+            }
+        }
+    }
+    plan.inputs.iter().copied().filter(|&i| wanted[i]).collect()
+}
+
 /// The swing tornado: each output's P50 with one input held at its own P5, then at
 /// its P95 (taken from the run's sensitivity rows), while the others vary. Costs
-/// 2k + 1 runs of [`SWING_SAMPLES`] for k inputs. Empty when no rows were kept.
+/// 2k + 1 runs of [`SWING_SAMPLES`] for the k inputs that rank in some output's top
+/// [`SWING_INPUTS`] by |ρ|. Empty when no rows were kept.
 pub fn swing(
     model: &Model,
     plan: &Plan,
     aggs: &Aggregates,
-    seed: u64,
+    summary: &crate::report::Summary,
     threads: usize,
 ) -> Result<Vec<crate::report::SwingRow>, Error> {
+    let seed = summary.run.seed;
     use crate::plan::{Fill, compile_with};
     use crate::report::drivers::label_of;
     if aggs.rows.is_empty() || aggs.rows[0].len() < 20 {
@@ -119,7 +139,7 @@ pub fn swing(
     };
     let base = medians(plan)?;
     let mut rows = Vec::new();
-    for &input in &plan.inputs {
+    for input in swing_candidates(model, plan, summary) {
         let column = plan
             .row_params
             .iter()

@@ -73,7 +73,7 @@ fn check(files: &[(String, Vec<u8>)], expected: &[&str], opts: &ChartOptions) {
 fn tornado_and_swing_from_a_run_with_sensitivity_rows() {
     let (m, p) = load(CLOSED, &[]);
     let mut sim = simulate(&m, &p, 10_000);
-    sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, 7, 2).unwrap();
+    sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
     let opts = ChartOptions::default();
     let tornado = analysis::tornado_files(&sim.summary, &opts).unwrap();
     let outputs = ["product", "total", "scaled"];
@@ -178,7 +178,7 @@ fn look_at_every_kind() {
     };
     let (m, p) = load("priors/deepseek_v3.toml", &[]);
     let mut sim = simulate(&m, &p, 10_000);
-    sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, 7, 2).unwrap();
+    sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
     let mut files = analysis::tornado_files(&sim.summary, &opts).unwrap();
     files.extend(analysis::swing_files(&sim.summary, &opts).unwrap());
     let param = m.index_of("rental_price").unwrap();

@@ -137,7 +137,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     progress.finish();
     let Simulated { mut summary, aggs } = simulated?;
     if !args.no_swing {
-        summary.swing = pipeline::swing(&model, &plan, &aggs, spec.seed, spec.threads)?;
+        summary.swing = pipeline::swing(&model, &plan, &aggs, &summary, spec.threads)?;
     }
     let out_dir = out_dir(sim, &stem);
     let summary_csv = report::csv::summary_csv(&summary);
