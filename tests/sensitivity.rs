@@ -111,3 +111,33 @@ fn save_rows_writes_the_first_rows_of_inputs_and_outputs() {
         std::fs::read_to_string(other.path().join("samples.csv")).unwrap()
     );
 }
+
+#[test]
+fn many_inputs_keep_fewer_rows_and_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("[model]\noutputs = [\"total\"]\n[params]\n");
+    for i in 0..500 {
+        text.push_str(&format!("x{i} = \"normal({i}, 1)\"\n"));
+    }
+    let sum: Vec<String> = (0..500).map(|i| format!("x{i}")).collect();
+    text.push_str(&format!("total = \"{}\"\n", sum.join(" + ")));
+    let model = tmp.path().join("wide.toml");
+    std::fs::write(&model, text).unwrap();
+    let out = tmp.path().join("o");
+    let a = common::costsim()
+        .arg("run")
+        .arg(&model)
+        .args(["-n", "20000", "--no-charts", "--no-swing", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    // 8,000,000 values over 501 kept columns.
+    assert!(
+        stderr.contains("uses the first 15968 samples, not 100000"),
+        "{stderr}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["run"]["sensitivity_rows"], 15968);
+}

@@ -130,7 +130,7 @@ pub fn prepare(
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
-    let rows = args.sensitivity_rows.max(args.save_rows.unwrap_or(0));
+    let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
     let simulated = pipeline::simulate(&model, &plan, spec, &|done| progress.update(done));
@@ -178,11 +178,32 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     files.push(("report.md".to_string(), markdown.into_bytes()));
     // Everything is rendered before the first file is written.
     report::write_all(&out_dir, &files)?;
+    let mut warnings = summary.warnings;
+    warnings.extend(row_note);
     Ok(Outcome {
         stdout,
         out_dir,
-        warnings: summary.warnings,
+        warnings,
     })
+}
+
+/// Values the sensitivity rows may hold (64 MB): rows × kept columns.
+const ROW_BUDGET: u64 = 8_000_000;
+
+/// The rows to keep: `--sensitivity-rows`, fewer if the model keeps so many columns
+/// that they would pass [`ROW_BUDGET`] (memory must not depend on the model's size
+/// beyond that), and at least `--save-rows`, which the user asked for explicitly.
+fn sensitivity_rows(args: &RunArgs, columns: usize) -> (u64, Option<String>) {
+    let fit = ROW_BUDGET / columns.max(1) as u64;
+    let rows = args.sensitivity_rows.min(fit);
+    let note = (rows < args.sensitivity_rows).then(|| {
+        format!(
+            "the sensitivity analysis uses the first {rows} samples, not {}: the model keeps \
+             {columns} columns and the rows are held to {ROW_BUDGET} values",
+            args.sensitivity_rows
+        )
+    });
+    (rows.max(args.save_rows.unwrap_or(0)), note)
 }
 
 /// The chart data: the Summary's numbers and each output's aggregate.

@@ -82,7 +82,10 @@ pub fn simulate_rows(
         let parts: Vec<Result<Aggregates, SampleError>> = pool.install(|| {
             (start..end)
                 .into_par_iter()
-                .map(|c| run_chunk(plan, c, samples, seed, rows))
+                .map_init(
+                    || Registers::new(plan),
+                    |regs, c| run_chunk(plan, c, samples, seed, rows, regs),
+                )
                 .collect()
         });
         // In chunk order: the first error is the one of the lowest sample.
@@ -103,12 +106,16 @@ fn chunk_range(c: u64, samples: u64) -> (u64, u64) {
 
 /// Evaluates chunk `c` block by block, handing each block's registers, first sample
 /// index and lane count to `visit`; `visit` returning false stops early.
+/// `regs` is scratch: every op writes its register before any op reads it, so one
+/// set serves every chunk a worker runs (allocating per chunk costs page faults on
+/// models with thousands of registers).
 fn each_block(
     plan: &Plan,
     c: u64,
     samples: u64,
     seed: u64,
     columns: &[&[f64]],
+    regs: &mut Registers,
     mut visit: impl FnMut(&Registers, u64, usize) -> bool,
 ) -> Result<(), SampleError> {
     let (first, end) = chunk_range(c, samples);
@@ -118,12 +125,11 @@ fn each_block(
         .map(|s| site_rng(seed, c, s.stream))
         .chain(std::iter::once(site_rng(seed, c, u64::MAX - 1)))
         .collect();
-    let mut regs = Registers::new(plan);
     let mut at = first;
     while at < end {
         let n = ((end - at) as usize).min(BLOCK);
-        eval_block(plan, &mut regs, &mut rngs, columns, n, at)?;
-        if !visit(&regs, at, n) {
+        eval_block(plan, regs, &mut rngs, columns, n, at)?;
+        if !visit(regs, at, n) {
             break;
         }
         at += n as u64;
@@ -145,6 +151,7 @@ fn run_chunk(
     samples: u64,
     seed: u64,
     rows: u64,
+    regs: &mut Registers,
 ) -> Result<Aggregates, SampleError> {
     let mut tracked: Vec<Tracked> = plan
         .tracked
@@ -155,7 +162,7 @@ fn run_chunk(
     let keep = rows.min(end).saturating_sub(first) as usize;
     let mut columns =
         vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
-    each_block(plan, c, samples, seed, &[], |regs, at, n| {
+    each_block(plan, c, samples, seed, &[], regs, |regs, at, n| {
         for (t, agg) in plan.tracked.iter().zip(&mut tracked) {
             agg.observe(block_of(regs, t.src, n), at);
         }
@@ -190,8 +197,9 @@ pub fn draw_rows(
     params: &[usize],
 ) -> Result<Vec<Vec<f64>>, SampleError> {
     let mut rows = vec![Vec::with_capacity(samples as usize); params.len()];
+    let mut regs = Registers::new(plan);
     for c in 0..samples.div_ceil(CHUNK) {
-        each_block(plan, c, samples, seed, &[], |regs, _, n| {
+        each_block(plan, c, samples, seed, &[], &mut regs, |regs, _, n| {
             for (column, &p) in rows.iter_mut().zip(params) {
                 extend(column, block_of(regs, plan.params[p], n), n);
             }
@@ -218,16 +226,19 @@ pub fn evaluate(
     let parts: Vec<Result<Vec<Vec<f64>>, SampleError>> = pool.install(|| {
         (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|c| {
-                let mut out = vec![Vec::new(); plan.tracked.len()];
-                each_block(plan, c, n, seed, columns, |regs, _, lanes| {
-                    for (column, t) in out.iter_mut().zip(&plan.tracked) {
-                        extend(column, block_of(regs, t.src, lanes), lanes);
-                    }
-                    true
-                })?;
-                Ok(out)
-            })
+            .map_init(
+                || Registers::new(plan),
+                |regs, c| {
+                    let mut out = vec![Vec::new(); plan.tracked.len()];
+                    each_block(plan, c, n, seed, columns, regs, |regs, _, lanes| {
+                        for (column, t) in out.iter_mut().zip(&plan.tracked) {
+                            extend(column, block_of(regs, t.src, lanes), lanes);
+                        }
+                        true
+                    })?;
+                    Ok(out)
+                },
+            )
             .collect()
     });
     let mut values = vec![Vec::with_capacity(n as usize); plan.tracked.len()];
@@ -250,20 +261,29 @@ pub fn first_nonfinite_param(
     sample: u64,
 ) -> Option<usize> {
     let mut found = None;
-    each_block(plan, sample / CHUNK, samples, seed, &[], |regs, at, n| {
-        if !(at..at + n as u64).contains(&sample) {
-            return true;
-        }
-        let lane = (sample - at) as usize;
-        found = order
-            .iter()
-            .copied()
-            .find(|&p| match block_of(regs, plan.params[p], n) {
-                Block::Values(xs) => !xs[lane].is_finite(),
-                Block::Constant(v, _) => !v.is_finite(),
-            });
-        false
-    })
+    let mut regs = Registers::new(plan);
+    each_block(
+        plan,
+        sample / CHUNK,
+        samples,
+        seed,
+        &[],
+        &mut regs,
+        |regs, at, n| {
+            if !(at..at + n as u64).contains(&sample) {
+                return true;
+            }
+            let lane = (sample - at) as usize;
+            found = order
+                .iter()
+                .copied()
+                .find(|&p| match block_of(regs, plan.params[p], n) {
+                    Block::Values(xs) => !xs[lane].is_finite(),
+                    Block::Constant(v, _) => !v.is_finite(),
+                });
+            false
+        },
+    )
     .ok()?;
     found
 }
