@@ -95,6 +95,19 @@ pub fn top<'a>(rows: &'a [SensitivityRow], output: &str, n: usize) -> Vec<&'a Se
     rows.iter().filter(|r| r.output == output).take(n).collect()
 }
 
+/// Inputs below this share of an output's variance are noise at the usual row counts
+/// (|ρ| ≈ 0.01 arises by chance in 100,000 rows), not drivers worth naming.
+pub const MIN_CONTRIBUTION: f64 = 0.5;
+
+/// What drives an output, for the reports: its top three inputs that explain at least
+/// [`MIN_CONTRIBUTION`] percent of its (rank) variance.
+pub fn drivers<'a>(rows: &'a [SensitivityRow], output: &str) -> Vec<&'a SensitivityRow> {
+    top(rows, output, 3)
+        .into_iter()
+        .filter(|r| r.contribution >= MIN_CONTRIBUTION)
+        .collect()
+}
+
 /// The params whose drivers the reports explain: every claim's param (in claim
 /// order, once each), or else the first output.
 pub fn explained(s: &super::Summary) -> Vec<String> {
@@ -108,4 +121,36 @@ pub fn explained(s: &super::Summary) -> Vec<String> {
         names.extend(s.outputs.first().map(|o| o.output.clone()));
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(input: &str, spearman: f64, contribution: f64) -> SensitivityRow {
+        SensitivityRow {
+            output: "cost".into(),
+            input: input.into(),
+            input_label: input.into(),
+            spearman,
+            contribution,
+        }
+    }
+
+    #[test]
+    fn drivers_are_the_top_three_that_matter() {
+        let rows = [
+            row("price", 0.99, 98.6),
+            row("hours", 0.11, 1.3),
+            row("noise", 0.01, 0.01),
+            row("more", 0.009, 0.0),
+        ];
+        let names: Vec<&str> = drivers(&rows, "cost")
+            .iter()
+            .map(|r| r.input.as_str())
+            .collect();
+        assert_eq!(names, ["price", "hours"]);
+        assert_eq!(top(&rows, "cost", 3).len(), 3);
+        assert!(drivers(&rows, "other").is_empty());
+    }
 }

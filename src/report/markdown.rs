@@ -47,7 +47,7 @@ fn unit(u: &str) -> Option<&str> {
 
 /// "What drives the spread": each claim's param's top three inputs.
 fn drivers(out: &mut String, s: &Summary) {
-    use super::drivers::{explained, top};
+    use super::drivers::{drivers, explained};
     if s.sensitivity.is_empty() {
         return;
     }
@@ -61,7 +61,7 @@ fn drivers(out: &mut String, s: &Summary) {
     let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");
     let _ = writeln!(out, "|---|---|---:|---:|");
     for name in explained(s) {
-        for r in top(&s.sensitivity, &name, 3) {
+        for r in drivers(&s.sensitivity, &name) {
             let _ = writeln!(
                 out,
                 "| {} | {} | {:+.2} | {:.1}% |",

@@ -63,7 +63,7 @@ pub fn table(s: &Summary) -> String {
 
 /// "What drives the spread": the top three inputs of each claim's param.
 fn drivers(out: &mut String, s: &Summary) {
-    use super::drivers::{explained, top};
+    use super::drivers::{drivers, explained};
     if s.sensitivity.is_empty() {
         return;
     }
@@ -74,7 +74,7 @@ fn drivers(out: &mut String, s: &Summary) {
     );
     let mut rows = Vec::new();
     for name in explained(s) {
-        for (k, r) in top(&s.sensitivity, &name, 3).into_iter().enumerate() {
+        for (k, r) in drivers(&s.sensitivity, &name).into_iter().enumerate() {
             let first = if k == 0 { name.clone() } else { String::new() };
             rows.push(vec![
                 first,
