@@ -4,12 +4,12 @@
 //!
 //! Run: `cargo bench --bench throughput`. Figures go in BENCHMARKS.md.
 
+use costsim::dist::lanes::LaneRng;
 use costsim::dist::{DistKind, Scalar};
 use costsim::error::Source;
 use costsim::stats::Sketch;
 use costsim::{engine, model, plan};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rand::SeedableRng;
 use std::hint::black_box;
 
 const DEFAULT: &str = include_str!("../priors/deepseek_v3.toml");
@@ -61,10 +61,12 @@ fn samplers(c: &mut Criterion) {
     group.throughput(Throughput::Elements(LANES as u64));
     let mut out = vec![0.0; LANES];
     for (name, kind, args) in cases {
-        let dist = Scalar::new(kind, args).expect("valid arguments");
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+        let dist = Scalar::new(kind, args)
+            .expect("valid arguments")
+            .tabulated();
+        let mut rng = LaneRng::from_u64(1);
         group.bench_function(name, |b| {
-            b.iter(|| dist.fill(&mut rng, black_box(&mut out)))
+            b.iter(|| engine::fill(&dist, &mut rng, black_box(&mut out)))
         });
     }
     group.finish();
@@ -93,7 +95,7 @@ fn arithmetic(c: &mut Criterion) {
 }
 
 fn sketch_insertion(c: &mut Criterion) {
-    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(2);
+    let mut rng = LaneRng::from_u64(2);
     let mut values = vec![0.0; LANES];
     Scalar::new(DistKind::LogNormalCi, &[1e6, 1e9])
         .expect("valid arguments")

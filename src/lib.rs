@@ -24,6 +24,7 @@ pub mod plan;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod simd;
 pub mod sobol;
 pub mod stats;
 pub mod sweep;

@@ -19,6 +19,8 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<(), Error> {
+    // A mistyped COSTSIM_SIMD is an error, not a silent fall back to "auto".
+    costsim::simd::requested().map_err(Error::Usage)?;
     match cli.command {
         Some(Command::Check(args)) => {
             let listing = app::check(&args)?;

@@ -195,6 +195,14 @@ fn continuous_cases() -> Vec<(&'static str, Cdf)> {
         ("beta(0.5, 3)", beta(0.5, 3.0)),
         ("beta(30, 1)", beta(30.0, 1.0)),
         ("beta(1, 1)", beta(1.0, 1.0)),
+        // The fleet benchmark's beta and PERT (table rejection), and a shape too
+        // peaked for the table (the gamma ratio, block-wise).
+        ("beta(8, 3)", beta(8.0, 3.0)),
+        (
+            "pert(2048, 8000, 12000)",
+            Box::new(pert(2048.0, 8000.0, 12000.0)),
+        ),
+        ("beta(400, 600)", beta(400.0, 600.0)),
         ("gamma(2, 3)", Box::new(gamma_shape_scale(2.0, 3.0))),
         ("gamma(0.5, 1)", Box::new(gamma_shape_scale(0.5, 1.0))),
         ("gamma(9, 0.5)", Box::new(gamma_shape_scale(9.0, 0.5))),

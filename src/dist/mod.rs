@@ -4,11 +4,15 @@
 //! Parameter checks are NaN-safe (`!(sd >= 0.0)` rejects NaN) and their messages name
 //! the distribution, the argument and the value, so the model layer only adds the param.
 
+pub mod beta_table;
+pub mod block;
 pub mod copula;
 pub mod fastmath;
 mod kind;
+pub mod lanes;
 mod quantile;
 mod scalar;
+pub mod ziggurat;
 
 pub use kind::{DistKind, Shape};
 pub use quantile::{Quantile, Window};

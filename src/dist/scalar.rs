@@ -1,11 +1,13 @@
 //! Distributions with numeric arguments: checked construction and sampling.
 
+use super::beta_table::BetaTable;
+use super::block;
+use super::fastmath::exp_in_place;
+use super::lanes::{LaneRng, open01};
 use super::{DistError, DistKind};
 use rand::Rng;
-use rand_distr::{
-    Bernoulli, Beta, Distribution, Exp, Gamma, LogNormal, Normal, Poisson, StandardNormal,
-    Triangular, Uniform,
-};
+use rand_distr::{Beta, Distribution, Gamma, Poisson};
+use std::sync::Arc;
 
 /// The standard normal's 95th percentile: a 90% interval is mean ± Z95 sd.
 pub const Z95: f64 = 1.6448536269514722;
@@ -13,20 +15,34 @@ pub const Z95: f64 = 1.6448536269514722;
 /// A distribution with its arguments checked, ready to sample.
 #[derive(Clone, Debug)]
 pub enum Scalar {
-    Normal(Normal<f64>),
-    /// exp(mu + sigma·z), z standard normal (rand_distr's LogNormal, unrolled so a
-    /// block draws its normals in one loop and exponentiates in another).
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    /// exp(mu + sigma·z), z standard normal.
     LogNormal {
         mu: f64,
         sigma: f64,
     },
-    Uniform(Uniform<f64>),
-    /// Uniform on the log scale, exponentiated.
-    LogUniform(Uniform<f64>),
-    Triangular(Triangular<f64>),
+    /// low + width·u, u uniform on (0, 1).
+    Uniform {
+        low: f64,
+        width: f64,
+    },
+    /// Uniform on the log scale (low = ln a, width = ln b − ln a), exponentiated.
+    LogUniform {
+        low: f64,
+        width: f64,
+    },
+    /// By its inverse CDF.
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
     /// min + range · X/(X+Y), X ~ Gamma(α), Y ~ Gamma(β): a beta by the gamma ratio.
     /// With α, β ≥ 1 (always so for PERT, and chosen so for beta) Marsaglia–Tsang's
-    /// squeeze accepts without a logarithm ~98% of the time, several times faster
+    /// squeeze accepts without a logarithm ~90% of the time, several times faster
     /// than Cheng's algorithm in rand_distr's Beta, and exactly the same law.
     BetaRatio {
         x: GammaLarge,
@@ -34,13 +50,26 @@ pub enum Scalar {
         min: f64,
         range: f64,
     },
+    /// The same law (α, β ≥ 1) by table rejection (dist::beta_table), for
+    /// distributions with constant arguments: see `tabulated`.
+    BetaTable {
+        table: Arc<BetaTable>,
+        min: f64,
+        range: f64,
+    },
     Beta(Beta<f64>),
     /// Shape ≥ 1: Marsaglia–Tsang, inlined, times the scale.
     GammaLarge(GammaLarge, f64),
     Gamma(Gamma<f64>),
-    Exp(Exp<f64>),
+    /// By its inverse survival function, −ln(u)/rate.
+    Exp {
+        rate: f64,
+    },
     Poisson(Poisson<f64>),
-    Bernoulli(Bernoulli),
+    /// 1 if u < p, else 0.
+    Bernoulli {
+        p: f64,
+    },
 }
 
 fn err(kind: DistKind, message: String) -> DistError {
@@ -208,6 +237,7 @@ fn beta_ratio(alpha: f64, beta: f64, min: f64, range: f64) -> Result<Scalar, Dis
 /// per sample and the call overhead dominated the profile.
 #[derive(Clone, Copy, Debug)]
 pub struct GammaLarge {
+    shape: f64,
     d: f64,
     c: f64,
 }
@@ -217,22 +247,32 @@ impl GammaLarge {
     pub fn new(shape: f64) -> GammaLarge {
         let d = shape - 1.0 / 3.0;
         GammaLarge {
+            shape,
             d,
             c: 1.0 / (9.0 * d).sqrt(),
         }
     }
 
+    /// The shape it was built for.
+    pub fn shape(self) -> f64 {
+        self.shape
+    }
+
+    /// (d, c) of Marsaglia–Tsang: d = shape − 1/3, c = 1/√(9d).
+    pub fn params(self) -> (f64, f64) {
+        (self.d, self.c)
+    }
+
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
-            let x: f64 = StandardNormal.sample(rng);
+            let x = super::ziggurat::sample(rng);
             let v = 1.0 + self.c * x;
             if v <= 0.0 {
                 continue;
             }
             let v = v * v * v;
-            // A uniform on (0, 1): 53 random bits, offset by half a step.
-            let u = ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64);
+            let u = open01(rng.next_u64());
             let x2 = x * x;
             if u < 1.0 - 0.0331 * x2 * x2 || u.ln() < 0.5 * x2 + self.d * (1.0 - v + v.ln()) {
                 return self.d * v;
@@ -248,21 +288,27 @@ impl Scalar {
         let internal = |e: &dyn std::fmt::Display| err(kind, e.to_string());
         use DistKind as K;
         Ok(match kind {
-            K::Normal => Scalar::Normal(Normal::new(a[0], a[1]).map_err(|e| internal(&e))?),
-            K::LogNormal => {
-                LogNormal::new(a[0], a[1]).map_err(|e| internal(&e))?;
-                Scalar::LogNormal {
-                    mu: a[0],
-                    sigma: a[1],
-                }
-            }
-            K::Uniform => Scalar::Uniform(Uniform::new(a[0], a[1]).map_err(|e| internal(&e))?),
-            K::LogUniform => {
-                Scalar::LogUniform(Uniform::new(a[0].ln(), a[1].ln()).map_err(|e| internal(&e))?)
-            }
-            K::Triangular => {
-                Scalar::Triangular(Triangular::new(a[0], a[2], a[1]).map_err(|e| internal(&e))?)
-            }
+            K::Normal => Scalar::Normal {
+                mean: a[0],
+                sd: a[1],
+            },
+            K::LogNormal => Scalar::LogNormal {
+                mu: a[0],
+                sigma: a[1],
+            },
+            K::Uniform => Scalar::Uniform {
+                low: a[0],
+                width: a[1] - a[0],
+            },
+            K::LogUniform => Scalar::LogUniform {
+                low: a[0].ln(),
+                width: a[1].ln() - a[0].ln(),
+            },
+            K::Triangular => Scalar::Triangular {
+                min: a[0],
+                mode: a[1],
+                max: a[2],
+            },
             K::Pert => {
                 let range = a[2] - a[0];
                 let alpha = 1.0 + 4.0 * (a[1] - a[0]) / range;
@@ -273,75 +319,115 @@ impl Scalar {
             K::Beta => Scalar::Beta(Beta::new(a[0], a[1]).map_err(|e| internal(&e))?),
             K::Gamma if a[0] >= 1.0 => Scalar::GammaLarge(GammaLarge::new(a[0]), a[1]),
             K::Gamma => Scalar::Gamma(Gamma::new(a[0], a[1]).map_err(|e| internal(&e))?),
-            K::Exponential => Scalar::Exp(Exp::new(a[0]).map_err(|e| internal(&e))?),
+            K::Exponential => Scalar::Exp { rate: a[0] },
             K::Poisson => Scalar::Poisson(Poisson::new(a[0]).map_err(|e| internal(&e))?),
-            K::Bernoulli => Scalar::Bernoulli(Bernoulli::new(a[0]).map_err(|e| internal(&e))?),
+            K::Bernoulli => Scalar::Bernoulli { p: a[0] },
             K::NormalCi | K::LogNormalCi | K::Discrete | K::Mixture | K::Truncate => {
                 unreachable!("checked() re-parameterises or rejects {kind:?}")
             }
         })
     }
 
+    /// The form for a distribution whose arguments are constants, drawn many times:
+    /// a beta or PERT gets its alias table (built once, ~10 µs), which makes each
+    /// draw several times cheaper than the gamma ratio.
+    pub fn tabulated(self) -> Scalar {
+        match self {
+            Scalar::BetaRatio { x, y, min, range } => match BetaTable::new(x.shape(), y.shape()) {
+                Some(table) => Scalar::BetaTable {
+                    table: Arc::new(table),
+                    min,
+                    range,
+                },
+                None => self,
+            },
+            other => other,
+        }
+    }
+
+    /// One draw, for per-sample arguments and rejection loops. The same laws as
+    /// `fill`, drawn one at a time (so not the same numbers as a block fill).
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Scalar::Normal(d) => d.sample(rng),
-            Scalar::LogNormal { mu, sigma } => {
-                let z: f64 = StandardNormal.sample(rng);
-                (mu + sigma * z).exp()
+        fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+            open01(rng.next_u64())
+        }
+        let z = |rng: &mut R| super::ziggurat::sample(rng);
+        match *self {
+            Scalar::Normal { mean, sd } => mean + sd * z(rng),
+            Scalar::LogNormal { mu, sigma } => (mu + sigma * z(rng)).exp(),
+            Scalar::Uniform { low, width } => low + width * unit(rng),
+            Scalar::LogUniform { low, width } => (low + width * unit(rng)).exp(),
+            Scalar::Triangular { min, mode, max } => {
+                block::triangular_at(unit(rng), (min, mode, max))
             }
-            Scalar::Uniform(d) => d.sample(rng),
-            Scalar::LogUniform(d) => d.sample(rng).exp(),
-            Scalar::Triangular(d) => d.sample(rng),
             Scalar::BetaRatio { x, y, min, range } => {
                 let (gx, gy) = (x.sample(rng), y.sample(rng));
                 min + range * (gx / (gx + gy))
             }
+            Scalar::BetaTable {
+                ref table,
+                min,
+                range,
+            } => table.sample(rng, (min, range)),
             Scalar::Beta(d) => d.sample(rng),
             Scalar::GammaLarge(g, scale) => g.sample(rng) * scale,
             Scalar::Gamma(d) => d.sample(rng),
-            Scalar::Exp(d) => d.sample(rng),
+            Scalar::Exp { rate } => block::exponential_at(unit(rng), rate),
             Scalar::Poisson(d) => d.sample(rng),
-            Scalar::Bernoulli(d) => f64::from(u8::from(d.sample(rng))),
+            Scalar::Bernoulli { p } => bernoulli_at(unit(rng), p),
         }
     }
 
-    /// Fills `out` with draws: the match is outside the loop, so each arm is a tight loop.
-    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
-        fn each<R: Rng + ?Sized>(out: &mut [f64], rng: &mut R, mut f: impl FnMut(&mut R) -> f64) {
-            for o in out {
-                *o = f(rng);
-            }
-        }
-        match self {
-            Scalar::Normal(d) => {
-                each(out, rng, |r| StandardNormal.sample(r));
-                let (mean, sd) = (d.mean(), d.std_dev());
+    /// Fills `out` with draws by the block samplers (dist::block); the match is
+    /// outside the loops, so each arm is a tight, vectorisable loop.
+    #[inline(always)]
+    pub fn fill(&self, rng: &mut LaneRng, out: &mut [f64]) {
+        match *self {
+            Scalar::Normal { mean, sd } => {
+                block::std_normals(rng, out);
                 out.iter_mut().for_each(|o| *o = mean + sd * *o);
             }
             Scalar::LogNormal { mu, sigma } => {
-                each(out, rng, |r| StandardNormal.sample(r));
+                block::std_normals(rng, out);
                 out.iter_mut().for_each(|o| *o = mu + sigma * *o);
-                super::fastmath::exp_in_place(out);
+                exp_in_place(out);
             }
-            Scalar::Uniform(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::LogUniform(d) => {
-                each(out, rng, |r| d.sample(r));
-                super::fastmath::exp_in_place(out);
+            Scalar::Uniform { low, width } => block::map_uniforms(rng, out, |u| low + width * u),
+            Scalar::LogUniform { low, width } => {
+                block::map_uniforms(rng, out, |u| low + width * u);
+                exp_in_place(out);
             }
-            Scalar::Triangular(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::BetaRatio { x, y, min, range } => each(out, rng, |r| {
-                let (gx, gy) = (x.sample(r), y.sample(r));
-                min + range * (gx / (gx + gy))
-            }),
-            Scalar::Beta(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::GammaLarge(g, scale) => each(out, rng, |r| g.sample(r) * scale),
-            Scalar::Gamma(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::Exp(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::Poisson(d) => each(out, rng, |r| d.sample(r)),
-            Scalar::Bernoulli(d) => each(out, rng, |r| f64::from(u8::from(d.sample(r)))),
+            Scalar::Triangular { min, mode, max } => {
+                block::map_uniforms(rng, out, |u| block::triangular_at(u, (min, mode, max)))
+            }
+            Scalar::BetaRatio { x, y, min, range } => {
+                block::beta_ratio(rng, (x, y), (min, range), out)
+            }
+            Scalar::BetaTable {
+                ref table,
+                min,
+                range,
+            } => table.fill(rng, (min, range), out),
+            Scalar::GammaLarge(g, scale) => {
+                block::gamma_large(rng, g, out);
+                out.iter_mut().for_each(|o| *o *= scale);
+            }
+            Scalar::Exp { rate } => {
+                block::map_uniforms(rng, out, |u| block::exponential_at(u, rate))
+            }
+            Scalar::Bernoulli { p } => block::map_uniforms(rng, out, |u| bernoulli_at(u, p)),
+            Scalar::Beta(_) | Scalar::Gamma(_) | Scalar::Poisson(_) => {
+                out.iter_mut().for_each(|o| *o = self.sample(rng))
+            }
         }
     }
+}
+
+/// 1 with probability p (u uniform on (0, 1)).
+#[inline(always)]
+fn bernoulli_at(u: f64, p: f64) -> f64 {
+    if u < p { 1.0 } else { 0.0 }
 }
 
 #[cfg(test)]

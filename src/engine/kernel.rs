@@ -3,11 +3,11 @@
 //! Each op is a tight loop over the block; which loop runs is decided once per op
 //! per block (register or constant operands, which function), never per sample.
 
+use crate::dist::lanes::LaneRng;
 use crate::dist::{Quantile, Scalar, Window};
 use crate::plan::{Fn1, Fn2, Op, Plan, Reg, Src};
 use rand::Rng;
 use rand::distr::{Distribution, Uniform};
-use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Samples per block: 256 lanes keeps a model's registers within L2.
 pub const BLOCK: usize = 256;
@@ -53,86 +53,141 @@ impl Registers {
         }
     }
 
+    #[inline(always)]
     pub fn get(&self, r: Reg) -> &[f64] {
         &self.regs[r as usize]
     }
 
+    #[inline(always)]
     fn val(&self, s: Src, n: usize) -> Val<'_> {
         match s {
             Src::Reg(r) => Val::Lanes(&self.regs[r as usize][..n]),
             Src::Const(c) => Val::Scalar(c),
         }
     }
-
-    /// Runs `f` with the destination register taken out, so the sources can be
-    /// borrowed alongside it (the tape never reads the register it writes).
-    fn with_dst<T>(&mut self, dst: Reg, f: impl FnOnce(&Registers, &mut [f64]) -> T) -> T {
-        let mut d = std::mem::take(&mut self.regs[dst as usize]);
-        let out = f(self, &mut d);
-        self.regs[dst as usize] = d;
-        out
-    }
 }
 
 /// Evaluates every op of the plan over the `n` lanes of a block whose first sample
-/// has global index `first`.
+/// has global index `first`, with the code compiled for the CPU's best instruction
+/// set (crate::simd): the same function body twice, baseline and AVX2, which give
+/// the same bits.
 pub fn eval_block(
     plan: &Plan,
     regs: &mut Registers,
-    rngs: &mut [Xoshiro256PlusPlus],
+    rngs: &mut [LaneRng],
+    columns: &[&[f64]],
+    n: usize,
+    first: u64,
+) -> Result<(), SampleError> {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::level() == crate::simd::Level::Avx2 {
+        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+        return unsafe { eval_block_avx2(plan, regs, rngs, columns, n, first) };
+    }
+    eval_block_any(plan, regs, rngs, columns, n, first)
+}
+
+/// A copy of the block loop built for AVX2. (A closure passed to a generic
+/// AVX2 trampoline is not reliably inlined into it, so each entry point is
+/// written out.)
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn eval_block_avx2(
+    plan: &Plan,
+    regs: &mut Registers,
+    rngs: &mut [LaneRng],
+    columns: &[&[f64]],
+    n: usize,
+    first: u64,
+) -> Result<(), SampleError> {
+    eval_block_any(plan, regs, rngs, columns, n, first)
+}
+
+/// `dist.fill(rng, out)` as the engine runs it, compiled for the best instruction
+/// set (for benches and tests of the samplers on their own).
+pub fn fill(dist: &Scalar, rng: &mut LaneRng, out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::level() == crate::simd::Level::Avx2 {
+        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+        return unsafe { fill_avx2(dist, rng, out) };
+    }
+    dist.fill(rng, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fill_avx2(dist: &Scalar, rng: &mut LaneRng, out: &mut [f64]) {
+    dist.fill(rng, out)
+}
+
+/// The block loop itself; everything hot below it is `#[inline(always)]` and free
+/// of closures (LLVM leaves a closure that holds a whole op out of line, and an
+/// out-of-line function is compiled once, for baseline), so each caller above
+/// compiles its own copy for its instruction set.
+#[inline(always)]
+fn eval_block_any(
+    plan: &Plan,
+    regs: &mut Registers,
+    rngs: &mut [LaneRng],
     columns: &[&[f64]],
     n: usize,
     first: u64,
 ) -> Result<(), SampleError> {
     for op in &plan.ops {
-        if let Op::Column { dst, column } = op {
-            let from = &columns[*column][first as usize..first as usize + n];
-            regs.with_dst(*dst, |_, d| d[..n].copy_from_slice(from));
-            continue;
-        }
         let rng = match op.site() {
             Some(site) => &mut rngs[site],
             None => &mut rngs[0],
         };
-        eval_op(op, regs, rng, n, first)?;
+        match op {
+            Op::Copula {
+                dsts,
+                members,
+                chol,
+                ..
+            } => copula(regs, rng, n, dsts, members, chol),
+            Op::Column { dst, column } => {
+                let from = &columns[*column][first as usize..first as usize + n];
+                regs.regs[*dst as usize][..n].copy_from_slice(from);
+            }
+            _ => {
+                // Take the destination out so the sources can be borrowed beside it
+                // (the tape never reads the register it writes).
+                let dst = op.dst().expect("every other op writes one register") as usize;
+                let mut d = std::mem::take(&mut regs.regs[dst]);
+                let result = eval_op(op, regs, rng, &mut d[..n], first);
+                regs.regs[dst] = d;
+                result?;
+            }
+        }
     }
     Ok(())
 }
 
+/// Evaluates one op into `d` (its destination's first n lanes).
+#[inline(always)]
 fn eval_op(
     op: &Op,
-    regs: &mut Registers,
-    rng: &mut Xoshiro256PlusPlus,
-    n: usize,
+    r: &Registers,
+    rng: &mut LaneRng,
+    d: &mut [f64],
     first: u64,
 ) -> Result<(), SampleError> {
+    let n = d.len();
     match op {
-        Op::Sample { dst, dist, .. } => regs.with_dst(*dst, |_, d| dist.fill(rng, &mut d[..n])),
-        Op::Copula {
-            dsts,
-            members,
-            chol,
-            ..
-        } => copula(regs, rng, n, dsts, members, chol),
-        Op::Column { .. } => unreachable!("filled by eval_block"),
-        Op::Unary { dst, f, a } => regs.with_dst(*dst, |r, d| unary(*f, r.get(*a), &mut d[..n])),
-        Op::Binary { dst, f, a, b } => regs.with_dst(*dst, |r, d| {
-            binary(*f, r.val(*a, n), r.val(*b, n), &mut d[..n])
-        }),
-        Op::Select { dst, c, a, b } => regs.with_dst(*dst, |r, d| {
+        Op::Sample { dist, .. } => dist.fill(rng, d),
+        Op::Unary { f, a, .. } => unary(*f, r.get(*a), d),
+        Op::Binary { f, a, b, .. } => binary(*f, r.val(*a, n), r.val(*b, n), d),
+        Op::Select { c, a, b, .. } => {
             let (c, a, b) = (r.val(*c, n), r.val(*a, n), r.val(*b, n));
-            for (i, o) in d[..n].iter_mut().enumerate() {
+            for (i, o) in d.iter_mut().enumerate() {
                 *o = crate::math::select(c.at(i), a.at(i), b.at(i));
             }
-        }),
+        }
         Op::Choose {
-            dst,
-            items,
-            cumulative,
-            ..
-        } => regs.with_dst(*dst, |r, d| {
+            items, cumulative, ..
+        } => {
             let unit = Uniform::new(0.0, 1.0).expect("valid range");
-            for (i, o) in d[..n].iter_mut().enumerate() {
+            for (i, o) in d.iter_mut().enumerate() {
                 let u: f64 = unit.sample(rng);
                 // Few items: a linear scan beats a binary search.
                 let k = cumulative
@@ -141,24 +196,19 @@ fn eval_op(
                     .unwrap_or(items.len() - 1);
                 *o = r.val(items[k], n).at(i);
             }
-        }),
-        Op::Truncated {
-            dst, dist, window, ..
-        } => regs.with_dst(*dst, |_, d| {
+        }
+        Op::Truncated { dist, window, .. } => {
             let unit = Uniform::new(0.0, 1.0).expect("valid range");
-            for o in &mut d[..n] {
+            for o in d.iter_mut() {
                 *o = dist.draw(window, unit.sample(rng));
             }
-        }),
+        }
         Op::SampleArgs {
-            dst,
-            site,
-            kind,
-            args,
-        } => regs.with_dst(*dst, |r, d| {
+            site, kind, args, ..
+        } => {
             let vals: Vec<Val> = args.iter().map(|a| r.val(*a, n)).collect();
             let mut buf = [0.0; 3];
-            for (i, o) in d[..n].iter_mut().enumerate() {
+            for (i, o) in d.iter_mut().enumerate() {
                 let a = lane_args(&vals, i, &mut buf);
                 let dist = Scalar::new(*kind, a).map_err(|e| SampleError {
                     site: *site,
@@ -167,20 +217,19 @@ fn eval_op(
                 })?;
                 *o = dist.sample(rng);
             }
-            Ok(())
-        })?,
+        }
         Op::TruncatedArgs {
-            dst,
             site,
             kind,
             args,
             lo,
             hi,
-        } => regs.with_dst(*dst, |r, d| {
+            ..
+        } => {
             let vals: Vec<Val> = args.iter().map(|a| r.val(*a, n)).collect();
             let (lo, hi) = (r.val(*lo, n), r.val(*hi, n));
             let mut buf = [0.0; 3];
-            for (i, o) in d[..n].iter_mut().enumerate() {
+            for (i, o) in d.iter_mut().enumerate() {
                 let a = lane_args(&vals, i, &mut buf);
                 let fail = |message: String| SampleError {
                     site: *site,
@@ -189,8 +238,8 @@ fn eval_op(
                 };
                 *o = truncated_draw(*kind, a, lo.at(i), hi.at(i), rng).map_err(fail)?;
             }
-            Ok(())
-        })?,
+        }
+        Op::Copula { .. } | Op::Column { .. } => unreachable!("handled by eval_block_any"),
     }
     Ok(())
 }
@@ -198,7 +247,7 @@ fn eval_op(
 /// Fills the correlated inputs' registers: z ~ N(0, I), y = L·z, x_j = F_j⁻¹(Φ(y_j)).
 fn copula(
     regs: &mut Registers,
-    rng: &mut Xoshiro256PlusPlus,
+    rng: &mut LaneRng,
     n: usize,
     dsts: &[Reg],
     members: &[(Quantile, Window)],
@@ -260,6 +309,7 @@ fn truncated_draw<R: Rng + ?Sized>(
     ))
 }
 
+#[inline(always)]
 fn unary(f: Fn1, a: &[f64], d: &mut [f64]) {
     #[inline(always)]
     fn each(a: &[f64], d: &mut [f64], g: impl Fn(f64) -> f64) {
@@ -274,6 +324,7 @@ fn unary(f: Fn1, a: &[f64], d: &mut [f64]) {
 }
 
 /// `d[i] = f(a[i], b[i])`, one monomorphised loop per function and operand shape.
+#[inline(always)]
 fn binary(f: Fn2, a: Val, b: Val, d: &mut [f64]) {
     use crate::model::ast::BinOp as B;
     #[inline(always)]

@@ -1,7 +1,7 @@
 //! The parallel Monte Carlo run.
 //!
 //! Samples are cut into chunks of [`CHUNK`]; in chunk i, distribution site s draws
-//! from its own xoshiro256++ stream seeded from (seed, i, s) through SplitMix64, so
+//! from its own stream (eight xoshiro256++ lanes, `dist::lanes`) seeded from (seed, i, s) through SplitMix64, so
 //! what a sample sees never depends on which thread ran it — and holding one input
 //! fixed (a sweep, a swing tornado) leaves every other input's draws unchanged:
 //! common random numbers. Chunks run in parallel in batches; each batch's
@@ -10,13 +10,12 @@
 
 mod kernel;
 
-pub use kernel::{BLOCK, SampleError};
+pub use kernel::{BLOCK, SampleError, fill};
 
+use crate::dist::lanes::LaneRng;
 use crate::plan::{Plan, Src};
 use crate::stats::{Aggregates, Block, Tracked};
 use kernel::{Registers, eval_block};
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
 /// Samples per chunk: the unit of parallel work and of RNG streams.
@@ -26,24 +25,13 @@ pub const CHUNK: u64 = 1 << 16;
 /// memory.
 const CHUNKS_PER_THREAD: usize = 4;
 
-/// The RNG stream of one distribution site (by its `Site::stream`) in one chunk.
-pub fn site_rng(seed: u64, chunk: u64, stream: u64) -> Xoshiro256PlusPlus {
-    let mut state = seed
-        ^ chunk.wrapping_mul(0xD1B5_4A32_D192_ED03)
-        ^ (stream + 1).wrapping_mul(0x8CB9_2BA7_2F3D_8DD7);
-    let mut key = [0u8; 32];
-    for word in key.chunks_exact_mut(8) {
-        word.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
-    }
-    Xoshiro256PlusPlus::from_seed(key)
-}
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The RNG stream of one distribution site (by its `Site::stream`) in one chunk:
+/// eight xoshiro256++ lanes seeded through SplitMix64 from (seed, chunk, stream).
+pub fn site_rng(seed: u64, chunk: u64, stream: u64) -> LaneRng {
+    LaneRng::from_u64(
+        seed ^ chunk.wrapping_mul(0xD1B5_4A32_D192_ED03)
+            ^ (stream + 1).wrapping_mul(0x8CB9_2BA7_2F3D_8DD7),
+    )
 }
 
 /// Runs `samples` samples on `threads` threads; `progress` is told after each batch
@@ -119,7 +107,7 @@ fn each_block(
     mut visit: impl FnMut(&Registers, u64, usize) -> bool,
 ) -> Result<(), SampleError> {
     let (first, end) = chunk_range(c, samples);
-    let mut rngs: Vec<Xoshiro256PlusPlus> = plan
+    let mut rngs: Vec<LaneRng> = plan
         .sites
         .iter()
         .map(|s| site_rng(seed, c, s.stream))
@@ -138,10 +126,35 @@ fn each_block(
 }
 
 /// A param's values in a block.
+#[inline(always)]
 fn block_of<'r>(regs: &'r Registers, src: Src, n: usize) -> Block<'r> {
     match src {
         Src::Reg(r) => Block::Values(&regs.get(r)[..n]),
         Src::Const(v) => Block::Constant(v, n),
+    }
+}
+
+/// Adds a block's tracked values to their aggregates, compiled for the CPU's best
+/// instruction set (the same bits either way: crate::simd).
+fn observe(plan: &Plan, tracked: &mut [Tracked], regs: &Registers, n: usize, at: u64) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::level() == crate::simd::Level::Avx2 {
+        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+        return unsafe { observe_avx2(plan, tracked, regs, n, at) };
+    }
+    observe_any(plan, tracked, regs, n, at)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn observe_avx2(plan: &Plan, tracked: &mut [Tracked], regs: &Registers, n: usize, at: u64) {
+    observe_any(plan, tracked, regs, n, at)
+}
+
+#[inline(always)]
+fn observe_any(plan: &Plan, tracked: &mut [Tracked], regs: &Registers, n: usize, at: u64) {
+    for (t, agg) in plan.tracked.iter().zip(tracked) {
+        agg.observe(block_of(regs, t.src, n), at);
     }
 }
 
@@ -163,9 +176,7 @@ fn run_chunk(
     let mut columns =
         vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
     each_block(plan, c, samples, seed, &[], regs, |regs, at, n| {
-        for (t, agg) in plan.tracked.iter().zip(&mut tracked) {
-            agg.observe(block_of(regs, t.src, n), at);
-        }
+        observe(plan, &mut tracked, regs, n, at);
         let lanes = (rows.saturating_sub(at) as usize).min(n);
         for (column, &p) in columns.iter_mut().zip(&plan.row_params) {
             extend(column, block_of(regs, plan.params[p], n), lanes);

@@ -183,6 +183,22 @@ impl Op {
         }
     }
 
+    /// The one register this op writes (None for a copula, which writes several).
+    pub fn dst(&self) -> Option<Reg> {
+        match self {
+            Op::Sample { dst, .. }
+            | Op::SampleArgs { dst, .. }
+            | Op::Truncated { dst, .. }
+            | Op::TruncatedArgs { dst, .. }
+            | Op::Choose { dst, .. }
+            | Op::Column { dst, .. }
+            | Op::Unary { dst, .. }
+            | Op::Binary { dst, .. }
+            | Op::Select { dst, .. } => Some(*dst),
+            Op::Copula { .. } => None,
+        }
+    }
+
     /// Whether this op writes register `r`.
     pub fn writes(&self, r: Reg) -> bool {
         match self {
@@ -434,7 +450,9 @@ impl Compiler<'_> {
         let dst = self.reg();
         match constants(&v) {
             Some(c) => {
-                let dist = Scalar::new(k, &c).map_err(|e| self.dist_error(k, at, e))?;
+                let dist = Scalar::new(k, &c)
+                    .map_err(|e| self.dist_error(k, at, e))?
+                    .tabulated();
                 self.sites[site].args = Some(c);
                 self.ops.push(Op::Sample { dst, site, dist });
             }

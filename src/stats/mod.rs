@@ -47,7 +47,9 @@ impl Tracked {
         }
     }
 
-    /// Adds a block whose first value is sample number `first`.
+    /// Adds a block whose first value is sample number `first`. Inlined down to the
+    /// sketch, so that the engine's AVX2 copy of the aggregation has AVX2 code.
+    #[inline(always)]
     pub fn observe(&mut self, block: Block<'_>, first: u64) {
         match block {
             Block::Values(xs) => self.observe_values(xs, first),
@@ -55,6 +57,7 @@ impl Tracked {
         }
     }
 
+    #[inline(always)]
     fn observe_values(&mut self, xs: &[f64], first: u64) {
         if let Some(k) = xs.iter().position(|x| !x.is_finite()) {
             self.note_nonfinite(first + k as u64);
@@ -66,6 +69,7 @@ impl Tracked {
         }
     }
 
+    #[inline(always)]
     fn observe_finite(&mut self, xs: &[f64]) {
         self.moments.add_block(xs);
         self.sketch.add_all(xs);
@@ -132,6 +136,7 @@ impl Tracked {
 
 /// The least and greatest of finite values, with four lanes so the comparisons
 /// pipeline (and vectorise).
+#[inline(always)]
 fn min_max(xs: &[f64]) -> (f64, f64) {
     let mut lo = [f64::INFINITY; 4];
     let mut hi = [f64::NEG_INFINITY; 4];

@@ -13,6 +13,7 @@ pub struct Moments {
 impl Moments {
     /// Adds a block of finite values: two passes over the block (it is in cache),
     /// then one merge.
+    #[inline(always)]
     pub fn add_block(&mut self, xs: &[f64]) {
         if xs.is_empty() {
             return;
@@ -64,7 +65,7 @@ impl Moments {
 
 /// Σ f(x) with four independent accumulators, so the additions pipeline (one chain
 /// would wait ~4 cycles per value). The order is fixed, so the result is too.
-#[inline]
+#[inline(always)]
 fn sum4(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
     let mut acc = [0.0f64; 4];
     let quads = xs.chunks_exact(4);

@@ -22,6 +22,9 @@ pub const RELATIVE_ACCURACY: f64 = 0.0005;
 /// A store never holds more buckets than this (2 MB; at least 39 decades at α = 0.05%).
 pub const MAX_BINS: usize = 1 << 18;
 
+/// 1.5·2^52: adding it rounds a double to an integer (see `Sketch::index`).
+const ROUND: f64 = 6_755_399_441_055_744.0;
+
 /// Magnitudes below this count as zero.
 const MIN_MAGNITUDE: f64 = 1e-300;
 
@@ -79,12 +82,23 @@ impl Sketch {
 
     /// Adds a slice of finite values: indices are computed in a branch-free pass
     /// (which vectorises), then counted.
+    #[inline(always)]
     pub fn add_all(&mut self, xs: &[f64]) {
         const LANES: usize = 64;
         let mut idx = [0i64; LANES];
         for part in xs.chunks(LANES) {
+            let (mut lo, mut hi, mut positive) = (i64::MAX, i64::MIN, true);
             for (i, &x) in idx.iter_mut().zip(part) {
                 *i = self.index(x.abs().max(MIN_MAGNITUDE));
+                lo = lo.min(*i);
+                hi = hi.max(*i);
+                positive &= x >= MIN_MAGNITUDE;
+            }
+            // The common case — all positive, and the store spans them once its ends
+            // are made room for — counts with no per-value checks.
+            if positive && self.pos.make_room(lo, hi) {
+                self.pos.count_all(&idx[..part.len()]);
+                continue;
             }
             for (&i, &x) in idx.iter().zip(part) {
                 if x.abs() < MIN_MAGNITUDE {
@@ -101,9 +115,13 @@ impl Sketch {
     #[inline(always)]
     fn index(&self, m: f64) -> i64 {
         let y = approx_log2(m) * self.multiplier;
-        // ⌈y⌉ without a libm call (no SSE4.1 rounding on baseline x86_64).
-        let t = y as i64;
-        if (t as f64) < y { t + 1 } else { t }
+        // ⌈y⌉ with neither a libm call (no SSE4.1 rounding on baseline x86_64) nor a
+        // float-to-integer instruction (none for vectors before AVX-512): adding
+        // 1.5·2^52 rounds y to the nearest integer, held in the low mantissa bits
+        // (exact for |y| < 2^51; here |y| < 2^22), then a step up if that was below.
+        let t = y + ROUND;
+        let nearest = (t.to_bits() as i64).wrapping_sub(ROUND.to_bits() as i64);
+        nearest + i64::from(t - ROUND < y)
     }
 
     /// The bounds (lo, hi] of bucket `i`'s magnitudes.
@@ -222,6 +240,22 @@ impl Store {
         let k = (i.max(self.offset) - self.offset) as usize;
         self.counts[k] += n;
         self.total += n;
+    }
+
+    /// Grows the store to span buckets lo..=hi; false if it cannot (MAX_BINS).
+    fn make_room(&mut self, lo: i64, hi: i64) -> bool {
+        self.add(hi, 0);
+        self.add(lo, 0);
+        lo >= self.offset && hi < self.offset + self.counts.len() as i64
+    }
+
+    /// Counts one value in each of buckets `idx`, all within the store's span.
+    #[inline(always)]
+    fn count_all(&mut self, idx: &[i64]) {
+        for &i in idx {
+            self.counts[(i - self.offset) as usize] += 1;
+        }
+        self.total += idx.len() as u64;
     }
 
     /// Extends the dense range to cover bucket `i`, with slack so growth is amortised;

@@ -1,0 +1,264 @@
+//! Beta(α, β) with α, β ≥ 1 — PERT's law — by exact table rejection, a block at a
+//! time.
+//!
+//! The density f on [0, 1] is bounded and unimodal, so on each of K equal-width bins
+//! it lies between m_b (the smaller endpoint value) and M_b (the larger, or f at the
+//! mode). The region under f is then the union of K "sure" rectangles [bin]×[0, m_b],
+//! which lie wholly under f, and K "caps" [bin]×[m_b, M_b], which straddle it. A draw
+//! picks one of the 2K pieces in proportion to its area (Walker's alias table, one
+//! lookup), then a uniform x in the bin. A sure piece is accepted at once; a cap —
+//! about 1–2% of draws for PERT shapes — takes one more uniform y in [m_b, M_b] and is
+//! accepted if y < f(x), else the draw starts over. This is rejection sampling from
+//! the region under f with a piecewise envelope, so the accepted x are exactly
+//! Beta(α, β)-distributed; the bounds are widened by 1e-12 relative so rounding in f
+//! cannot make an envelope dip below the density.
+//!
+//! The fast path is a word's bits, a table lookup and a multiply-add, with no
+//! logarithm and no normal draw: several times cheaper than the ratio of two
+//! Marsaglia–Tsang gammas, which stays in use for per-sample arguments (a table per
+//! sample would cost more than it saves) and for shapes too peaked for K bins.
+
+use super::fastmath::{exp_core, ln_core};
+use super::lanes::{LaneRng, open01};
+use rand::Rng;
+
+/// Bins (a power of two: a bin is the low bits of a word).
+const BINS: usize = 512;
+/// Pieces: BINS sure rectangles, then BINS caps.
+const PIECES: usize = 2 * BINS;
+/// Above this share of caps, the table is not worth it (very peaked shapes).
+const MAX_CAP_SHARE: f64 = 0.1;
+/// Draws per first-pass batch.
+const BATCH: usize = 256;
+/// 2^52: OR-ing a small integer into its mantissa converts it exactly.
+const TWO52: f64 = 4_503_599_627_370_496.0;
+
+/// The alias table of one Beta(α, β), plus the caps' bounds.
+#[derive(Clone, Debug)]
+pub struct BetaTable {
+    /// Walker's alias table: piece i is kept if the word's uniform is below
+    /// `keep[i]`, else `alias[i]` is used.
+    keep: Box<[f64; PIECES]>,
+    alias: Box<[u64; PIECES]>,
+    /// Each bin's lower and upper bound of f, for its cap.
+    low: Vec<f64>,
+    high: Vec<f64>,
+    /// ln f(x) = a1·(ln x − ln mode) + b1·(ln(1−x) − ln(1−mode)), at most 0.
+    a1: f64,
+    b1: f64,
+    ln_mode: f64,
+    ln_1m_mode: f64,
+}
+
+impl BetaTable {
+    /// The table for Beta(α, β), α, β ≥ 1, or None when the shape is so peaked that
+    /// more than 10% of draws would land in caps.
+    pub fn new(alpha: f64, beta: f64) -> Option<BetaTable> {
+        if !(alpha >= 1.0 && beta >= 1.0) {
+            return None;
+        }
+        let (a1, b1) = (alpha - 1.0, beta - 1.0);
+        let mode = if a1 + b1 > 0.0 { a1 / (a1 + b1) } else { 0.5 };
+        let mut t = BetaTable {
+            keep: Box::new([0.0; PIECES]),
+            alias: Box::new([0; PIECES]),
+            low: vec![0.0; BINS],
+            high: vec![0.0; BINS],
+            a1,
+            b1,
+            ln_mode: if a1 > 0.0 { ln_core(mode) } else { 0.0 },
+            ln_1m_mode: if b1 > 0.0 { ln_core(1.0 - mode) } else { 0.0 },
+        };
+        let edges: Vec<f64> = (0..=BINS)
+            .map(|b| t.density(b as f64 / BINS as f64))
+            .collect();
+        for b in 0..BINS {
+            let (l, r) = (edges[b], edges[b + 1]);
+            let (x0, x1) = (b as f64 / BINS as f64, (b + 1) as f64 / BINS as f64);
+            let top = if (x0..=x1).contains(&mode) {
+                1.0
+            } else {
+                l.max(r)
+            };
+            t.low[b] = l.min(r) * (1.0 - 1e-12);
+            t.high[b] = top * (1.0 + 1e-12);
+        }
+        let areas: Vec<f64> = t
+            .low
+            .iter()
+            .copied()
+            .chain(t.low.iter().zip(&t.high).map(|(l, h)| h - l))
+            .collect();
+        let total: f64 = areas.iter().sum();
+        let caps: f64 = areas[BINS..].iter().sum();
+        if !(caps / total <= MAX_CAP_SHARE) {
+            return None;
+        }
+        t.build_alias(&areas, total);
+        Some(t)
+    }
+
+    /// f(x) / f(mode), from IEEE arithmetic only (the same bits on every machine).
+    fn density(&self, x: f64) -> f64 {
+        let term = |e: f64, v: f64, ln_ref: f64| {
+            if e == 0.0 {
+                0.0
+            } else if v <= 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                e * (ln_core(v) - ln_ref)
+            }
+        };
+        let g = term(self.a1, x, self.ln_mode) + term(self.b1, 1.0 - x, self.ln_1m_mode);
+        if g < -708.0 { 0.0 } else { exp_core(g) }
+    }
+
+    /// Vose's construction of Walker's alias table: every piece gets probability
+    /// 1/PIECES of being picked, kept with `keep[i]`, the rest lent to `alias[i]`.
+    fn build_alias(&mut self, areas: &[f64], total: f64) {
+        let mut scaled: Vec<f64> = areas.iter().map(|a| a * PIECES as f64 / total).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..PIECES).partition(|&i| scaled[i] < 1.0);
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            self.keep[s] = scaled[s];
+            self.alias[s] = l as u64;
+            scaled[l] -= 1.0 - scaled[s];
+            if scaled[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // What is left has probability 1 up to rounding.
+        for i in small.into_iter().chain(large) {
+            self.keep[i] = 1.0;
+            self.alias[i] = i as u64;
+        }
+    }
+
+    /// The piece a word picks: the low 10 bits choose a slot, the top 52 bits are the
+    /// uniform that decides between the slot and its alias.
+    #[inline(always)]
+    fn piece(&self, w: u64) -> usize {
+        let i = (w as usize) & (PIECES - 1);
+        let u = f64::from_bits((w >> 12) | 0x3FF0_0000_0000_0000) - 1.0;
+        // Branch-free: the comparison is a coin toss for many slots, and a
+        // mispredicted branch per draw cost more than the rest of the draw.
+        // Masks rather than bounds checks: alias entries are below PIECES.
+        let keep = usize::from(u < self.keep[i]).wrapping_neg();
+        let other = self.alias[i] as usize & (PIECES - 1);
+        other ^ ((other ^ i) & keep)
+    }
+
+    /// A uniform point of the piece's bin, from a word.
+    #[inline(always)]
+    fn in_bin(piece: usize, w: u64) -> f64 {
+        let bin = f64::from_bits(TWO52.to_bits() | (piece & (BINS - 1)) as u64) - TWO52;
+        (bin + open01(w)) * (1.0 / BINS as f64)
+    }
+
+    /// Fills `out` with min + range·X, X ~ Beta(α, β).
+    #[inline(always)]
+    pub fn fill(&self, rng: &mut LaneRng, (min, range): (f64, f64), out: &mut [f64]) {
+        let mut words = [0u64; 2 * BATCH];
+        for chunk in out.chunks_mut(BATCH) {
+            let n = chunk.len();
+            let (picks, spots) = words.split_at_mut(BATCH);
+            rng.fill_u64(&mut picks[..n]);
+            rng.fill_u64(&mut spots[..n]);
+            // Sure pieces give their value; caps are marked NaN for the second pass.
+            for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
+                let piece = self.piece(p);
+                let x = Self::in_bin(piece, s);
+                *o = if piece < BINS { x } else { f64::NAN };
+            }
+            for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
+                if o.is_nan() {
+                    *o = self.cap(self.piece(p), Self::in_bin(self.piece(p), s), rng);
+                }
+            }
+            for o in chunk.iter_mut() {
+                *o = min + range * *o;
+            }
+        }
+    }
+
+    /// One draw of min + range·X, X ~ Beta(α, β).
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, (min, range): (f64, f64)) -> f64 {
+        let piece = self.piece(rng.next_u64());
+        let x = Self::in_bin(piece, rng.next_u64());
+        min + range * self.cap(piece, x, rng)
+    }
+
+    /// Finishes a draw that landed in a cap at x: accept it if a uniform height in the
+    /// cap falls under f, else draw afresh (one word pair at a time) until accepted.
+    #[cold]
+    fn cap<R: Rng + ?Sized>(&self, mut piece: usize, mut x: f64, rng: &mut R) -> f64 {
+        loop {
+            if piece < BINS {
+                return x;
+            }
+            let b = piece - BINS;
+            let y = self.low[b] + (self.high[b] - self.low[b]) * open01(rng.next_u64());
+            if y < self.density(x) {
+                return x;
+            }
+            piece = self.piece(rng.next_u64());
+            x = Self::in_bin(piece, rng.next_u64());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alias_table_gives_each_piece_its_area() {
+        let t = BetaTable::new(3.4, 2.6).expect("a PERT shape");
+        let mut p = vec![0.0; PIECES];
+        for i in 0..PIECES {
+            p[i] += t.keep[i] / PIECES as f64;
+            p[t.alias[i] as usize] += (1.0 - t.keep[i]) / PIECES as f64;
+        }
+        let areas: Vec<f64> = t
+            .low
+            .iter()
+            .copied()
+            .chain(t.low.iter().zip(&t.high).map(|(l, h)| h - l))
+            .collect();
+        let total: f64 = areas.iter().sum();
+        for i in 0..PIECES {
+            assert!((p[i] - areas[i] / total).abs() < 1e-12, "piece {i}");
+        }
+        // Caps are a small share for PERT shapes.
+        let caps: f64 = areas[BINS..].iter().sum::<f64>() / total;
+        assert!(caps < 0.03, "cap share {caps}");
+    }
+
+    #[test]
+    fn envelopes_bound_the_density_in_every_bin() {
+        for (a, b) in [
+            (1.0, 1.0),
+            (1.0, 5.0),
+            (5.0, 1.0),
+            (3.4, 2.6),
+            (8.0, 3.0),
+            (40.0, 60.0),
+        ] {
+            let t = BetaTable::new(a, b).expect("tabulated");
+            for k in 0..=BINS * 16 {
+                let x = k as f64 / (BINS * 16) as f64;
+                let bin = ((x * BINS as f64) as usize).min(BINS - 1);
+                let f = t.density(x);
+                assert!(t.low[bin] <= f && f <= t.high[bin], "beta({a}, {b}) at {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn very_peaked_shapes_are_left_to_the_gamma_ratio() {
+        assert!(BetaTable::new(5000.0, 5000.0).is_none());
+        assert!(BetaTable::new(0.5, 2.0).is_none());
+    }
+}
