@@ -147,8 +147,8 @@ fn merge_aggs(a: Aggs, b: Aggs) -> Aggs {
 /// One chunk, block by block, compiled for the CPU's best instruction set.
 fn chunk(m: &[Scalar; INPUTS], seed: u64, c: u64, samples: u64, aggs: &mut Aggs) {
     #[cfg(target_arch = "x86_64")]
-    if costsim::simd::level() == costsim::simd::Level::Avx2 {
-        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+    if costsim::simd::level().has_avx2() {
+        // SAFETY: the level includes AVX2 only when the CPU has it.
         return unsafe { chunk_avx2(m, seed, c, samples, aggs) };
     }
     chunk_any(m, seed, c, samples, aggs)

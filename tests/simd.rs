@@ -1,6 +1,7 @@
 //! The instruction-set levels give bit-identical results (crate::simd): the same
-//! models run with COSTSIM_SIMD=baseline and with AVX2 write byte-identical result
-//! files. Run in subprocesses, since the level is fixed once per process.
+//! models run with COSTSIM_SIMD=baseline, avx2 and avx512 (those the CPU has) write
+//! byte-identical result files. Run in subprocesses, since the level is fixed once
+//! per process.
 
 use assert_cmd::Command;
 use std::path::Path;
@@ -34,19 +35,27 @@ fn run(model: &str, level: &str, out: &Path) {
 
 #[test]
 fn every_level_gives_the_same_bits() {
-    if costsim::simd::best() != costsim::simd::Level::Avx2 {
+    use costsim::simd::{Level, best};
+    let levels: Vec<&str> = [(Level::Avx2, "avx2"), (Level::Avx512, "avx512")]
+        .into_iter()
+        .filter(|(level, _)| *level <= best())
+        .map(|(_, name)| name)
+        .collect();
+    if levels.is_empty() {
         eprintln!("this CPU has no AVX2: only the baseline level exists here");
-        return;
     }
     for model in MODELS {
-        let (base, avx2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let base = tempfile::tempdir().unwrap();
         run(model, "baseline", base.path());
-        run(model, "avx2", avx2.path());
-        for file in FILES {
-            let a = std::fs::read(base.path().join(file)).unwrap_or_default();
-            let b = std::fs::read(avx2.path().join(file)).unwrap_or_default();
-            assert!(!a.is_empty() || file == "claims.csv", "{model}: no {file}");
-            assert_eq!(a, b, "{model}: {file} differs between baseline and avx2");
+        for level in &levels {
+            let other = tempfile::tempdir().unwrap();
+            run(model, level, other.path());
+            for file in FILES {
+                let a = std::fs::read(base.path().join(file)).unwrap_or_default();
+                let b = std::fs::read(other.path().join(file)).unwrap_or_default();
+                assert!(!a.is_empty() || file == "claims.csv", "{model}: no {file}");
+                assert_eq!(a, b, "{model}: {file} differs between baseline and {level}");
+            }
         }
     }
 }
@@ -61,7 +70,7 @@ fn an_unknown_level_is_a_usage_error() {
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
-        err.contains("COSTSIM_SIMD=\"avx9\" is not a level: use auto, baseline or avx2"),
+        err.contains("COSTSIM_SIMD=\"avx9\" is not a level: use auto, baseline, avx2 or avx512"),
         "{err}"
     );
 }

@@ -3,9 +3,9 @@
 //! on their core range, use no fused multiply-add (so every instruction set gives
 //! the same bits), and are tested against the standard library.
 //!
-//! - `exp`: Cody–Waite reduction x = k·ln2 + r with |r| ≤ ln2/2, then the Taylor
-//!   series of e^r to degree 13 (truncation below 2e-16 relative) and 2^k built in the
-//!   exponent bits. A block holding a value outside [-708, 709] (where 2^k would
+//! - `exp`: Cody–Waite reduction x = k·ln2/64 + r with |r| ≤ ln2/128, a table of
+//!   2^(j/64), the Taylor series of e^r to degree 6 (truncation below 4e-17
+//!   relative) and 2^m built in the exponent bits. A block holding a value outside [-708, 709] (where 2^k would
 //!   leave the normal range), NaN or ±∞ takes the standard `exp` whole. Within 2 ulp.
 //! - `ln`: fdlibm's e_log.c (x = 2^k·m, m in [√½, √2), a degree-14 odd series in
 //!   s = (m-1)/(m+1)), with k and m read from the bits. Within 1 ulp for positive
@@ -17,36 +17,92 @@ const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// Adding 1.5·2^52 rounds to an integer and leaves it in the low mantissa bits.
 const SHIFT: f64 = 6_755_399_441_055_744.0;
-/// 1/n! for n = 13 down to 2, for Horner's scheme.
-const INV_FACT: [f64; 12] = [
-    1.0 / 6_227_020_800.0,
-    1.0 / 479_001_600.0,
-    1.0 / 39_916_800.0,
-    1.0 / 3_628_800.0,
-    1.0 / 362_880.0,
-    1.0 / 40_320.0,
-    1.0 / 5_040.0,
-    1.0 / 720.0,
-    1.0 / 120.0,
-    1.0 / 24.0,
-    1.0 / 6.0,
-    0.5,
+/// 2^(j/64) for j = 0..63, correctly rounded (computed to 60 digits).
+const EXP2_64THS: [f64; 64] = [
+    f64::from_bits(0x3FF0_0000_0000_0000),
+    f64::from_bits(0x3FF0_2C9A_3E77_8061),
+    f64::from_bits(0x3FF0_59B0_D315_8574),
+    f64::from_bits(0x3FF0_8745_1875_9BC8),
+    f64::from_bits(0x3FF0_B558_6CF9_890F),
+    f64::from_bits(0x3FF0_E3EC_32D3_D1A2),
+    f64::from_bits(0x3FF1_1301_D012_5B51),
+    f64::from_bits(0x3FF1_429A_AEA9_2DE0),
+    f64::from_bits(0x3FF1_72B8_3C7D_517B),
+    f64::from_bits(0x3FF1_A35B_EB6F_CB75),
+    f64::from_bits(0x3FF1_D487_3168_B9AA),
+    f64::from_bits(0x3FF2_063B_8862_8CD6),
+    f64::from_bits(0x3FF2_387A_6E75_6238),
+    f64::from_bits(0x3FF2_6B45_65E2_7CDD),
+    f64::from_bits(0x3FF2_9E9D_F51F_DEE1),
+    f64::from_bits(0x3FF2_D285_A6E4_030B),
+    f64::from_bits(0x3FF3_06FE_0A31_B715),
+    f64::from_bits(0x3FF3_3C08_B264_16FF),
+    f64::from_bits(0x3FF3_71A7_373A_A9CB),
+    f64::from_bits(0x3FF3_A7DB_34E5_9FF7),
+    f64::from_bits(0x3FF3_DEA6_4C12_3422),
+    f64::from_bits(0x3FF4_160A_21F7_2E2A),
+    f64::from_bits(0x3FF4_4E08_6061_892D),
+    f64::from_bits(0x3FF4_86A2_B5C1_3CD0),
+    f64::from_bits(0x3FF4_BFDA_D536_2A27),
+    f64::from_bits(0x3FF4_F9B2_769D_2CA7),
+    f64::from_bits(0x3FF5_342B_569D_4F82),
+    f64::from_bits(0x3FF5_6F47_36B5_27DA),
+    f64::from_bits(0x3FF5_AB07_DD48_5429),
+    f64::from_bits(0x3FF5_E76F_15AD_2148),
+    f64::from_bits(0x3FF6_247E_B03A_5585),
+    f64::from_bits(0x3FF6_6238_8255_2225),
+    f64::from_bits(0x3FF6_A09E_667F_3BCD),
+    f64::from_bits(0x3FF6_DFB2_3C65_1A2F),
+    f64::from_bits(0x3FF7_1F75_E8EC_5F74),
+    f64::from_bits(0x3FF7_5FEB_5642_67C9),
+    f64::from_bits(0x3FF7_A114_73EB_0187),
+    f64::from_bits(0x3FF7_E2F3_36CF_4E62),
+    f64::from_bits(0x3FF8_2589_994C_CE13),
+    f64::from_bits(0x3FF8_68D9_9B44_92ED),
+    f64::from_bits(0x3FF8_ACE5_422A_A0DB),
+    f64::from_bits(0x3FF8_F1AE_9915_7736),
+    f64::from_bits(0x3FF9_3737_B0CD_C5E5),
+    f64::from_bits(0x3FF9_7D82_9FDE_4E50),
+    f64::from_bits(0x3FF9_C491_82A3_F090),
+    f64::from_bits(0x3FFA_0C66_7B5D_E565),
+    f64::from_bits(0x3FFA_5503_B23E_255D),
+    f64::from_bits(0x3FFA_9E6B_5579_FDBF),
+    f64::from_bits(0x3FFA_E89F_995A_D3AD),
+    f64::from_bits(0x3FFB_33A2_B84F_15FB),
+    f64::from_bits(0x3FFB_7F76_F2FB_5E47),
+    f64::from_bits(0x3FFB_CC1E_904B_C1D2),
+    f64::from_bits(0x3FFC_199B_DD85_529C),
+    f64::from_bits(0x3FFC_67F1_2E57_D14B),
+    f64::from_bits(0x3FFC_B720_DCEF_9069),
+    f64::from_bits(0x3FFD_072D_4A07_897C),
+    f64::from_bits(0x3FFD_5818_DCFB_A487),
+    f64::from_bits(0x3FFD_A9E6_03DB_3285),
+    f64::from_bits(0x3FFD_FC97_337B_9B5F),
+    f64::from_bits(0x3FFE_502E_E78B_3FF6),
+    f64::from_bits(0x3FFE_A4AF_A2A4_90DA),
+    f64::from_bits(0x3FFE_FA1B_EE61_5A27),
+    f64::from_bits(0x3FFF_5076_5B6E_4540),
+    f64::from_bits(0x3FFF_A7C1_819E_90D8),
 ];
 
 /// e^x for x in [-708, 709] (outside, garbage: callers check the range).
+///
+/// x = (64m + j)·ln2/64 + r with |r| ≤ ln2/128, so e^x = 2^m · 2^(j/64) · e^r: a table
+/// entry, and e^r − 1 by its Taylor series to degree 6 (truncation below 4e-17).
 #[inline(always)]
 pub fn exp_core(x: f64) -> f64 {
-    let t = x * LOG2E + SHIFT;
+    let t = x * (64.0 * LOG2E) + SHIFT;
     let k = t - SHIFT;
-    let r = (x - k * LN2_HI) - k * LN2_LO;
-    let mut p = INV_FACT[0];
-    for c in &INV_FACT[1..] {
-        p = p * r + c;
-    }
-    let er = 1.0 + r * (1.0 + r * p);
     let ki = (t.to_bits() as i64).wrapping_sub(SHIFT.to_bits() as i64);
-    let scale = f64::from_bits(((ki + 1023) as u64) << 52);
-    er * scale
+    // k·LN2_HI/64 is exact: LN2_HI has 32 significant bits and |k| < 2^17.
+    let r = (x - k * (LN2_HI / 64.0)) - k * (LN2_LO / 64.0);
+    let q = r
+        * (1.0
+            + r * (1.0 / 2.0
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    let tj = EXP2_64THS[(ki & 63) as usize];
+    let scale = f64::from_bits((((ki >> 6) + 1023) as u64) << 52);
+    (tj + tj * q) * scale
 }
 
 /// xs[i] = e^xs[i] for the whole slice.

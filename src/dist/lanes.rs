@@ -118,6 +118,8 @@ impl LaneRng {
         #[cfg(target_arch = "x86_64")]
         match crate::simd::level() {
             // SAFETY: level() is Avx2 only if the CPU has AVX2.
+            // SAFETY: level() is Avx512 only if the CPU has AVX-512 F and VL.
+            crate::simd::Level::Avx512 => unsafe { T::avx512(&mut self.s, out) },
             crate::simd::Level::Avx2 => unsafe { T::avx2(&mut self.s, out) },
             // SAFETY: SSE2 is part of x86-64.
             crate::simd::Level::Baseline => unsafe { T::sse2(&mut self.s, out) },
@@ -142,6 +144,10 @@ trait Emit: Copy + Default {
     #[cfg(target_arch = "x86_64")]
     unsafe fn avx2(s: &mut [[u64; LANES]; 4], out: &mut [Self]);
     /// # Safety
+    /// The CPU must have AVX-512 F and VL; `out.len()` must be a multiple of LANES.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn avx512(s: &mut [[u64; LANES]; 4], out: &mut [Self]);
+    /// # Safety
     /// `out.len()` must be a multiple of LANES.
     #[cfg(target_arch = "x86_64")]
     unsafe fn sse2(s: &mut [[u64; LANES]; 4], out: &mut [Self]);
@@ -155,6 +161,10 @@ impl Emit for u64 {
     #[cfg(target_arch = "x86_64")]
     unsafe fn avx2(s: &mut [[u64; LANES]; 4], out: &mut [u64]) {
         unsafe { x86::avx2::words(s, out) }
+    }
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn avx512(s: &mut [[u64; LANES]; 4], out: &mut [u64]) {
+        unsafe { x86::avx512::words(s, out) }
     }
     #[cfg(target_arch = "x86_64")]
     unsafe fn sse2(s: &mut [[u64; LANES]; 4], out: &mut [u64]) {
@@ -172,6 +182,10 @@ impl Emit for f64 {
         unsafe { x86::avx2::open01(s, out) }
     }
     #[cfg(target_arch = "x86_64")]
+    unsafe fn avx512(s: &mut [[u64; LANES]; 4], out: &mut [f64]) {
+        unsafe { x86::avx512::open01(s, out) }
+    }
+    #[cfg(target_arch = "x86_64")]
     unsafe fn sse2(s: &mut [[u64; LANES]; 4], out: &mut [f64]) {
         unsafe { x86::sse2::open01(s, out) }
     }
@@ -184,10 +198,11 @@ impl Emit for f64 {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::{LANES, ONE, STEP};
+    use std::arch::x86_64::*;
 
     macro_rules! kernels {
         (
-            $m:ident, $feature:literal, $v:ty, $w:literal,
+            $m:ident, $feature:literal, $v:ty, $w:literal, $rot:ident,
             $load:ident, $store:ident, $add:ident, $xor:ident, $or:ident, $sll:ident,
             $srl:ident, $set1:ident, $cast:ident, $sub:ident, $set1pd:ident, $storepd:ident
         ) => {
@@ -202,7 +217,7 @@ mod x86 {
                         let mut out = s[0];
                         for k in 0..LANES / $w {
                             let sum = $add(s[0][k], s[3][k]);
-                            let rot = $or($sll::<23>(sum), $srl::<41>(sum));
+                            let rot = super::$rot::<23, 41>(sum);
                             out[k] = $add(rot, s[0][k]);
                             let t = $sll::<17>(s[1][k]);
                             s[2][k] = $xor(s[2][k], s[0][k]);
@@ -210,7 +225,7 @@ mod x86 {
                             s[1][k] = $xor(s[1][k], s[2][k]);
                             s[0][k] = $xor(s[0][k], s[3][k]);
                             s[2][k] = $xor(s[2][k], t);
-                            s[3][k] = $or($sll::<45>(s[3][k]), $srl::<19>(s[3][k]));
+                            s[3][k] = super::$rot::<45, 19>(s[3][k]);
                         }
                         out
                     }
@@ -272,11 +287,48 @@ mod x86 {
         };
     }
 
+    /// Rotations left by L (R = 64 − L): two shifts and an or, unless AVX-512 has
+    /// the instruction.
+    #[inline(always)]
+    unsafe fn rot_sse2<const L: i32, const R: i32>(x: __m128i) -> __m128i {
+        unsafe { _mm_or_si128(_mm_slli_epi64::<L>(x), _mm_srli_epi64::<R>(x)) }
+    }
+
+    #[inline(always)]
+    unsafe fn rot_avx2<const L: i32, const R: i32>(x: __m256i) -> __m256i {
+        unsafe { _mm256_or_si256(_mm256_slli_epi64::<L>(x), _mm256_srli_epi64::<R>(x)) }
+    }
+
+    #[inline(always)]
+    unsafe fn rot_avx512<const L: i32, const R: i32>(x: __m256i) -> __m256i {
+        unsafe { _mm256_rol_epi64::<L>(x) }
+    }
+
+    kernels!(
+        avx512,
+        "avx2,avx512f,avx512vl",
+        __m256i,
+        4,
+        rot_avx512,
+        _mm256_loadu_si256,
+        _mm256_storeu_si256,
+        _mm256_add_epi64,
+        _mm256_xor_si256,
+        _mm256_or_si256,
+        _mm256_slli_epi64,
+        _mm256_srli_epi64,
+        _mm256_set1_epi64x,
+        _mm256_castsi256_pd,
+        _mm256_sub_pd,
+        _mm256_set1_pd,
+        _mm256_storeu_pd
+    );
     kernels!(
         avx2,
         "avx2",
         __m256i,
         4,
+        rot_avx2,
         _mm256_loadu_si256,
         _mm256_storeu_si256,
         _mm256_add_epi64,
@@ -295,6 +347,7 @@ mod x86 {
         "sse2",
         __m128i,
         2,
+        rot_sse2,
         _mm_loadu_si128,
         _mm_storeu_si128,
         _mm_add_epi64,

@@ -80,8 +80,8 @@ pub fn eval_block(
     first: u64,
 ) -> Result<(), SampleError> {
     #[cfg(target_arch = "x86_64")]
-    if crate::simd::level() == crate::simd::Level::Avx2 {
-        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+    if crate::simd::level().has_avx2() {
+        // SAFETY: the level includes AVX2 only when the CPU has it.
         return unsafe { eval_block_avx2(plan, regs, rngs, columns, n, first) };
     }
     eval_block_any(plan, regs, rngs, columns, n, first)
@@ -107,8 +107,8 @@ unsafe fn eval_block_avx2(
 /// set (for benches and tests of the samplers on their own).
 pub fn fill(dist: &Scalar, rng: &mut LaneRng, out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
-    if crate::simd::level() == crate::simd::Level::Avx2 {
-        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+    if crate::simd::level().has_avx2() {
+        // SAFETY: the level includes AVX2 only when the CPU has it.
         return unsafe { fill_avx2(dist, rng, out) };
     }
     dist.fill(rng, out)

@@ -138,8 +138,8 @@ fn block_of<'r>(regs: &'r Registers, src: Src, n: usize) -> Block<'r> {
 /// instruction set (the same bits either way: crate::simd).
 fn observe(plan: &Plan, tracked: &mut [Tracked], regs: &Registers, n: usize, at: u64) {
     #[cfg(target_arch = "x86_64")]
-    if crate::simd::level() == crate::simd::Level::Avx2 {
-        // SAFETY: level() is Avx2 only when the CPU has AVX2.
+    if crate::simd::level().has_avx2() {
+        // SAFETY: the level includes AVX2 only when the CPU has it.
         return unsafe { observe_avx2(plan, tracked, regs, n, at) };
     }
     observe_any(plan, tracked, regs, n, at)
