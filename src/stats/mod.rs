@@ -59,14 +59,17 @@ impl Tracked {
 
     #[inline(always)]
     fn observe_values(&mut self, xs: &[f64], first: u64) {
-        if let Some(k) = xs.iter().position(|x| !x.is_finite()) {
-            self.note_nonfinite(first + k as u64);
-            let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-            self.nonfinite += (xs.len() - finite.len()) as u64;
-            self.observe_finite(&finite);
-        } else {
+        // A fold with `&` has no early exit, so it vectorises; the search for the
+        // first bad value runs only when there is one.
+        if xs.iter().fold(true, |ok, x| ok & x.is_finite()) {
             self.observe_finite(xs);
+            return;
         }
+        let k = xs.iter().position(|x| !x.is_finite()).unwrap_or(0);
+        self.note_nonfinite(first + k as u64);
+        let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+        self.nonfinite += (xs.len() - finite.len()) as u64;
+        self.observe_finite(&finite);
     }
 
     #[inline(always)]
