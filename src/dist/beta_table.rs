@@ -21,6 +21,7 @@
 use super::fastmath::{exp_core, ln_core};
 use super::lanes::{LaneRng, open01};
 use rand::Rng;
+use std::mem::MaybeUninit;
 
 /// Bins (a power of two: a bin is the low bits of a word).
 const BINS: usize = 512;
@@ -168,12 +169,12 @@ impl BetaTable {
     /// Fills `out` with min + range·X, X ~ Beta(α, β).
     #[inline(always)]
     pub fn fill(&self, rng: &mut LaneRng, (min, range): (f64, f64), out: &mut [f64]) {
-        let mut words = [0u64; 2 * BATCH];
+        let mut scratch = [MaybeUninit::<u64>::uninit(); 2 * BATCH];
         for chunk in out.chunks_mut(BATCH) {
             let n = chunk.len();
-            let (picks, spots) = words.split_at_mut(BATCH);
-            rng.fill_u64(&mut picks[..n]);
-            rng.fill_u64(&mut spots[..n]);
+            let (picks, spots) = scratch.split_at_mut(BATCH);
+            let picks = rng.fill_u64_uninit(&mut picks[..n]);
+            let spots = rng.fill_u64_uninit(&mut spots[..n]);
             // Sure pieces give their value; caps are marked NaN for the second pass.
             for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
                 let piece = self.piece(p);

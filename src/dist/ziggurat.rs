@@ -17,6 +17,7 @@
 use super::fastmath::{exp_core, ln_core};
 use super::lanes::{LaneRng, open01};
 use rand::Rng;
+use std::mem::MaybeUninit;
 use std::sync::OnceLock;
 
 /// Layers (a power of two: the layer is a word's low bits).
@@ -69,10 +70,10 @@ fn signed_unit(w: u64) -> f64 {
 #[inline(always)]
 pub fn fill(rng: &mut LaneRng, out: &mut [f64]) {
     let t = tables();
-    let mut words = [0u64; BATCH];
+    let mut scratch = [MaybeUninit::<u64>::uninit(); BATCH];
     for chunk in out.chunks_mut(BATCH) {
         let n = chunk.len();
-        rng.fill_u64(&mut words[..n]);
+        let words = rng.fill_u64_uninit(&mut scratch[..n]);
         // Candidates outside their rectangle are marked NaN (no draw is NaN) rather
         // than flagged in a second array: cheaper to store, and to scan.
         for (o, &w) in chunk.iter_mut().zip(&words[..n]) {

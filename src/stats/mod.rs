@@ -137,25 +137,27 @@ impl Tracked {
     }
 }
 
-/// The least and greatest of finite values, with four lanes so the comparisons
-/// pipeline (and vectorise).
+/// The least and greatest of finite values, over eight lanes of running extremes
+/// (two vector registers): no branch, and two independent chains per extreme.
 #[inline(always)]
 fn min_max(xs: &[f64]) -> (f64, f64) {
-    let mut lo = [f64::INFINITY; 4];
-    let mut hi = [f64::NEG_INFINITY; 4];
-    let quads = xs.chunks_exact(4);
-    for &x in quads.remainder() {
-        lo[0] = if x < lo[0] { x } else { lo[0] };
-        hi[0] = if x > hi[0] { x } else { hi[0] };
+    let mut lo = [f64::INFINITY; 8];
+    let mut hi = [f64::NEG_INFINITY; 8];
+    let octets = xs.chunks_exact(8);
+    for &x in octets.remainder() {
+        lo[0] = lo[0].min(x);
+        hi[0] = hi[0].max(x);
     }
-    for q in quads {
-        for k in 0..4 {
-            lo[k] = if q[k] < lo[k] { q[k] } else { lo[k] };
-            hi[k] = if q[k] > hi[k] { q[k] } else { hi[k] };
+    for o in octets {
+        for k in 0..8 {
+            lo[k] = lo[k].min(o[k]);
+            hi[k] = hi[k].max(o[k]);
         }
     }
-    let fold = |v: [f64; 4], f: fn(f64, f64) -> f64| f(f(v[0], v[1]), f(v[2], v[3]));
-    (fold(lo, f64::min), fold(hi, f64::max))
+    (
+        lo.iter().copied().fold(f64::INFINITY, f64::min),
+        hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    )
 }
 
 /// The aggregates of every tracked param over a run (or one chunk of it).
