@@ -179,15 +179,17 @@ impl BetaTable {
             for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
                 let piece = self.piece(p);
                 let x = Self::in_bin(piece, s);
-                *o = if piece < BINS { x } else { f64::NAN };
+                *o = if piece < BINS {
+                    min + range * x
+                } else {
+                    f64::NAN
+                };
             }
             for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
                 if o.is_nan() {
-                    *o = self.cap(self.piece(p), Self::in_bin(self.piece(p), s), rng);
+                    let x = self.cap(self.piece(p), Self::in_bin(self.piece(p), s), rng);
+                    *o = min + range * x;
                 }
-            }
-            for o in chunk.iter_mut() {
-                *o = min + range * *o;
             }
         }
     }

@@ -105,6 +105,22 @@ pub fn exp_core(x: f64) -> f64 {
     (tj + tj * q) * scale
 }
 
+/// xs[i] = e^(a + b·xs[i]) for the whole slice: the affine map and the range check
+/// in one pass, the exponentials in a second (a lognormal's block in two passes).
+#[inline(always)]
+pub fn exp_affine_in_place(xs: &mut [f64], a: f64, b: f64) {
+    let mut ok = true;
+    for x in xs.iter_mut() {
+        *x = a + b * *x;
+        ok &= (-708.0..=709.0).contains(x);
+    }
+    if ok {
+        xs.iter_mut().for_each(|x| *x = exp_core(*x));
+    } else {
+        xs.iter_mut().for_each(|x| *x = x.exp());
+    }
+}
+
 /// xs[i] = e^xs[i] for the whole slice.
 #[inline(always)]
 pub fn exp_in_place(xs: &mut [f64]) {

@@ -2,7 +2,7 @@
 
 use super::beta_table::BetaTable;
 use super::block;
-use super::fastmath::exp_in_place;
+use super::fastmath::exp_affine_in_place;
 use super::lanes::{LaneRng, open01};
 use super::{DistError, DistKind};
 use rand::Rng;
@@ -390,13 +390,12 @@ impl Scalar {
             }
             Scalar::LogNormal { mu, sigma } => {
                 block::std_normals(rng, out);
-                out.iter_mut().for_each(|o| *o = mu + sigma * *o);
-                exp_in_place(out);
+                exp_affine_in_place(out, mu, sigma);
             }
             Scalar::Uniform { low, width } => block::map_uniforms(rng, out, |u| low + width * u),
             Scalar::LogUniform { low, width } => {
-                block::map_uniforms(rng, out, |u| low + width * u);
-                exp_in_place(out);
+                block::open01(rng, out);
+                exp_affine_in_place(out, low, width);
             }
             Scalar::Triangular { min, mode, max } => {
                 block::map_uniforms(rng, out, |u| block::triangular_at(u, (min, mode, max)))
