@@ -85,12 +85,7 @@ impl BetaTable {
             t.low[b] = l.min(r) * (1.0 - 1e-12);
             t.high[b] = top * (1.0 + 1e-12);
         }
-        let areas: Vec<f64> = t
-            .low
-            .iter()
-            .copied()
-            .chain(t.low.iter().zip(&t.high).map(|(l, h)| h - l))
-            .collect();
+        let areas = t.areas();
         let total: f64 = areas.iter().sum();
         let caps: f64 = areas[BINS..].iter().sum();
         if !(caps / total <= MAX_CAP_SHARE) {
@@ -98,6 +93,13 @@ impl BetaTable {
         }
         t.build_alias(&areas, total);
         Some(t)
+    }
+
+    /// The pieces' areas (up to the common bin width): the sure rectangles, then
+    /// the caps.
+    fn areas(&self) -> Vec<f64> {
+        let caps = self.low.iter().zip(&self.high).map(|(l, h)| h - l);
+        self.low.iter().copied().chain(caps).collect()
     }
 
     /// f(x) / f(mode), from IEEE arithmetic only (the same bits on every machine).
@@ -235,12 +237,7 @@ mod tests {
             p[i] += keep / PIECES as f64;
             p[alias] += (1.0 - keep) / PIECES as f64;
         }
-        let areas: Vec<f64> = t
-            .low
-            .iter()
-            .copied()
-            .chain(t.low.iter().zip(&t.high).map(|(l, h)| h - l))
-            .collect();
+        let areas = t.areas();
         let total: f64 = areas.iter().sum();
         for i in 0..PIECES {
             assert!((p[i] - areas[i] / total).abs() < 1e-12, "piece {i}");

@@ -327,44 +327,33 @@ mod x86 {
         unsafe { _mm256_rol_epi64::<L>(x) }
     }
 
-    kernels!(
-        avx512,
-        "avx2,avx512f,avx512vl",
-        __m256i,
-        4,
-        rot_avx512,
-        _mm256_loadu_si256,
-        _mm256_storeu_si256,
-        _mm256_add_epi64,
-        _mm256_xor_si256,
-        _mm256_or_si256,
-        _mm256_slli_epi64,
-        _mm256_srli_epi64,
-        _mm256_set1_epi64x,
-        _mm256_castsi256_pd,
-        _mm256_sub_pd,
-        _mm256_set1_pd,
-        _mm256_storeu_pd
-    );
-    kernels!(
-        avx2,
-        "avx2",
-        __m256i,
-        4,
-        rot_avx2,
-        _mm256_loadu_si256,
-        _mm256_storeu_si256,
-        _mm256_add_epi64,
-        _mm256_xor_si256,
-        _mm256_or_si256,
-        _mm256_slli_epi64,
-        _mm256_srli_epi64,
-        _mm256_set1_epi64x,
-        _mm256_castsi256_pd,
-        _mm256_sub_pd,
-        _mm256_set1_pd,
-        _mm256_storeu_pd
-    );
+    /// The 256-bit kernels, which differ only in how they rotate.
+    macro_rules! kernels_256 {
+        ($m:ident, $feature:literal, $rot:ident) => {
+            kernels!(
+                $m,
+                $feature,
+                __m256i,
+                4,
+                $rot,
+                _mm256_loadu_si256,
+                _mm256_storeu_si256,
+                _mm256_add_epi64,
+                _mm256_xor_si256,
+                _mm256_or_si256,
+                _mm256_slli_epi64,
+                _mm256_srli_epi64,
+                _mm256_set1_epi64x,
+                _mm256_castsi256_pd,
+                _mm256_sub_pd,
+                _mm256_set1_pd,
+                _mm256_storeu_pd
+            );
+        };
+    }
+
+    kernels_256!(avx512, "avx2,avx512f,avx512vl", rot_avx512);
+    kernels_256!(avx2, "avx2", rot_avx2);
     kernels!(
         sse2,
         "sse2",

@@ -1,6 +1,9 @@
 //! Distributions: the catalogue of names, parameter checks, sampling and quantiles.
 //!
-//! Samplers wrap rand_distr's; CDFs and quantile functions come from statrs.
+//! Samplers fill blocks from eight-lane xoshiro256++ streams (`lanes`, `block`,
+//! `ziggurat`, `beta_table`, `fastmath`); rand_distr's serve the rarer shapes (beta
+//! with a shape below 1, gamma below 1, Poisson). CDFs and quantile functions come
+//! from statrs.
 //! Parameter checks are NaN-safe (`!(sd >= 0.0)` rejects NaN) and their messages name
 //! the distribution, the argument and the value, so the model layer only adds the param.
 

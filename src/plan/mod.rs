@@ -202,16 +202,8 @@ impl Op {
     /// Whether this op writes register `r`.
     pub fn writes(&self, r: Reg) -> bool {
         match self {
-            Op::Sample { dst, .. }
-            | Op::SampleArgs { dst, .. }
-            | Op::Truncated { dst, .. }
-            | Op::TruncatedArgs { dst, .. }
-            | Op::Choose { dst, .. }
-            | Op::Unary { dst, .. }
-            | Op::Binary { dst, .. }
-            | Op::Select { dst, .. }
-            | Op::Column { dst, .. } => *dst == r,
             Op::Copula { dsts, .. } => dsts.contains(&r),
+            _ => self.dst() == Some(r),
         }
     }
 }
