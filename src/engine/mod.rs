@@ -64,26 +64,59 @@ pub fn simulate_rows(
     let chunks = samples.div_ceil(CHUNK);
     let batch = (threads * CHUNKS_PER_THREAD) as u64;
     let mut total = Aggregates::default();
+    // The batch merged last, and the sample count it brings the run to.
+    let mut pending: Vec<Result<Aggregates, SampleError>> = Vec::new();
+    let mut pending_end = 0;
     let mut start = 0;
-    while start < chunks {
-        let end = (start + batch).min(chunks);
-        let parts: Vec<Result<Aggregates, SampleError>> = pool.install(|| {
-            (start..end)
-                .into_par_iter()
-                .map_init(
-                    || Registers::new(plan),
-                    |regs, c| run_chunk(plan, c, samples, seed, rows, regs),
-                )
-                .collect()
-        });
-        // In chunk order: the first error is the one of the lowest sample.
-        for part in parts {
-            total.merge(&part?);
+    pool.install(|| {
+        // Batch k+1 is computed while batch k is merged into the total (on one
+        // worker, which then joins the others): no core idles at a batch boundary.
+        // The merges still run one batch after another, in chunk order.
+        while start < chunks || !pending.is_empty() {
+            let end = (start + batch).min(chunks);
+            let earlier = std::mem::take(&mut pending);
+            let (parts, merged) = rayon::join(
+                || run_batch(plan, start..end, samples, seed, rows),
+                || merge_in_order(&mut total, earlier),
+            );
+            merged?;
+            if pending_end > 0 {
+                progress(pending_end);
+            }
+            pending = parts;
+            pending_end = end.saturating_mul(CHUNK).min(samples);
+            start = end;
         }
-        progress(end.saturating_mul(CHUNK).min(samples));
-        start = end;
+        Ok(total)
+    })
+}
+
+/// Runs chunks `range` in parallel; the results in chunk order.
+fn run_batch(
+    plan: &Plan,
+    range: std::ops::Range<u64>,
+    samples: u64,
+    seed: u64,
+    rows: u64,
+) -> Vec<Result<Aggregates, SampleError>> {
+    range
+        .into_par_iter()
+        .map_init(
+            || Registers::new(plan),
+            |regs, c| run_chunk(plan, c, samples, seed, rows, regs),
+        )
+        .collect()
+}
+
+/// Merges a batch in chunk order: the first error is the one of the lowest sample.
+fn merge_in_order(
+    total: &mut Aggregates,
+    parts: Vec<Result<Aggregates, SampleError>>,
+) -> Result<(), SampleError> {
+    for part in parts {
+        total.merge(&part?);
     }
-    Ok(total)
+    Ok(())
 }
 
 /// The samples of chunk `c`, as a range of global indices.
