@@ -213,9 +213,12 @@ impl Sketch {
 #[inline(always)]
 fn approx_log2(x: f64) -> f64 {
     let bits = x.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    // The biased exponent as a double by OR-ing it into 2^52's mantissa: exact, and
+    // with no integer-to-float instruction (none for 64-bit vector lanes in AVX2).
+    let biased = f64::from_bits(0x4330_0000_0000_0000 | ((bits >> 52) & 0x7ff));
+    let exponent = biased - (4_503_599_627_370_496.0 + 1023.0);
     let mantissa = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-    exponent as f64 + (mantissa - 1.0)
+    exponent + (mantissa - 1.0)
 }
 
 /// The inverse of `approx_log2`.
