@@ -14,9 +14,10 @@
 //!   (0-based, file order) draws from `costsim::engine::site_rng(seed, i, k << 20)`,
 //!   which is the lane stream costsim gives that site — so, with the same samplers,
 //!   it draws exactly the values costsim draws;
-//! - the same samplers, called directly: `costsim::dist::Scalar::fill` (the block
-//!   samplers: ziggurat normals, table-rejection PERT and beta, Marsaglia–Tsang
-//!   gamma, inverse-CDF uniform, triangular and loguniform, block `exp`);
+//! - the same samplers, called directly as the engine calls them:
+//!   `costsim::engine::fill` (the block samplers — ziggurat normals, table-rejection
+//!   PERT and beta, Marsaglia–Tsang gamma, inverse-CDF uniform, triangular and
+//!   loguniform, block `exp` — compiled for the CPU's best instruction set);
 //! - the same aggregation of the 4 outputs: `costsim::stats::Sketch` (DDSketch,
 //!   α = 0.05%), `costsim::stats::Moments`, exact min/max, a finiteness check;
 //! - rayon over chunks of 65,536, blocks of 256 lanes, column by column, with the
@@ -171,7 +172,7 @@ fn chunk_any(m: &[Scalar; INPUTS], seed: u64, c: u64, samples: u64, aggs: &mut A
     while at < end {
         let n = ((end - at) as usize).min(BLOCK);
         for ((dist, rng), column) in m.iter().zip(&mut r).zip(&mut x) {
-            dist.fill(rng, &mut column[..n]);
+            costsim::engine::fill(dist, rng, &mut column[..n]);
         }
         let [
             n_a,

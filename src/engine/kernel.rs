@@ -174,7 +174,10 @@ fn eval_op(
 ) -> Result<(), SampleError> {
     let n = d.len();
     match op {
-        Op::Sample { dist, .. } => dist.fill(rng, d),
+        // Each sampler in a function of its own (one call per block): inlined into
+        // the block loop, the loops of eighteen samplers shared one giant function,
+        // and a small change to one moved another's speed by 20%.
+        Op::Sample { dist, .. } => fill(dist, rng, d),
         Op::Unary { f, a, .. } => unary(*f, r.get(*a), d),
         Op::Binary { f, a, b, .. } => binary(*f, r.val(*a, n), r.val(*b, n), d),
         Op::Select { c, a, b, .. } => {
