@@ -212,6 +212,20 @@ mod tests {
     }
 
     #[test]
+    fn affine_exp_matches_and_falls_back_out_of_range() {
+        let z = [-2.0, 0.0, 0.5, 3.0];
+        let mut xs = z;
+        exp_affine_in_place(&mut xs, 1.0, 0.3);
+        for (x, z) in xs.iter().zip(z) {
+            assert!(ulps(*x, (1.0 + 0.3 * z).exp()) <= 2);
+        }
+        // One value beyond the core range sends the block to the standard exp.
+        let mut xs = [0.0, 1.0];
+        exp_affine_in_place(&mut xs, 0.0, 800.0);
+        assert_eq!(xs, [1.0, f64::INFINITY]);
+    }
+
+    #[test]
     fn special_values_take_the_standard_path() {
         let mut xs = [0.0, 1.0, -800.0, 800.0, f64::NAN, f64::NEG_INFINITY, -745.0];
         exp_in_place(&mut xs);

@@ -446,6 +446,18 @@ mod tests {
     }
 
     #[test]
+    fn uninitialised_fills_give_the_same_words() {
+        let (mut a, mut b) = (LaneRng::from_u64(9), LaneRng::from_u64(9));
+        for len in [0, 5, 8, 256, 13] {
+            let mut words = vec![0; len];
+            a.fill_u64(&mut words);
+            let mut scratch = vec![MaybeUninit::uninit(); len];
+            assert_eq!(b.fill_u64_uninit(&mut scratch), &words[..], "{len} words");
+        }
+        assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
     fn lanes_are_seeded_differently() {
         let rng = LaneRng::from_u64(0);
         for a in 0..LANES {
