@@ -21,10 +21,11 @@ fn run(model: &str, level: &str, out: &Path) {
             "run",
             model,
             "-n",
-            "300000",
+            "150000",
             "--seed",
             "5",
             "--no-charts",
+            "--no-swing",
             "-q",
         ])
         .arg("--out")
