@@ -202,6 +202,7 @@ fn continuous_cases() -> Vec<(&'static str, Cdf)> {
             "pert(2048, 8000, 12000)",
             Box::new(pert(2048.0, 8000.0, 12000.0)),
         ),
+        ("beta(40, 60)", beta(40.0, 60.0)),
         ("beta(400, 600)", beta(400.0, 600.0)),
         ("gamma(2, 3)", Box::new(gamma_shape_scale(2.0, 3.0))),
         ("gamma(0.5, 1)", Box::new(gamma_shape_scale(0.5, 1.0))),
@@ -215,6 +216,26 @@ fn continuous_cases() -> Vec<(&'static str, Cdf)> {
 fn continuous_distributions_pass_ks() {
     for (expr, cdf) in continuous_cases() {
         assert_ks(expr, &sample(expr), cdf);
+    }
+}
+
+/// The block samplers that replaced rand_distr's (lane RNG, 1,024-layer ziggurat,
+/// table-rejection PERT with its squeezes, table exp) at ten times the usual draws: a
+/// KS test of 10^6 draws notices a CDF off by 0.2 percentage points anywhere.
+#[test]
+fn block_samplers_pass_ks_at_a_million_draws() {
+    let cases: [(&str, Box<dyn Fn(f64) -> f64>); 4] = [
+        ("normal(0, 1)", Box::new(normal(0.0, 1.0))),
+        (
+            "pert(2048, 8000, 12000)",
+            Box::new(pert(2048.0, 8000.0, 12000.0)),
+        ),
+        ("pert(0, 0.875, 1)", Box::new(pert(0.0, 0.875, 1.0))), // beta(4.5, 1.5)
+        ("30k to 55k", Box::new(lognormal_ci(30e3, 55e3))),
+    ];
+    for (expr, cdf) in cases {
+        let xs = draws(&model_of(&[("x", expr)]), "x", 1_000_000, seed_for(expr));
+        assert_ks(expr, &xs, cdf);
     }
 }
 
