@@ -224,7 +224,7 @@ fn continuous_distributions_pass_ks() {
 /// KS test of 10^6 draws notices a CDF off by 0.2 percentage points anywhere.
 #[test]
 fn block_samplers_pass_ks_at_a_million_draws() {
-    let cases: [(&str, Box<dyn Fn(f64) -> f64>); 4] = [
+    let cases: [(&str, Cdf); 4] = [
         ("normal(0, 1)", Box::new(normal(0.0, 1.0))),
         (
             "pert(2048, 8000, 12000)",
