@@ -21,6 +21,22 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<(), Error> {
     // A mistyped COSTSIM_SIMD is an error, not a silent fall back to "auto".
     costsim::simd::requested().map_err(Error::Usage)?;
+    let sim = match &cli.command {
+        Some(Command::Check(_)) => None,
+        Some(Command::Run(args)) => Some(&args.sim),
+        Some(Command::Sobol(args)) => Some(&args.sim),
+        Some(Command::Sweep(args)) => Some(&args.sim),
+        Some(Command::Compare(args)) => Some(&args.sim),
+        None => Some(&cli.run.sim),
+    };
+    if let Some(threads) = sim.and_then(|s| s.threads) {
+        // `--threads` bounds every parallel stage (ranking the sensitivity columns,
+        // the analysis charts), not only the simulation's own pool.
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads as usize)
+            .build_global()
+            .map_err(|e| Error::Usage(format!("--threads {threads}: {e}")))?;
+    }
     match cli.command {
         Some(Command::Check(args)) => {
             let listing = app::check(&args)?;
