@@ -125,8 +125,9 @@ pub fn swing(
     if aggs.rows.is_empty() || aggs.rows[0].len() < 20 {
         return Ok(Vec::new());
     }
+    // Every swing run on the one pool below (engine::simulate_here).
     let medians = |plan: &Plan| -> Result<Vec<f64>, Error> {
-        let a = engine::simulate(plan, SWING_SAMPLES, seed, threads, &|_| {})
+        let a = engine::simulate_here(plan, SWING_SAMPLES, seed, 0, &|_| {})
             .map_err(|e| sample_error(model, plan, e))?;
         Ok(model
             .outputs
@@ -137,24 +138,49 @@ pub fn swing(
             })
             .collect())
     };
-    let base = medians(plan)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let base = pool.install(|| medians(plan))?;
+    // Each input's P5 and P95 over the sensitivity rows.
+    let swung: Vec<(usize, f64, f64)> = swing_candidates(model, plan, summary)
+        .into_iter()
+        .map(|input| {
+            let column = plan
+                .row_params
+                .iter()
+                .position(|&q| q == input)
+                .expect("inputs are kept");
+            let mut values: Vec<f64> = aggs.rows[column]
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            values.sort_by(f64::total_cmp);
+            let at = |q: f64| values[((values.len() - 1) as f64 * q).floor() as usize];
+            (input, at(0.05), at(0.95))
+        })
+        .collect();
+    // A swing run of SWING_SAMPLES is a single chunk, so one thread: the runs
+    // themselves go in parallel (results in order, and the same for any count).
+    let jobs: Vec<(usize, f64)> = swung
+        .iter()
+        .flat_map(|&(input, p5, p95)| [(input, p5), (input, p95)])
+        .collect();
+    let outcomes: Vec<Result<Vec<f64>, Error>> = pool.install(|| {
+        use rayon::prelude::*;
+        jobs.par_iter()
+            .map(|&(input, value)| {
+                medians(&compile_with(model, &[(input, Fill::Constant(value))])?)
+            })
+            .collect()
+    });
+    let mut outcomes = outcomes.into_iter();
     let mut rows = Vec::new();
-    for input in swing_candidates(model, plan, summary) {
-        let column = plan
-            .row_params
-            .iter()
-            .position(|&q| q == input)
-            .expect("inputs are kept");
-        let mut values: Vec<f64> = aggs.rows[column]
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .collect();
-        values.sort_by(f64::total_cmp);
-        let at = |q: f64| values[((values.len() - 1) as f64 * q).floor() as usize];
-        let (p5, p95) = (at(0.05), at(0.95));
-        let low = medians(&compile_with(model, &[(input, Fill::Constant(p5))])?)?;
-        let high = medians(&compile_with(model, &[(input, Fill::Constant(p95))])?)?;
+    for &(input, p5, p95) in &swung {
+        let low = outcomes.next().expect("one run per level")?;
+        let high = outcomes.next().expect("one run per level")?;
         for (k, &o) in model.outputs.iter().enumerate() {
             if o == input {
                 continue;

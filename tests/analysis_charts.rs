@@ -69,6 +69,21 @@ fn check(files: &[(String, Vec<u8>)], expected: &[&str], opts: &ChartOptions) {
     }
 }
 
+/// The swing runs go in parallel; their rows must not depend on how many threads.
+#[test]
+fn swing_rows_are_the_same_for_any_thread_count() {
+    let (m, p) = load(CLOSED, &[]);
+    let sim = simulate(&m, &p, 10_000);
+    let rows = |threads| {
+        let rows = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, threads).unwrap();
+        serde_json::to_string(&rows).unwrap()
+    };
+    let one = rows(1);
+    assert!(one.contains("output_at_p95"), "{one}");
+    assert_eq!(one, rows(2));
+    assert_eq!(one, rows(3));
+}
+
 #[test]
 fn tornado_and_swing_from_a_run_with_sensitivity_rows() {
     let (m, p) = load(CLOSED, &[]);
