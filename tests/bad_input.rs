@@ -92,6 +92,20 @@ fn negative_sd() {
     );
 }
 
+/// A range wider than a double holds: once an endless loop in the gamma sampler (its
+/// shape was NaN), now a clear error.
+#[test]
+fn range_that_overflows_a_double() {
+    expect(
+        "range_overflow.toml",
+        &[
+            "pert: max − min overflows a double (min = -1e308, max = 1e308): rescale the units",
+            "range_overflow.toml:3:10",
+            "param `fleet`",
+        ],
+    );
+}
+
 #[test]
 fn reversed_to_range() {
     expect(

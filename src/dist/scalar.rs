@@ -109,6 +109,25 @@ fn ordered(kind: DistKind, (ln, lo): (&str, f64), (hn, hi): (&str, f64)) -> Resu
     }
 }
 
+/// `hi − lo` is a finite number: the samplers scale by it (and PERT's shape
+/// parameters divide by it), so an overflowing width would give ∞ or NaN draws.
+fn finite_width(
+    kind: DistKind,
+    (ln, lo): (&str, f64),
+    (hn, hi): (&str, f64),
+) -> Result<(), DistError> {
+    if (hi - lo).is_finite() {
+        Ok(())
+    } else {
+        Err(err(
+            kind,
+            format!(
+                "{hn} − {ln} overflows a double ({ln} = {lo:e}, {hn} = {hi:e}): rescale the units"
+            ),
+        ))
+    }
+}
+
 fn positive(kind: DistKind, name: &str, v: f64) -> Result<(), DistError> {
     if v > 0.0 {
         Ok(())
@@ -173,13 +192,17 @@ pub fn checked(kind: DistKind, args: &[f64]) -> Result<(DistKind, Vec<f64>), Dis
             let (mu, sigma) = lognormal_from_ci(args[0], args[1]);
             return Ok((K::LogNormal, vec![mu, sigma]));
         }
-        K::Uniform => ordered(kind, ("a", args[0]), ("b", args[1]))?,
+        K::Uniform => {
+            ordered(kind, ("a", args[0]), ("b", args[1]))?;
+            finite_width(kind, ("a", args[0]), ("b", args[1]))?;
+        }
         K::LogUniform => {
             positive(kind, "a", args[0])?;
             ordered(kind, ("a", args[0]), ("b", args[1]))?;
         }
         K::Triangular | K::Pert => {
             ordered(kind, ("min", args[0]), ("max", args[2]))?;
+            finite_width(kind, ("min", args[0]), ("max", args[2]))?;
             if !(args[0] <= args[1] && args[1] <= args[2]) {
                 return Err(err(
                     kind,
@@ -456,6 +479,14 @@ mod tests {
         assert!(msg(DistKind::Poisson, &[-3.0]).contains("mean must be > 0"));
         assert!(msg(DistKind::Bernoulli, &[1.5]).contains("p must be in [0, 1]"));
         assert!(msg(DistKind::Bernoulli, &[f64::NAN]).contains("finite"));
+        for kind in [DistKind::Uniform, DistKind::Triangular, DistKind::Pert] {
+            let args: &[f64] = if kind == DistKind::Uniform {
+                &[-1e308, 1e308]
+            } else {
+                &[-1e308, 0.0, 1e308]
+            };
+            assert!(msg(kind, args).contains("overflows a double"), "{kind:?}");
+        }
     }
 
     #[test]
