@@ -225,7 +225,8 @@ impl BetaTable {
             }
             for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
                 if o.is_nan() {
-                    let x = self.cap(self.piece(p), Self::in_bin(self.piece(p), s), rng);
+                    let piece = self.piece(p);
+                    let x = self.cap(piece, Self::in_bin(piece, s), rng);
                     *o = min + range * x;
                 }
             }

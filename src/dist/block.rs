@@ -7,7 +7,7 @@
 //! Everything here is `#[inline(always)]`: the engine compiles its block loop once
 //! per instruction set (see `engine::simd`), and only inlined code is compiled again.
 
-use super::fastmath::ln_core;
+use super::fastmath::{ln, ln_core};
 use super::lanes::LaneRng;
 use super::scalar::GammaLarge;
 
@@ -20,12 +20,6 @@ const CANDIDATES: usize = PASS + PASS / 8;
 #[inline(always)]
 pub fn std_normals(rng: &mut LaneRng, out: &mut [f64]) {
     super::ziggurat::fill(rng, out);
-}
-
-/// Uniforms on (0, 1).
-#[inline(always)]
-pub fn open01(rng: &mut LaneRng, out: &mut [f64]) {
-    rng.fill_open01(out);
 }
 
 /// Gamma(shape ≥ 1, 1) by Marsaglia & Tsang (2000), a block at a time. Candidates
@@ -114,12 +108,6 @@ pub fn triangular_at(u: f64, (min, mode, max): (f64, f64, f64)) -> f64 {
     };
     let s = area.sqrt();
     if left { min + s } else { max - s }
-}
-
-/// ln x for x > 0: inlined `fastmath` for normal numbers, the standard one below.
-#[inline(always)]
-fn ln(x: f64) -> f64 {
-    if x.is_normal() { ln_core(x) } else { x.ln() }
 }
 
 /// −ln(u)/rate: the exponential's inverse survival function.

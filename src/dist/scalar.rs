@@ -417,7 +417,7 @@ impl Scalar {
             }
             Scalar::Uniform { low, width } => block::map_uniforms(rng, out, |u| low + width * u),
             Scalar::LogUniform { low, width } => {
-                block::open01(rng, out);
+                rng.fill_open01(out);
                 exp_affine_in_place(out, low, width);
             }
             Scalar::Triangular { min, mode, max } => {
