@@ -5,14 +5,14 @@
 //!
 //! Set COSTSIM_CHART_DIR to a folder to keep the PNGs for a look.
 
-use costsim::compare::Compared;
+use costsim::analysis::compare::Compared;
+use costsim::analysis::run::{self as pipeline, RunSpec, Simulated};
+use costsim::analysis::{sobol, sweep};
 use costsim::error::Source;
 use costsim::model::{self, Model, Override};
-use costsim::pipeline::{self, RunSpec, Simulated};
 use costsim::plan::{self, Plan};
 use costsim::plot::analysis;
 use costsim::report::charts::ChartOptions;
-use costsim::{sobol, sweep};
 
 const CLOSED: &str = "tests/data/closed_form.toml";
 const ISHIGAMI: &str = "tests/data/ishigami.toml";

@@ -62,7 +62,7 @@ fn each_sweep_step_equals_a_plain_run_with_that_value_set() {
             &plain,
         );
         let summary = read(&plain, "summary.csv");
-        let v: f64 = costsim::sweep::number(value).unwrap();
+        let v: f64 = costsim::analysis::sweep::number(value).unwrap();
         for s in &summary {
             let step = rows
                 .iter()

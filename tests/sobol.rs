@@ -1,8 +1,9 @@
 //! Sobol indices against their analytic values: the Ishigami function and a linear
 //! model, at N = 2^16 base samples, every estimate within 0.02.
 
+use costsim::analysis::sobol;
 use costsim::error::Source;
-use costsim::{model, plan, sobol};
+use costsim::{model, plan};
 
 fn indices(path: &str, n: u64) -> Vec<(String, f64, f64, f64, f64)> {
     let source = Source {

@@ -2,10 +2,10 @@
 //! model, their outputs side by side.
 
 use super::{Outcome, chart_options, out_dir, plot_error, prepare, spec};
+use crate::analysis::compare::{Compared, compare_csv, shared_outputs};
+use crate::analysis::run;
 use crate::cli::CompareArgs;
-use crate::compare::{Compared, compare_csv, shared_outputs};
 use crate::error::Error;
-use crate::pipeline;
 use crate::progress::Progress;
 use crate::report::{self, format::human, table::aligned};
 use std::fmt::Write as _;
@@ -23,7 +23,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     for (k, file) in args.files.iter().enumerate() {
         let (model, plan, _) = prepare(Some(file), &sim.set, &sim.set_file)?;
         let spec = *common.get_or_insert_with(|| spec(sim, &model, 0));
-        let simulated = pipeline::simulate(&model, &plan, spec, &|_| {})?;
+        let simulated = run::simulate(&model, &plan, spec, &|_| {})?;
         models.push(Compared {
             file: file.display().to_string(),
             title: model.title.clone(),

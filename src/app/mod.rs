@@ -1,10 +1,13 @@
 //! The commands, from arguments to files and stdout. Each stage of the data flow is
 //! called in turn; nothing is written until every stage has succeeded.
 
+use crate::analysis::{
+    self,
+    run::{RunSpec, Simulated},
+};
 use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
 use crate::error::Error;
 use crate::model::{self, Model, Override};
-use crate::pipeline::{self, RunSpec, Simulated};
 use crate::plan::{self, Plan, Src};
 use crate::plot;
 use crate::progress::Progress;
@@ -133,11 +136,11 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
-    let simulated = pipeline::simulate(&model, &plan, spec, &|done| progress.update(done));
+    let simulated = analysis::run::simulate(&model, &plan, spec, &|done| progress.update(done));
     progress.finish();
     let Simulated { mut summary, aggs } = simulated?;
     if !args.no_swing {
-        summary.swing = pipeline::swing(&model, &plan, &aggs, &summary, spec.threads)?;
+        summary.swing = analysis::run::swing(&model, &plan, &aggs, &summary, spec.threads)?;
     }
     let out_dir = out_dir(sim, &stem);
     let summary_csv = report::csv::summary_csv(&summary);

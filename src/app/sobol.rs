@@ -1,11 +1,11 @@
 //! `costsim sobol FILE`: Sobol indices of every output to every input.
 
 use super::{Outcome, chart_options, out_dir, plot_error, prepare, selected_outputs, spec};
+use crate::analysis::sobol::{SobolRow, sobol_csv};
 use crate::cli::SobolArgs;
 use crate::error::Error;
 use crate::model::Model;
 use crate::report::{self, table::aligned};
-use crate::sobol::{SobolRow, sobol_csv};
 use std::fmt::Write as _;
 
 /// Base samples when `--samples` is not given: N·(k + 2) evaluations for k inputs.
@@ -17,10 +17,11 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
     let outputs = selected_outputs(&model, args.outputs.as_deref())?;
     let spec = spec(sim, &model, 0);
     let n = sim.samples.unwrap_or(DEFAULT_BASE_SAMPLES);
-    let rows: Vec<SobolRow> = crate::sobol::sobol(&model, &plan, n, spec.seed, spec.threads)?
-        .into_iter()
-        .filter(|r| outputs.contains(&model.params[r.output].name))
-        .collect();
+    let rows: Vec<SobolRow> =
+        crate::analysis::sobol::sobol(&model, &plan, n, spec.seed, spec.threads)?
+            .into_iter()
+            .filter(|r| outputs.contains(&model.params[r.output].name))
+            .collect();
     let out_dir = out_dir(sim, &stem);
     let mut files = vec![("sobol.csv".to_string(), sobol_csv(&model, &rows))];
     if !sim.no_charts {

@@ -1,11 +1,13 @@
 //! `costsim sweep FILE --param NAME (--values … | --range START:END:STEPS [--log])`.
 
 use super::{Outcome, chart_options, out_dir, plot_error, prepare, selected_outputs, spec};
+use crate::analysis::sweep::{
+    Step, param_index, parse_range, parse_values, sweep as run_sweep, sweep_csv,
+};
 use crate::cli::SweepArgs;
 use crate::error::Error;
 use crate::progress::Progress;
 use crate::report::{self, format::human, table::aligned};
-use crate::sweep::{Step, param_index, parse_range, parse_values, sweep as run_sweep, sweep_csv};
 use std::fmt::Write as _;
 
 pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {

@@ -10,6 +10,7 @@ use crate::model::ast::{BinOp, Expr, ExprKind};
 use crate::model::builtins::{self, Builtin, MathFn};
 
 mod copula;
+mod graph;
 
 pub type Reg = u32;
 

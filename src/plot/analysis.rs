@@ -4,15 +4,15 @@
 
 use super::style::Area;
 use super::{PlotError, compare_bands, compare_cdf, compare_hist, sobol, sweep, swing, tornado};
-use crate::compare::Compared;
+use crate::analysis::compare::Compared;
+use crate::analysis::sobol::SobolRow;
+use crate::analysis::sweep::Step;
 use crate::model::Model;
 use crate::report::Summary;
 use crate::report::analysis_charts::{
     self as data, CompareBandsChart, CompareCdfChart, CompareHistChart,
 };
 use crate::report::charts::ChartOptions;
-use crate::sobol::SobolRow;
-use crate::sweep::Step;
 use rayon::prelude::*;
 
 /// tornado_<output>.png for every output with sensitivity rows.

@@ -3,7 +3,7 @@
 //!
 //! As in [`super::charts`], every number comes finished from its source — the
 //! [`Summary`](super::Summary)'s `sensitivity` and `swing` rows, the
-//! [`SobolRow`](crate::sobol::SobolRow)s, each sweep step's Summary, each compared
+//! [`SobolRow`](crate::analysis::sobol::SobolRow)s, each sweep step's Summary, each compared
 //! model's Summary and sketch — and the `plot` module draws these structs without
 //! computing anything (STYLE.md, lesson 9). What is decided here: which inputs make
 //! the cut (the [`TOP_INPUTS`] largest), their order, the texts, and the axes (by the

@@ -8,7 +8,7 @@
 
 mod bands;
 
-use crate::compare::Compared;
+use crate::analysis::compare::Compared;
 use crate::report::axis::{Axis, Tick, axis_over};
 use crate::report::charts::{
     Bar, ChartOptions, ClaimMark, axis_label, bars_of, bin_count, body_points, cdf_edges,
@@ -354,9 +354,9 @@ fn cdf_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::run::{RunSpec, simulate};
     use crate::error::Source;
     use crate::model::Override;
-    use crate::pipeline::{RunSpec, simulate};
     use crate::report::charts::percentiles;
 
     const MODEL: &str = r#"

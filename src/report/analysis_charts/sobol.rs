@@ -3,11 +3,11 @@
 //! any interval beyond (estimates of a near-zero index can dip below 0).
 
 use super::{TOP_INPUTS, cut_note};
+use crate::analysis::sobol::SobolRow;
 use crate::model::Model;
 use crate::report::axis::{Axis, linear_ticks, with_labels};
 use crate::report::charts::ChartOptions;
 use crate::report::drivers::label_of;
-use crate::sobol::SobolRow;
 use crate::stats::histogram::Scale;
 
 /// An index and its 95% interval.

@@ -1,6 +1,7 @@
 //! sweep_<output>.png: an output's percentiles at each value of the swept param, as a
 //! fan chart, from each step's Summary.
 
+use crate::analysis::sweep::Step;
 use crate::model::Model;
 use crate::report::axis::{Axis, axis_over};
 use crate::report::charts::{
@@ -9,7 +10,6 @@ use crate::report::charts::{
 use crate::report::drivers::label_of;
 use crate::report::format::{count, human, rank};
 use crate::report::summary::OutputSummary;
-use crate::sweep::Step;
 
 /// The output's percentiles at one swept value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -165,8 +165,8 @@ fn levels(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::run::Simulated;
     use crate::error::Source;
-    use crate::pipeline::Simulated;
     use crate::report::analysis_charts::summary_with;
     use crate::report::summary::ClaimSummary;
     use crate::stats::Aggregates;

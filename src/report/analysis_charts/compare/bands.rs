@@ -2,7 +2,7 @@
 //! group, one row per model reporting it, grouped by output.
 
 use super::{Member, compare_footer, members};
-use crate::compare::Compared;
+use crate::analysis::compare::Compared;
 use crate::report::axis::{Axis, axis_over};
 use crate::report::charts::{
     ChartOptions, ClaimMark, Percentiles, axis_label, band_points, claims_on, max_ticks,

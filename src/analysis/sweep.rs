@@ -2,9 +2,9 @@
 //! at the value (the engine's `Fill::Constant`) and the same seed at every step —
 //! common random numbers, so the bands move only because the param does.
 
+use crate::analysis::run::{self, RunSpec, Simulated};
 use crate::error::{Error, did_you_mean};
 use crate::model::{self, Model};
-use crate::pipeline::{self, RunSpec, Simulated};
 use crate::plan::{self, Fill};
 use crate::report::summary::PERCENTILES;
 
@@ -109,7 +109,7 @@ pub fn sweep(
         };
         let plan = plan::compile_with(model, &[(param, Fill::Constant(value))])
             .map_err(|d| at_step(d.into()))?;
-        let simulated = pipeline::simulate(model, &plan, spec, &|_| {}).map_err(at_step)?;
+        let simulated = run::simulate(model, &plan, spec, &|_| {}).map_err(at_step)?;
         steps.push(Step { value, simulated });
         progress(k + 1);
     }

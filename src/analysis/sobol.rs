@@ -80,7 +80,7 @@ pub fn sobol(
     threads: usize,
 ) -> Result<Vec<SobolRow>, Error> {
     check_independent(model, plan)?;
-    let runtime = |e: engine::SampleError| crate::pipeline::sample_error(model, plan, e);
+    let runtime = |e: engine::SampleError| crate::analysis::run::sample_error(model, plan, e);
     let a = engine::draw_rows(plan, n, seed, &plan.inputs).map_err(runtime)?;
     let b =
         engine::draw_rows(plan, n, seed ^ 0x5EED_B0B5_A17E_1105, &plan.inputs).map_err(runtime)?;

@@ -1,7 +1,7 @@
 //! `costsim compare`: several models run with the same seed and samples, their
 //! outputs side by side.
 
-use crate::pipeline::Simulated;
+use crate::analysis::run::Simulated;
 use crate::report::summary::{OutputSummary, PERCENTILES};
 
 /// One model's run in a comparison.
