@@ -181,7 +181,10 @@ fn report_md_embeds_every_chart_by_relative_path() {
     let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
     assert!(md.starts_with("# Closed-form outputs\n"), "{md}");
     assert!(md.contains("| `product` | Product of lognormals |"), "{md}");
-    assert!(md.contains("above the central 99%"), "{md}");
+    assert!(
+        md.contains("beyond the upper end: none of 5,000 worlds is higher"),
+        "{md}"
+    );
     assert!(md.contains("Exceedance curve of"), "{md}");
     let links: Vec<&str> = md
         .split("](")

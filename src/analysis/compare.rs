@@ -2,7 +2,7 @@
 //! outputs side by side.
 
 use crate::analysis::run::Simulated;
-use crate::report::summary::{OutputSummary, PERCENTILES};
+use crate::report::summary::{ClaimSummary, OutputSummary, PERCENTILES};
 
 /// One model's run in a comparison.
 pub struct Compared {
@@ -82,4 +82,32 @@ pub fn compare_csv(models: &[Compared], outputs: &[String]) -> Vec<u8> {
         }
     }
     w.into_inner().expect("writing to memory")
+}
+
+/// The claims of the models grouped by claim: each group holds, for every model that
+/// tests that claim, the model's title and its verdict, in model order. Groups come in
+/// the order claims first appear across the models. A claim is the same claim in two
+/// models when its label, param and value agree.
+pub fn claims_by_claim(models: &[Compared]) -> Vec<Vec<(&str, &ClaimSummary)>> {
+    let same = |a: &ClaimSummary, b: &ClaimSummary| {
+        a.claim == b.claim && a.param == b.param && a.value.to_bits() == b.value.to_bits()
+    };
+    let mut groups: Vec<Vec<(&str, &ClaimSummary)>> = Vec::new();
+    for m in models {
+        for c in &m.simulated.summary.claims {
+            if groups.iter().any(|g| same(g[0].1, c)) {
+                continue;
+            }
+            groups.push(
+                models
+                    .iter()
+                    .filter_map(|o| {
+                        let d = o.simulated.summary.claims.iter().find(|d| same(c, d))?;
+                        Some((o.title.as_str(), d))
+                    })
+                    .collect(),
+            );
+        }
+    }
+    groups
 }

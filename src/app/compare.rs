@@ -2,11 +2,12 @@
 //! model, their outputs side by side.
 
 use super::{Outcome, chart_options, out_dir, plot_error, prepare, spec};
-use crate::analysis::compare::{Compared, compare_csv, shared_outputs};
+use crate::analysis::compare::{Compared, claims_by_claim, compare_csv, shared_outputs};
 use crate::analysis::run;
 use crate::cli::CompareArgs;
 use crate::error::Error;
 use crate::progress::Progress;
+use crate::report::summary::ClaimSummary;
 use crate::report::{self, format::human, table::aligned};
 use std::fmt::Write as _;
 
@@ -43,7 +44,14 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     }
     let (outputs, notes) = shared_outputs(&models, args.outputs.as_deref());
     let out_dir = out_dir(sim, "compare");
-    let mut files = vec![("compare.csv".to_string(), compare_csv(&models, &outputs))];
+    let claims = claims_by_claim(&models);
+    let mut files = vec![
+        ("compare.csv".to_string(), compare_csv(&models, &outputs)),
+        (
+            "compare_claims.csv".to_string(),
+            report::csv::compare_claims_csv(&claims),
+        ),
+    ];
     if !sim.no_charts {
         let opts = chart_options(sim, false);
         let charts = crate::plot::analysis::compare_files(&models, &outputs, &opts);
@@ -51,7 +59,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     }
     report::write_all(&out_dir, &files)?;
     Ok(Outcome {
-        stdout: table(&models, &outputs).into_bytes(),
+        stdout: (table(&models, &outputs) + &claims_table(&claims)).into_bytes(),
         out_dir,
         warnings: notes,
     })
@@ -85,6 +93,40 @@ fn table(models: &[Compared], outputs: &[String]) -> String {
         }
         let _ = writeln!(out, "{name}");
         out.push_str(&aligned(&rows, 1, false));
+        out.push('\n');
+    }
+    out
+}
+
+/// Per claim: its rank, P(below), P(above) and verdict in each model that tests it.
+fn claims_table(groups: &[Vec<(&str, &ClaimSummary)>]) -> String {
+    use report::format::{probability, rank};
+    let mut out = String::new();
+    for group in groups {
+        let c = group[0].1;
+        let unit = (!c.unit.is_empty()).then_some(c.unit.as_str());
+        let _ = writeln!(
+            out,
+            "claim: {} ({} = {})",
+            c.claim,
+            c.param,
+            human(c.value, unit)
+        );
+        let mut rows = vec![
+            ["model", "rank", "P(below)", "P(above)", "verdict"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        for (title, d) in group {
+            rows.push(vec![
+                title.to_string(),
+                rank(d.percentile_rank),
+                probability(d.p_below),
+                probability(d.p_above),
+                d.verdict.clone(),
+            ]);
+        }
+        out.push_str(&aligned(&rows, 1, true));
         out.push('\n');
     }
     out

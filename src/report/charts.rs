@@ -45,7 +45,7 @@ pub struct ClaimMark {
     pub rank: f64,
     pub p_below: f64,
     pub p_above: f64,
-    /// "DeepSeek-V3 report $5.58M — P47".
+    /// "DeepSeek-V3 report $5.58M — P47 · 47.0% lower": the rank and the nearer side.
     pub label: String,
 }
 
@@ -247,6 +247,16 @@ pub fn claims_on(s: &Summary, o: &OutputSummary) -> Vec<ClaimMark> {
         .collect()
 }
 
+/// The smaller of a claim's two sides, which is the one a reader weighs: "0.5% higher",
+/// "12.0% lower".
+pub fn nearer_side(p_below: f64, p_above: f64) -> String {
+    if p_above <= p_below {
+        format!("{} higher", probability(p_above))
+    } else {
+        format!("{} lower", probability(p_below))
+    }
+}
+
 fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
     ClaimMark {
         claim: c.claim.clone(),
@@ -255,10 +265,11 @@ fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
         p_below: c.p_below,
         p_above: c.p_above,
         label: format!(
-            "{} {} — {}",
+            "{} {} — {} · {}",
             c.claim,
             human(c.value, unit),
-            rank(c.percentile_rank)
+            rank(c.percentile_rank),
+            nearer_side(c.p_below, c.p_above)
         ),
     }
 }
@@ -691,15 +702,21 @@ value = 1000
     }
 
     #[test]
-    fn claim_labels_give_value_and_rank() {
+    fn claim_labels_give_value_rank_and_the_nearer_side() {
         let (s, c) = charts(&ChartOptions::default());
         let h = c.histograms.iter().find(|h| h.output == "cost").unwrap();
         let report = s.claims.iter().find(|c| c.claim == "Report").unwrap();
         assert_eq!(
             h.claims[0].label,
-            format!("Report $5.58M — {}", rank(report.percentile_rank))
+            format!(
+                "Report $5.58M — {} · {}",
+                rank(report.percentile_rank),
+                nearer_side(report.p_below, report.p_above)
+            )
         );
-        assert_eq!(h.claims[1].label, "Far below $1k — P0");
+        assert_eq!(h.claims[1].label, "Far below $1k — P0 · 0% lower");
+        assert_eq!(nearer_side(0.995, 0.005), "0.5% higher");
+        assert_eq!(nearer_side(0.12, 0.88), "12.0% lower");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (see the README). Numbers are written in Rust's shortest round-trip form; nothing
 //! in them depends on the thread count or the clock.
 
-use super::summary::{PERCENTILES, Summary};
+use super::summary::{ClaimSummary, PERCENTILES, Summary};
 
 /// The leading columns of summary.csv; more may be appended, never reordered.
 pub fn summary_header() -> Vec<&'static str> {
@@ -61,6 +61,38 @@ pub fn claims_csv(s: &Summary) -> Vec<u8> {
             ]
         }),
     );
+    w.into_inner().expect("writing to memory")
+}
+
+pub const COMPARE_CLAIMS_HEADER: [&str; 8] = [
+    "claim",
+    "param",
+    "value",
+    "model",
+    "percentile_rank",
+    "p_below",
+    "p_above",
+    "verdict",
+];
+
+/// compare_claims.csv: one row per (claim, model), from claims grouped by claim (each
+/// group: every model's title and its own claims.csv numbers for that claim), so a
+/// reader sees how each verdict moves between views.
+pub fn compare_claims_csv(groups: &[Vec<(&str, &ClaimSummary)>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let rows = groups.iter().flatten().map(|(title, c)| {
+        vec![
+            c.claim.clone(),
+            c.param.clone(),
+            num(c.value),
+            title.to_string(),
+            num(c.percentile_rank),
+            num(c.p_below),
+            num(c.p_above),
+            c.verdict.clone(),
+        ]
+    });
+    write_rows(&mut w, COMPARE_CLAIMS_HEADER.to_vec(), rows);
     w.into_inner().expect("writing to memory")
 }
 

@@ -118,36 +118,46 @@ pub fn tick_labels(ticks: &[f64], unit: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-/// A probability as a percentage with sensible precision: "45.1%", "<0.1%", ">99.9%".
-pub fn probability(p: f64) -> String {
-    if p == 0.0 {
-        "0%".into()
-    } else if p < 0.001 {
-        "<0.1%".into()
-    } else if p == 1.0 {
-        "100%".into()
-    } else if p > 0.999 {
-        ">99.9%".into()
-    } else {
-        format!("{:.1}%", p * 100.0)
-    }
+/// Decimals that give the smaller tail (`tail`, in percent, 0 < tail < 1) two
+/// significant digits: 0.5 -> 2 ("0.50"), 0.07 -> 3, 0.0003 -> 5.
+fn tail_decimals(tail: f64) -> usize {
+    ((-tail.log10()).ceil() as usize + 1).clamp(2, 12)
 }
 
-/// A percentile rank (0–100) as "P47", with a decimal near the ends: "P0.3",
-/// "P<0.1", "P99.7", "P>99.9"; "P0" and "P100" only when exact.
+/// A number of percent with the precision its smaller tail needs: one decimal in
+/// the middle (45.1), two significant digits of the tail near either end (0.050,
+/// 99.950), trailing zeros dropped. "0" and "100" only when exact.
+fn percent(x: f64) -> String {
+    let tail = x.min(100.0 - x);
+    if x <= 0.0 {
+        return "0".into();
+    } else if x >= 100.0 {
+        return "100".into();
+    } else if tail >= 1.0 {
+        return format!("{x:.1}");
+    }
+    let s = format!("{x:.*}", tail_decimals(tail));
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A probability as a percentage: "45.1%", "0.05%", "99.95%"; "0%" and "100%" only
+/// when exact. The same digits as [`rank`], so a rank and its P(below) always agree.
+pub fn probability(p: f64) -> String {
+    if !p.is_finite() {
+        return "?".into();
+    }
+    format!("{}%", percent(p * 100.0))
+}
+
+/// A percentile rank (0–100) as "P47", with the tail's two significant digits near
+/// the ends: "P0.3", "P99.95", "P99.9993"; "P0" and "P100" only when exact.
 pub fn rank(r: f64) -> String {
     if !r.is_finite() {
         "P?".into()
-    } else if r <= 0.0 || r >= 100.0 {
+    } else if (1.0..=99.0).contains(&r) {
         format!("P{r:.0}")
-    } else if r < 0.05 {
-        "P<0.1".into()
-    } else if r > 99.95 {
-        "P>99.9".into()
-    } else if !(1.0..=99.0).contains(&r) {
-        format!("P{r:.1}")
     } else {
-        format!("P{r:.0}")
+        format!("P{}", percent(r))
     }
 }
 
@@ -231,16 +241,27 @@ mod tests {
     #[test]
     fn probabilities_and_counts() {
         assert_eq!(probability(0.4512), "45.1%");
-        assert_eq!(probability(0.00001), "<0.1%");
-        assert_eq!(probability(0.99999), ">99.9%");
+        assert_eq!(probability(0.00001), "0.001%");
+        assert_eq!(probability(0.99999), "99.999%");
+        assert_eq!(probability(0.995), "99.5%");
+        assert_eq!(probability(0.9993), "99.93%");
+        assert_eq!(probability(0.0), "0%");
+        assert_eq!(probability(1.0), "100%");
+        assert_eq!(probability(1.0 - 1e-12), "99.9999999999%");
         assert_eq!(count(1_000_000), "1,000,000");
         assert_eq!(count(12), "12");
         assert_eq!(rank(47.4), "P47");
         assert_eq!(rank(0.3), "P0.3");
-        assert_eq!(rank(0.01), "P<0.1");
+        assert_eq!(rank(0.01), "P0.01");
         assert_eq!(rank(0.0), "P0");
         assert_eq!(rank(99.7), "P99.7");
-        assert_eq!(rank(99.99), "P>99.9");
+        assert_eq!(rank(99.99), "P99.99");
+        assert_eq!(rank(99.93), "P99.93");
+        // A rank and the P(below) of the same claim read alike.
+        assert_eq!(
+            rank(99.93)[1..],
+            probability(0.9993)[..probability(0.9993).len() - 1]
+        );
         assert_eq!(rank(100.0), "P100");
     }
 }

@@ -178,11 +178,10 @@ fn claims(out: &mut String, s: &Summary) {
             );
         let _ = write!(
             out,
-            "- **{}** ({}) sits at {} of {what}: {} of the simulated values are below it, so it is {}.",
+            "- **{}** ({}) sits at {} of {what}, {}.",
             text(c.claim.trim()),
             value(c.value, &c.unit),
             rank(c.percentile_rank),
-            probability(c.p_below),
             c.verdict
         );
         if let Some(src) = c.source.as_deref().filter(|s| !s.is_empty()) {
@@ -273,7 +272,7 @@ mod tests {
                 percentile_rank: 45.2,
                 p_below: 0.452,
                 p_above: 0.548,
-                verdict: "inside the central 50%".into(),
+                verdict: "in the middle half: 45.2% of worlds are lower, 54.8% higher".into(),
                 source: Some("Table 1.".into()),
             }],
             sensitivity: Vec::new(),
@@ -298,12 +297,12 @@ mod tests {
         );
         assert!(
             md.contains(
-                "| Report | `cost` | \\$5.58M | P45 | 45.2% | 54.8% | inside the central 50% |"
+                "| Report | `cost` | \\$5.58M | P45 | 45.2% | 54.8% | in the middle half: 45.2% of worlds are lower, 54.8% higher |"
             ),
             "{md}"
         );
         assert!(
-            md.contains("- **Report** (\\$5.58M) sits at P45 of Run cost (`cost`): 45.2% of the simulated values are below it, so it is inside the central 50%. Source: Table 1.\n"),
+            md.contains("- **Report** (\\$5.58M) sits at P45 of Run cost (`cost`), in the middle half: 45.2% of worlds are lower, 54.8% higher. Source: Table 1.\n"),
             "{md}"
         );
         assert!(!md.contains("## Charts"));

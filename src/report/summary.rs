@@ -224,25 +224,64 @@ fn claim(
         percentile_rank: if n == 0 { f64::NAN } else { rank },
         p_below: below as f64 / n_f,
         p_above: above as f64 / n_f,
-        verdict: verdict(rank, n).to_string(),
+        verdict: verdict(n, below, above),
         source,
     }
 }
 
-/// Where a percentile rank falls, in words.
-pub fn verdict(rank: f64, n: u64) -> &'static str {
+/// Where a claim falls, in words that name the side and the share of worlds beyond
+/// it: "in the upper tail: 0.5% of worlds are higher". A tail rare enough that its
+/// percentage hides the evidence also gives the count ("(51 of 1,000,000)").
+pub fn verdict(n: u64, below: u64, above: u64) -> String {
+    use super::format::{count, probability};
     if n == 0 {
-        "no finite samples"
-    } else if (25.0..=75.0).contains(&rank) {
-        "inside the central 50%"
-    } else if (5.0..=95.0).contains(&rank) {
-        "inside the central 90%"
-    } else if (0.5..=99.5).contains(&rank) {
-        "inside the central 99%"
-    } else if rank < 0.5 {
-        "below the central 99%"
+        return "no finite samples".into();
+    }
+    // "0.5%", or "0.0051% ... (51 of 1,000,000)" when the count is the clearer evidence.
+    let share = |k: u64| probability(k as f64 / n as f64);
+    let counted = |k: u64| {
+        if k < 1000 {
+            format!(" ({} of {})", count(k), count(n))
+        } else {
+            String::new()
+        }
+    };
+    let (p_below, p_above) = (below as f64 / n as f64, above as f64 / n as f64);
+    if above == 0 {
+        format!(
+            "beyond the upper end: none of {} worlds is higher",
+            count(n)
+        )
+    } else if below == 0 {
+        format!("beyond the lower end: none of {} worlds is lower", count(n))
+    } else if p_above < 0.05 {
+        format!(
+            "in the upper tail: {} of worlds are higher{}",
+            share(above),
+            counted(above)
+        )
+    } else if p_below < 0.05 {
+        format!(
+            "in the lower tail: {} of worlds are lower{}",
+            share(below),
+            counted(below)
+        )
+    } else if p_above < 0.25 {
+        format!(
+            "above the middle half: {} of worlds are higher",
+            share(above)
+        )
+    } else if p_below < 0.25 {
+        format!(
+            "below the middle half: {} of worlds are lower",
+            share(below)
+        )
     } else {
-        "above the central 99%"
+        format!(
+            "in the middle half: {} of worlds are lower, {} higher",
+            share(below),
+            share(above)
+        )
     }
 }
 
@@ -282,11 +321,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdicts_by_rank() {
-        assert_eq!(verdict(50.0, 10), "inside the central 50%");
-        assert_eq!(verdict(80.0, 10), "inside the central 90%");
-        assert_eq!(verdict(3.0, 10), "inside the central 99%");
-        assert_eq!(verdict(0.1, 10), "below the central 99%");
-        assert_eq!(verdict(99.9, 10), "above the central 99%");
+    fn verdicts_name_the_side_and_the_tail() {
+        assert_eq!(
+            verdict(1000, 450, 550),
+            "in the middle half: 45.0% of worlds are lower, 55.0% higher"
+        );
+        assert_eq!(
+            verdict(10_000, 8000, 2000),
+            "above the middle half: 20.0% of worlds are higher"
+        );
+        assert_eq!(
+            verdict(10_000, 1000, 9000),
+            "below the middle half: 10.0% of worlds are lower"
+        );
+        // P99.5 is a tail, never "inside the central 99%".
+        assert_eq!(
+            verdict(1_000_000, 995_000, 5000),
+            "in the upper tail: 0.5% of worlds are higher"
+        );
+        assert_eq!(
+            verdict(1_000_000, 999_949, 51),
+            "in the upper tail: 0.0051% of worlds are higher (51 of 1,000,000)"
+        );
+        assert_eq!(
+            verdict(1_000_000, 300, 999_700),
+            "in the lower tail: 0.03% of worlds are lower (300 of 1,000,000)"
+        );
+        assert_eq!(
+            verdict(1_000_000, 1_000_000, 0),
+            "beyond the upper end: none of 1,000,000 worlds is higher"
+        );
+        assert_eq!(verdict(0, 0, 0), "no finite samples");
     }
 }

@@ -41,7 +41,9 @@ pub fn table(s: &Summary) -> String {
     if !s.claims.is_empty() {
         out.push('\n');
         let mut rows = vec![header(
-            &["claim", "param", "value", "rank", "P(below)", "verdict"],
+            &[
+                "claim", "param", "value", "rank", "P(below)", "P(above)", "verdict",
+            ],
             &[],
         )];
         for c in &s.claims {
@@ -52,6 +54,7 @@ pub fn table(s: &Summary) -> String {
                 human(c.value, unit),
                 rank(c.percentile_rank),
                 probability(c.p_below),
+                probability(c.p_above),
                 c.verdict.clone(),
             ]);
         }
