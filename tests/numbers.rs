@@ -85,23 +85,21 @@ fn a_to_b_hits_its_fifth_and_ninety_fifth_percentiles() {
     assert!((p95 / 8000.0 - 1.0).abs() < 0.01, "p95 = {p95}");
 }
 
-/// Runs the default model with a point-value overrides file; returns summary rows.
-fn points(fixture: &str) -> Vec<std::collections::HashMap<String, String>> {
+/// Runs `model` with a point-value overrides file and extra `--set`s; returns summary rows.
+fn points(
+    model: &str,
+    fixture: &str,
+    sets: &[&str],
+) -> Vec<std::collections::HashMap<String, String>> {
     let tmp = tempfile::tempdir().unwrap();
-    let assert = costsim()
-        .args([
-            "run",
-            "priors/deepseek_v3.toml",
-            "-n",
-            "1000",
-            "-q",
-            "-f",
-            "csv",
-        ])
+    let mut cmd = costsim();
+    cmd.args(["run", model, "-n", "1000", "-q", "-f", "csv", "--no-charts"])
         .args(["--set-file", fixture, "--out"])
-        .arg(tmp.path())
-        .assert()
-        .success();
+        .arg(tmp.path());
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let assert = cmd.assert().success();
     csv_rows(&String::from_utf8_lossy(&assert.get_output().stdout))
 }
 
@@ -117,21 +115,92 @@ fn rel(a: f64, b: f64) -> f64 {
     (a / b - 1.0).abs()
 }
 
+/// Each view's own file and the default model, collapsed to the source's point values.
+const DEEPSEEK_VIEWS: [&str; 2] = ["priors/deepseek_report.toml", "priors/deepseek_v3.toml"];
+const SEMIANALYSIS_VIEWS: [&str; 2] = ["priors/semianalysis.toml", "priors/deepseek_v3.toml"];
+
 #[test]
 fn deepseek_report_points_reproduce_5_576_million_exactly() {
-    let rows = points("tests/data/points_deepseek_report.toml");
-    assert!(rel(value(&rows, "final_run_cost"), 5.576e6) < 1e-12);
-    assert!(rel(value(&rows, "r1_cost"), 294e3) < 1e-12);
-    assert!(rel(value(&rows, "final_runs_cost"), 5.87e6) < 1e-12);
+    for model in DEEPSEEK_VIEWS {
+        let rows = points(model, "tests/data/points_deepseek_report.toml", &[]);
+        assert!(
+            rel(value(&rows, "final_run_cost"), 5.576e6) < 1e-12,
+            "{model}"
+        );
+        assert!(rel(value(&rows, "r1_cost"), 294e3) < 1e-12, "{model}");
+        assert!(
+            rel(value(&rows, "final_runs_cost"), 5.87e6) < 1e-12,
+            "{model}"
+        );
+    }
 }
 
 #[test]
-fn semianalysis_points_reproduce_their_totals() {
-    let rows = points("tests/data/points_semianalysis.toml");
-    assert!(rel(value(&rows, "fleet_gpus"), 60_000.0) < 1e-12);
-    assert!(rel(value(&rows, "fleet_capex"), 1.6e9) < 1e-12);
-    assert!(rel(value(&rows, "fleet_opex"), 944e6) < 1e-12);
-    assert!(rel(value(&rows, "fleet_tco"), 2.544e9) < 1e-12);
-    // The fact sheet: $1.21 per GPU-hour over 60k GPUs and 4 years.
-    assert!((value(&rows, "fleet_tco_per_gpu_hour") - 1.2092).abs() < 1e-4);
+fn semianalysis_points_reproduce_both_versions_of_their_totals() {
+    for model in SEMIANALYSIS_VIEWS {
+        let fixture = "tests/data/points_semianalysis.toml";
+        let rows = points(model, fixture, &[]);
+        assert!(rel(value(&rows, "fleet_gpus"), 60_000.0) < 1e-12, "{model}");
+        assert!(rel(value(&rows, "fleet_capex"), 1.6e9) < 1e-12, "{model}");
+        assert!(rel(value(&rows, "fleet_opex"), 944e6) < 1e-12, "{model}");
+        assert!(rel(value(&rows, "fleet_tco"), 2.544e9) < 1e-12, "{model}");
+        // The fact sheet: $1.21 per hour of every GPU over 60k GPUs and 4 years.
+        assert!((value(&rows, "fleet_tco_per_gpu_hour") - 1.2092).abs() < 1e-4);
+        // The first version (S33) is the same fleet without the H100 column.
+        let first = points(model, fixture, &["n_h100=0"]);
+        assert!(rel(value(&first, "fleet_capex"), 1.3e9) < 1e-12, "{model}");
+        assert!(rel(value(&first, "fleet_opex"), 715e6) < 1e-12, "{model}");
+    }
+}
+
+#[test]
+fn gpu_hours_from_flops_equal_the_hand_calculation() {
+    let rows = points(
+        "priors/deepseek_v3.toml",
+        "tests/data/points_deepseek_report.toml",
+        &["mfu=0.35"],
+    );
+    // 6 x 37e9 activated parameters x 14.8e12 tokens over 989 TFLOP/s x 35% x 3600 s.
+    let hand = 6.0 * 37e9 * 14.8e12 / (989e12 * 0.35 * 3600.0);
+    assert!(rel(value(&rows, "v3_gpu_hours_from_flops"), hand) < 1e-12);
+    assert!((hand - 2.6366e6).abs() < 1e2, "{hand}");
+}
+
+#[test]
+fn owner_cost_is_the_annuity_plus_operating_cost_per_useful_hour() {
+    let fixed = [
+        "capex_h800=44000",
+        "depreciation_life_years=3",
+        "electricity_price=0.1",
+        "pue=1.2",
+        "facility_opex_per_gpu_hour=0.2",
+        "occupancy=0.8",
+    ];
+    let opex = 0.7 * 1.82 * 0.75 * 1.2 * 0.1 + 0.2;
+    let hourly = |yearly_capital: f64| (yearly_capital / 8766.0 + opex) / 0.8;
+    // At 10% a year: the annuity 44,000 x 0.1 / (1 - 1.1^-3) = $17,693 a year.
+    let mut sets = fixed.to_vec();
+    sets.push("cost_of_capital=0.1");
+    let rows = points(
+        "priors/deepseek_v3.toml",
+        "tests/data/points_deepseek_report.toml",
+        &sets,
+    );
+    let annuity = 44_000.0 * 0.1 / (1.0 - 1.1f64.powf(-3.0));
+    assert!((annuity - 17_693.05).abs() < 0.01, "{annuity}");
+    assert!(rel(value(&rows, "owner_cost_per_gpu_hour"), hourly(annuity)) < 1e-12);
+    // At a zero cost of capital the annuity is straight-line depreciation.
+    let mut sets = fixed.to_vec();
+    sets.push("cost_of_capital=0");
+    let rows = points(
+        "priors/deepseek_v3.toml",
+        "tests/data/points_deepseek_report.toml",
+        &sets,
+    );
+    assert!(
+        rel(
+            value(&rows, "owner_cost_per_gpu_hour"),
+            hourly(44_000.0 / 3.0)
+        ) < 1e-12
+    );
 }
