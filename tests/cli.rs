@@ -47,6 +47,7 @@ fn bare_costsim_runs_the_built_in_default_model_from_any_folder() {
         "fleet_tco",
         "owner_cost_per_gpu_hour",
         "tco_to_final_ratio",
+        "v3_gpu_hours_from_flops",
     ] {
         assert!(
             names.contains(&required.to_string()),
@@ -54,7 +55,9 @@ fn bare_costsim_runs_the_built_in_default_model_from_any_folder() {
         );
     }
     let claims = std::fs::read_to_string(dir.join("claims.csv")).unwrap();
-    assert_eq!(csv_rows(&claims).len(), 6);
+    // DeepSeek's two figures, its pre-training hours against the FLOP check, both
+    // versions of SemiAnalysis's capex and operating cost, its TCO, and the $2 rate.
+    assert_eq!(csv_rows(&claims).len(), 9);
 }
 
 #[test]
