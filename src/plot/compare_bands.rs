@@ -9,6 +9,7 @@ use super::bands::{Glyph, percentile_marks};
 use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
 use crate::report::analysis_charts::{BandGroup, CompareBandRow, CompareBandsChart};
+use crate::report::charts::ClaimMark;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
@@ -146,17 +147,27 @@ fn row(
     percentile_marks(area, l, f, &r.pct, (yc, s.mark_h), &glyph)?;
     let half = |share: f64| ((s.mark_h * share) as i32).max(1);
     let claim_size = (s.row * 0.9).max(9.0);
-    for c in &r.claims {
+    // Several claims on one row (two versions of one figure) label outwards: the
+    // leftmost on its left, the others on their right, so their labels never overlap.
+    let mut claims: Vec<&ClaimMark> = r.claims.iter().collect();
+    claims.sort_by(|a, b| a.value.total_cmp(&b.value));
+    for (k, c) in claims.iter().enumerate() {
         let x = f.px(c.value);
         let r = half(0.17).max(l.px(6.0));
         style::diamond(area, (x, yc), r, palette::VERMILLION)?;
-        // Right of the diamond, or left of it where the median column begins.
         let w = style::text_width(&c.label, claim_size, true)?;
         let baseline = frame::centred_baseline(yc, claim_size);
-        let (at, h) = if x + r + l.px(6.0) + w <= f.right + l.px(12.0) {
-            ((x + r + l.px(6.0), baseline), HPos::Left)
+        let right = ((x + r + l.px(6.0), baseline), HPos::Left);
+        let left = ((x - r - l.px(6.0), baseline), HPos::Right);
+        // Right of the diamond, or left of it where the median column begins.
+        let fits_right = x + r + l.px(6.0) + w <= f.right + l.px(12.0);
+        let fits_left = x - r - l.px(6.0) - w >= f.left;
+        let (at, h) = if claims.len() > 1 && k == 0 && fits_left {
+            left
+        } else if fits_right {
+            right
         } else {
-            ((x - r - l.px(6.0), baseline), HPos::Right)
+            left
         };
         style::boxed_text(area, &c.label, at, claim_size, palette::VERMILLION, h, true)?;
     }
