@@ -48,6 +48,11 @@ pub enum ExprKind {
     Ref(String),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// A left-associative run of two or more operators of one precedence level,
+    /// `a + b - c + …`: evaluated left to right, exactly as the nested `Binary` tree
+    /// would be, but held flat so that a 10,000-term sum is one level deep for every
+    /// walk (validation, folding, compiling, printing, dropping) instead of 10,000.
+    Chain(Box<Expr>, Vec<(BinOp, Expr)>),
     /// `A to B`: the lognormal with 5th percentile A and 95th percentile B.
     To(Box<Expr>, Box<Expr>),
     /// A function or distribution call; `name_span` covers the name alone.
@@ -71,6 +76,10 @@ impl Expr {
         match &self.kind {
             ExprKind::Num(_) | ExprKind::Ref(_) => {}
             ExprKind::Neg(a) => a.walk(f),
+            ExprKind::Chain(first, rest) => {
+                first.walk(f);
+                rest.iter().for_each(|(_, e)| e.walk(f));
+            }
             ExprKind::Binary(_, a, b) | ExprKind::To(a, b) => {
                 a.walk(f);
                 b.walk(f);

@@ -118,18 +118,31 @@ impl Parser {
         ops: &[(&str, BinOp)],
         next: fn(&mut Parser) -> Result<Expr, SyntaxError>,
     ) -> Result<Expr, SyntaxError> {
-        let mut lhs = next(self)?;
+        let first = next(self)?;
+        let mut rest: Vec<(BinOp, Expr)> = Vec::new();
         loop {
             let op = match self.peek() {
                 Tok::Op(o) => ops.iter().find(|(s, _)| s == o).map(|(_, op)| *op),
                 _ => None,
             };
-            let Some(op) = op else { return Ok(lhs) };
+            let Some(op) = op else { break };
             self.bump();
-            let rhs = next(self)?;
-            let span = lhs.span.to(rhs.span);
-            lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
+            rest.push((op, next(self)?));
         }
+        // One operator stays a plain binary node; a longer run is held flat (see
+        // `ExprKind::Chain`), so its length never deepens the tree.
+        Ok(match rest.len() {
+            0 => first,
+            1 => {
+                let (op, rhs) = rest.pop().expect("one");
+                let span = first.span.to(rhs.span);
+                Expr::new(ExprKind::Binary(op, Box::new(first), Box::new(rhs)), span)
+            }
+            _ => {
+                let span = first.span.to(rest.last().expect("two or more").1.span);
+                Expr::new(ExprKind::Chain(Box::new(first), rest), span)
+            }
+        })
     }
 
     fn comparison(&mut self) -> Result<Expr, SyntaxError> {
@@ -247,6 +260,9 @@ mod tests {
             ExprKind::Ref(n) => n.clone(),
             ExprKind::Neg(a) => format!("(-{})", show(a)),
             ExprKind::Binary(op, a, b) => format!("({} {} {})", show(a), op.symbol(), show(b)),
+            ExprKind::Chain(first, rest) => rest.iter().fold(show(first), |acc, (op, e)| {
+                format!("({acc} {} {})", op.symbol(), show(e))
+            }),
             ExprKind::To(a, b) => format!("({} to {})", show(a), show(b)),
             ExprKind::Call { name, args, .. } => {
                 let a: Vec<_> = args.iter().map(show).collect();

@@ -95,6 +95,11 @@ fn check_calls(e: &Expr, src: &Source, param: &str, list_ok: bool) -> Result<(),
             check_calls(a, src, param, false)?;
             check_calls(b, src, param, false)
         }
+        ExprKind::Chain(first, rest) => {
+            check_calls(first, src, param, false)?;
+            rest.iter()
+                .try_for_each(|(_, e)| check_calls(e, src, param, false))
+        }
         ExprKind::List(items) if list_ok => items
             .iter()
             .try_for_each(|i| check_calls(i, src, param, false)),
@@ -345,6 +350,13 @@ pub fn constant_value(e: &Expr) -> Option<f64> {
         ExprKind::Ref(n) => builtins::constant(n)?,
         ExprKind::Neg(a) => -constant_value(a)?,
         ExprKind::Binary(op, a, b) => math::binary(*op, constant_value(a)?, constant_value(b)?),
+        ExprKind::Chain(first, rest) => {
+            let mut acc = constant_value(first)?;
+            for (op, e) in rest {
+                acc = math::binary(*op, acc, constant_value(e)?);
+            }
+            acc
+        }
         ExprKind::Call { name, args, .. } => {
             let Some(Builtin::Math(f, _)) = builtins::lookup(name) else {
                 return None;

@@ -350,6 +350,16 @@ impl Compiler<'_> {
                 let (a, b) = (self.expr(a)?, self.expr(b)?);
                 Ok(self.binary(Fn2::Op(*op), a, b))
             }
+            // Left to right, emitting the same ops in the same order as nested
+            // binary nodes would: the tape, and so every result, is unchanged.
+            ExprKind::Chain(first, rest) => {
+                let mut acc = self.expr(first)?;
+                for (op, e) in rest {
+                    let b = self.expr(e)?;
+                    acc = self.binary(Fn2::Op(*op), acc, b);
+                }
+                Ok(acc)
+            }
             ExprKind::To(a, b) => self.numbers_dist(DistKind::LogNormalCi, e.span, &[a, b]),
             ExprKind::Call { name, args, .. } => match builtins::lookup(name) {
                 Some(Builtin::Math(f, _)) => self.math(f, args),
