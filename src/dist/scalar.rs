@@ -178,6 +178,7 @@ pub fn checked(kind: DistKind, args: &[f64]) -> Result<(DistKind, Vec<f64>), Dis
         K::LogNormal => non_negative(kind, "sigma", args[1])?,
         K::NormalCi => {
             ordered(kind, ("p5", args[0]), ("p95", args[1]))?;
+            finite_width(kind, ("p5", args[0]), ("p95", args[1]))?;
             let (m, s) = normal_from_ci(args[0], args[1]);
             return Ok((K::Normal, vec![m, s]));
         }

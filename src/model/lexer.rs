@@ -171,6 +171,30 @@ fn number(text: &str, mut i: usize) -> Result<(f64, usize), SyntaxError> {
             "number suffixes are k, M, B, T (1e3, 1e6, 1e9, 1e12) and %; write `2 * x`, not `2x`",
         ));
     }
+    // A literal too large for a double would silently become infinity (and one too
+    // small to be told from zero, 1e-400, silently 0): refuse both where they stand.
+    if value.is_infinite() {
+        return Err(SyntaxError::new(
+            Span::new(start, i),
+            format!(
+                "number `{}` is too large (the largest is about 1.8e308)",
+                &text[start..i]
+            ),
+        )
+        .with_help("write a smaller number, or rescale the quantity (e.g. in millions)"));
+    }
+    let literal = &text[start..digits_end];
+    let mantissa = literal.split(['e', 'E']).next().unwrap_or(literal);
+    if value == 0.0 && mantissa.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return Err(SyntaxError::new(
+            Span::new(start, i),
+            format!(
+                "number `{}` is too small to tell from 0 (the smallest is about 4.9e-324)",
+                &text[start..i]
+            ),
+        )
+        .with_help("write 0 if you mean zero, or rescale the quantity"));
+    }
     Ok((value, i))
 }
 
@@ -210,6 +234,21 @@ mod tests {
         assert_eq!(
             nums("3k 2.788M 1.6B 14.8T 35%"),
             vec![3e3, 2.788e6, 1.6e9, 14.8e12, 0.35]
+        );
+    }
+
+    #[test]
+    fn literals_beyond_a_double_are_refused_not_rounded_to_inf_or_zero() {
+        for text in ["1e999", "2e308", "1.8e308k", &"9".repeat(400)] {
+            let e = tokenize(text).unwrap_err();
+            assert!(e.message.contains("too large"), "{text}: {}", e.message);
+        }
+        let e = tokenize("x + 1e-400").unwrap_err();
+        assert!(e.message.contains("too small"), "{}", e.message);
+        assert_eq!(e.span, Span::new(4, 10));
+        assert_eq!(
+            nums("0e5 + 1.7e308 + 5e-324 + 0.0"),
+            [0.0, 1.7e308, 5e-324, 0.0]
         );
     }
 

@@ -395,6 +395,16 @@ fn read_claims(
             )
             .help("a claim's value is a number such as 5.576e6 or \"5.576M\"")
         })?;
+        // A NaN claim would be "below" nothing and "above" nothing; an infinite one
+        // is not a figure anyone published. Both are typos, refused where they stand.
+        if !value.is_finite() {
+            return Err(Diagnostic::at(
+                src,
+                vspan,
+                format!("the value of claim `{label}` is {value}, not a finite number"),
+            )
+            .help("a claim's value is a number such as 5.576e6 or \"5.576M\""));
+        }
         claims.push(Claim {
             label,
             param,

@@ -604,16 +604,43 @@ impl Compiler<'_> {
                     window,
                 });
             }
-            None => self.ops.push(Op::TruncatedArgs {
-                dst,
-                site,
-                kind,
-                args: v,
-                lo,
-                hi,
-            }),
+            None => {
+                // A discrete law with constant arguments: whether the window holds any
+                // of its values is decided here, not by a run that gives up sampling.
+                if !discrete_window_holds_mass(kind, &c, lo_v, hi_v) {
+                    return Err(self
+                        .error(at, format!("the window [{lo_v}, {hi_v}] holds no value {} can take", kind.name()))
+                        .help("a discrete distribution takes whole values; widen the window to include one"));
+                }
+                self.ops.push(Op::TruncatedArgs {
+                    dst,
+                    site,
+                    kind,
+                    args: v,
+                    lo,
+                    hi,
+                })
+            }
         }
         Ok(Src::Reg(dst))
+    }
+}
+
+/// Whether [lo, hi] holds a value of positive probability of a discrete law with
+/// constant arguments (true for laws this cannot judge, which are left to the run).
+fn discrete_window_holds_mass(kind: DistKind, args: &[f64], lo: f64, hi: f64) -> bool {
+    let holds = |v: f64| lo <= v && v <= hi;
+    match kind {
+        // Every whole number k >= 0 has positive probability.
+        DistKind::Poisson => {
+            let first = lo.max(0.0).ceil();
+            first <= hi
+        }
+        DistKind::Bernoulli => {
+            let p = args.first().copied().unwrap_or(0.5);
+            (p > 0.0 && holds(1.0)) || (p < 1.0 && holds(0.0))
+        }
+        _ => true,
     }
 }
 

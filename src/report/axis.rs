@@ -61,8 +61,16 @@ pub fn axis_over(points: &[f64], unit: Option<&str>, max_ticks: usize) -> Axis {
     };
     let (a, b) = (scale.to_axis(lo), scale.to_axis(hi));
     let pad = (b - a) * 0.04;
-    let mut lo = scale.from_axis(a - pad);
-    let hi = scale.from_axis(b + pad);
+    // The padding of points near the ends of the doubles would overflow to ±∞ (or,
+    // on a log axis, underflow to 0): the axis stops at the finite range instead, so
+    // everything drawn from it stays finite and its ticks stay few.
+    let floor = if scale == Scale::Log {
+        f64::MIN_POSITIVE
+    } else {
+        -f64::MAX
+    };
+    let mut lo = scale.from_axis(a - pad).clamp(floor, f64::MAX);
+    let hi = scale.from_axis(b + pad).clamp(floor, f64::MAX);
     if scale == Scale::Linear && lo < 0.0 && a >= 0.0 {
         lo = 0.0;
     }
@@ -104,7 +112,7 @@ pub fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 /// 1-2-5 per decade inside [lo, hi] (0 < lo < hi); only powers of ten, every one or
 /// every few decades, when those would be more than `max`.
 pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
-    let (d0, d1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let (d0, d1) = decade_span(lo, hi);
     let within = |v: &f64| *v >= lo * (1.0 - 1e-12) && *v <= hi * (1.0 + 1e-12);
     let at = |d: i32, m: f64| m * 10f64.powi(d);
     let one_two_five: Vec<f64> = (d0..=d1)
@@ -127,13 +135,26 @@ pub fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     vec![lo, hi]
 }
 
+/// The decades [10^d0, 10^d1] that cover [lo, hi], within those of the doubles
+/// (10^-324 to 10^308), so a tick loop over them runs at most ~630 times whatever
+/// the ends are (a non-finite or non-positive end included).
+fn decade_span(lo: f64, hi: f64) -> (i32, i32) {
+    let d = |v: f64| v.log10().clamp(-324.0, 308.0);
+    let (a, b) = (d(lo), d(hi));
+    let (a, b) = (
+        if a.is_nan() { -324.0 } else { a },
+        if b.is_nan() { 308.0 } else { b },
+    );
+    (a.floor() as i32, b.ceil() as i32)
+}
+
 /// 2 and 5 of each decade when `ticks` are powers of ten one decade apart.
 fn minor_log_ticks(lo: f64, hi: f64, ticks: &[f64]) -> Vec<f64> {
     let decades = ticks.len() >= 2 && ticks.windows(2).all(|w| (w[1] / w[0] - 10.0).abs() < 1e-6);
     if !decades || ticks.len() > 12 {
         return Vec::new();
     }
-    let (d0, d1) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let (d0, d1) = decade_span(lo, hi);
     (d0..=d1)
         .flat_map(|d| [2.0, 5.0].map(|m| m * 10f64.powi(d)))
         .filter(|v| (lo..=hi).contains(v))
@@ -164,6 +185,33 @@ mod tests {
         assert!(a.lo < a.hi);
         // Positive data starts at zero rather than below it.
         assert_eq!(axis_over(&[0.2, 6.0], None, 8).lo, 0.0);
+    }
+
+    #[test]
+    fn axes_over_the_whole_range_of_doubles_stay_finite_with_few_ticks() {
+        for points in [
+            vec![1.0, 1.7e308],
+            vec![1.0, 1e300],
+            vec![1e-320, 1.0],
+            vec![5e-324, f64::MAX],
+            vec![-f64::MAX, f64::MAX],
+            vec![9e307, 1e308],
+        ] {
+            let a = axis_over(&points, Some("USD"), 10);
+            assert!(
+                a.lo.is_finite() && a.hi.is_finite() && a.lo < a.hi,
+                "{points:?}: {a:?}"
+            );
+            assert!(
+                !a.ticks.is_empty() && a.ticks.len() <= 12,
+                "{points:?}: {}",
+                a.ticks.len()
+            );
+            assert!(a.ticks.iter().all(|t| t.value.is_finite()));
+            assert!(a.minor.len() <= 40);
+        }
+        assert!(log_ticks(1e-300, f64::INFINITY, 10).len() <= 10);
+        assert!(log_ticks(0.0, 1.0, 10).len() <= 10);
     }
 
     #[test]

@@ -307,11 +307,24 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
             "p1 and p99 rest on {tail} samples each: use --samples 100000 or more for stable tails"
         ));
     }
-    if aggs.tracked.iter().any(|t| t.sketch.collapsed()) {
-        out.push(
-            "an output spans more than 57 decades: its smallest magnitudes lost the sketch's accuracy bound"
-                .into(),
-        );
+    for (k, t) in aggs.tracked.iter().enumerate() {
+        if !t.sketch.collapsed() {
+            continue;
+        }
+        let lost: Vec<&str> = PERCENTILES
+            .iter()
+            .filter(|(_, q)| !t.sketch.within_bound(*q))
+            .map(|(name, _)| *name)
+            .collect();
+        if lost.is_empty() {
+            continue;
+        }
+        let name = &model.params[plan.tracked[k].param].name;
+        out.push(format!(
+            "`{name}`: {} lost the ±{}% bound: they fall among its smallest magnitudes (below 1e-300, or ~39 decades under its largest), which share one bucket; read them as bounds on magnitude, not values",
+            lost.join(", "),
+            sketch::RELATIVE_ACCURACY * 100.0
+        ));
     }
     out
 }

@@ -74,9 +74,9 @@ impl Tracked {
 
     #[inline(always)]
     fn observe_finite(&mut self, xs: &[f64]) {
-        self.moments.add_block(xs);
-        self.sketch.add_all(xs);
         let (lo, hi) = min_max(xs);
+        self.moments.add_block_within(xs, lo.abs().max(hi.abs()));
+        self.sketch.add_all(xs);
         self.min = self.min.min(lo);
         self.max = self.max.max(hi);
         for (v, below, equal) in &mut self.claims {

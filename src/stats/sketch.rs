@@ -35,6 +35,9 @@ pub struct Sketch {
     pos: Store,
     neg: Store,
     zeros: u64,
+    /// Of `zeros`, the values that were not 0 but below [`MIN_MAGNITUDE`]: a quantile
+    /// that lands among the zeros while some are such loses its accuracy bound.
+    tiny: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -60,6 +63,7 @@ impl Sketch {
             pos: Store::default(),
             neg: Store::default(),
             zeros: 0,
+            tiny: 0,
         }
     }
 
@@ -70,6 +74,7 @@ impl Sketch {
         let m = x.abs();
         if m < MIN_MAGNITUDE {
             self.zeros += 1;
+            self.tiny += u64::from(m != 0.0);
         } else {
             let i = self.index(m);
             if x > 0.0 {
@@ -103,6 +108,7 @@ impl Sketch {
             for (&i, &x) in idx.iter().zip(part) {
                 if x.abs() < MIN_MAGNITUDE {
                     self.zeros += 1;
+                    self.tiny += u64::from(x != 0.0);
                 } else if x > 0.0 {
                     self.pos.add(i, 1);
                 } else {
@@ -134,8 +140,18 @@ impl Sketch {
     /// its bounds, whose relative error is (hi − lo)/(hi + lo) ≤ α.
     fn value(&self, i: i64) -> f64 {
         let (lo, hi) = self.bounds(i);
-        // Written so that lo·hi cannot overflow.
-        lo * (2.0 * hi / (lo + hi))
+        if (lo + hi).is_finite() {
+            return lo * (2.0 * hi / (lo + hi));
+        }
+        // Near the largest double lo + hi (and 2·hi) overflow: the same mean written
+        // with the ratio of the bounds; an upper edge past 2^1024 is taken as that
+        // of the halved bounds (halving is exact) doubled.
+        if hi.is_finite() {
+            return lo * (2.0 / (lo / hi + 1.0));
+        }
+        let at = |k: i64| inverse_approx_log2(k as f64 / self.multiplier - 1.0);
+        let (lo, hi) = (at(i - 1), at(i));
+        2.0 * (lo * (2.0 / (lo / hi + 1.0)))
     }
 
     pub fn count(&self) -> u64 {
@@ -144,13 +160,14 @@ impl Sketch {
 
     /// Whether a store ran out of buckets and merged its smallest magnitudes.
     pub fn collapsed(&self) -> bool {
-        self.pos.collapsed || self.neg.collapsed
+        self.pos.collapsed || self.neg.collapsed || self.tiny > 0
     }
 
     pub fn merge(&mut self, other: &Sketch) {
         self.pos.merge(&other.pos);
         self.neg.merge(&other.neg);
         self.zeros += other.zeros;
+        self.tiny += other.tiny;
     }
 
     /// The value at 0-based rank ⌊q(n−1)⌋, within relative accuracy α; None if empty.
@@ -161,6 +178,28 @@ impl Sketch {
         }
         let rank = (q * (n - 1) as f64).floor() as u64;
         self.at_rank(rank)
+    }
+
+    /// Whether the quantile q keeps the sketch's relative accuracy: false where its
+    /// rank falls in a bucket that merged the smallest magnitudes of a store that ran
+    /// out of buckets, or among the zeros while some of them were tiny non-zero values.
+    pub fn within_bound(&self, q: f64) -> bool {
+        let n = self.count();
+        if n == 0 || !(0.0..=1.0).contains(&q) {
+            return true;
+        }
+        let rank = (q * (n - 1) as f64).floor() as u64;
+        let neg_total = self.neg.total;
+        let neg_lowest = self.neg.counts.first().copied().unwrap_or(0);
+        if rank < neg_total {
+            // The negative store's smallest magnitudes come last in value order.
+            return !(self.neg.collapsed && rank >= neg_total - neg_lowest);
+        }
+        if rank < neg_total + self.zeros {
+            return self.tiny == 0;
+        }
+        let pos_lowest = self.pos.counts.first().copied().unwrap_or(0);
+        !(self.pos.collapsed && rank < neg_total + self.zeros + pos_lowest)
     }
 
     fn at_rank(&self, rank: u64) -> Option<f64> {
@@ -373,6 +412,36 @@ mod tests {
         assert_eq!(total, 1000);
         let b = s.buckets();
         assert!(b.windows(2).all(|w| w[0].1 <= w[1].0 + 1e-12));
+    }
+
+    #[test]
+    fn values_near_the_largest_double_keep_their_bound() {
+        let mut s = Sketch::new();
+        let xs: Vec<f64> = (0..1000).map(|i| 9e307 + i as f64 * 8.9e304).collect();
+        xs.iter().for_each(|&x| s.add(x));
+        for q in QS {
+            let est = s.quantile(q).unwrap();
+            assert!(within(est, exact(&xs, q)), "q = {q}: {est}");
+            assert!(s.within_bound(q));
+        }
+    }
+
+    #[test]
+    fn the_quantiles_that_lost_their_bound_are_named() {
+        let mut s = Sketch::new();
+        // Half of the values 1e-305 (below the smallest bucket: counted as zeros), half 1.
+        for _ in 0..50 {
+            s.add(1e-305);
+            s.add(1.0);
+        }
+        assert!(s.collapsed());
+        assert!(!s.within_bound(0.25));
+        assert!(s.within_bound(0.75));
+        // Exact zeros keep their bound: 0 is their value.
+        let mut z = Sketch::new();
+        z.add(0.0);
+        z.add(1.0);
+        assert!(!z.collapsed() && z.within_bound(0.0));
     }
 
     #[test]
