@@ -98,3 +98,56 @@ fn correlated_and_hierarchical_inputs_are_refused() {
     let e = load("[params]\nm = \"normal(0, 1)\"\nx = \"normal(m, 1)\"\ny = \"x * 2\"\n");
     assert!(e.contains("input `x` depends on input `m`"), "{e}");
 }
+
+/// A model whose outputs each use some of the inputs: an input that cannot affect an
+/// output gets S1 = ST = 0 exactly, with a [0, 0] interval, and the first-order
+/// indices of a purely additive output sum to 1.
+#[test]
+fn inputs_that_cannot_affect_an_output_get_exactly_zero() {
+    let text = "[model]\noutputs = [\"y\", \"z\"]\n[params]\n\
+                x1 = \"uniform(0, 1)\"\nx2 = \"normal(0, 0.5)\"\nw = \"normal(5, 1)\"\n\
+                x3 = \"uniform(0, 2)\"\ny = \"x1 + x2 + x3\"\nz = \"w * 2\"\n";
+    let m = model::load(
+        Source {
+            name: "m.toml".into(),
+            text: text.into(),
+        },
+        &[],
+    )
+    .unwrap();
+    let p = plan::compile(&m).unwrap();
+    let rows = sobol::sobol(&m, &p, 1 << 14, 5, 2).unwrap();
+    let name = |i: usize| m.params[i].name.as_str();
+    let of = |o: &str| -> Vec<&sobol::SobolRow> {
+        rows.iter().filter(|r| name(r.output) == o).collect()
+    };
+    assert_eq!(of("y").len(), 4);
+    assert_eq!(of("z").len(), 4);
+    for r in &rows {
+        let zero = matches!(
+            (name(r.output), name(r.input)),
+            ("y", "w") | ("z", "x1" | "x2" | "x3")
+        );
+        assert_eq!(r.affects, !zero, "{} ~ {}", name(r.output), name(r.input));
+        if zero {
+            let i = r.indices;
+            assert_eq!(
+                [
+                    i.first, i.first_lo, i.first_hi, i.total, i.total_lo, i.total_hi
+                ],
+                [0.0; 6]
+            );
+        }
+    }
+    // y is additive: S1 = ST = each input's share of the variance, summing to 1.
+    let s1: f64 = of("y").iter().map(|r| r.indices.first).sum();
+    assert!((s1 - 1.0).abs() < 0.03, "Σ S1 = {s1}");
+    let w = of("z").into_iter().find(|r| name(r.input) == "w").unwrap();
+    assert!((w.indices.first - 1.0).abs() < 0.03, "{w:?}");
+    // Asking for z alone varies w alone: N·(1 + 2) evaluations, and the same indices.
+    let z = [m.index_of("z").unwrap()];
+    assert_eq!(sobol::evaluations(&m, &p, &z, 1000), 3000);
+    let alone = sobol::sobol_of(&m, &p, &z, 1 << 14, 5, 2).unwrap();
+    let w_alone = alone.iter().find(|r| name(r.input) == "w").unwrap();
+    assert_eq!(w_alone.indices, w.indices);
+}
