@@ -151,3 +151,47 @@ fn inputs_that_cannot_affect_an_output_get_exactly_zero() {
     let w_alone = alone.iter().find(|r| name(r.input) == "w").unwrap();
     assert_eq!(w_alone.indices, w.indices);
 }
+
+/// `costsim sobol` on the default model: sobol.csv pairs final_run_cost with every
+/// other input, and the indices of those its formula cannot reach are exactly 0.
+#[test]
+fn sobol_csv_of_the_default_model_has_exact_zeros_for_non_ancestors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args([
+            "sobol",
+            "-n",
+            "2048",
+            "--no-charts",
+            "--outputs",
+            "final_run_cost,fleet_tco",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("16 other inputs cannot affect it: indices 0"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(tmp.path().join("sobol.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let mut frc = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let values: Vec<f64> = (2..8).map(|k| rec[k].parse().unwrap()).collect();
+        match (&rec[0], &rec[1]) {
+            ("final_run_cost", "v3_gpu_hours" | "rental_price") => {
+                assert!(values[0] > 0.0, "{rec:?}")
+            }
+            ("final_run_cost", _) | ("fleet_tco", "rental_price" | "v3_gpu_hours") => {
+                assert_eq!(values, [0.0; 6], "{rec:?}")
+            }
+            _ => {}
+        }
+        frc += usize::from(&rec[0] == "final_run_cost");
+    }
+    assert_eq!(frc, 18, "one row per input");
+}

@@ -54,8 +54,9 @@ fn drivers(out: &mut String, s: &Summary) {
     let _ = writeln!(out, "## What drives the spread\n");
     let _ = writeln!(
         out,
-        "Spearman rank correlation of each input with the output over the first {} samples, \
-         and its share of the summed squared correlations (\"contribution to variance\").\n",
+        "Spearman rank correlation of the output with each input it depends on (through the \
+         model's graph) over the first {} samples, and its share of the summed squared \
+         correlations (\"contribution to variance\").\n",
         count(s.run.sensitivity_rows)
     );
     let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");
