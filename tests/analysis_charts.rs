@@ -82,6 +82,21 @@ fn swing_rows_are_the_same_for_any_thread_count() {
     assert!(one.contains("output_at_p95"), "{one}");
     assert_eq!(one, rows(2));
     assert_eq!(one, rows(3));
+    // Each output is swung only by its ancestor inputs: product by the two lognormals,
+    // total by the two normals, scaled (an input itself) by none.
+    let swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
+    let pairs: Vec<(&str, &str)> = swing
+        .iter()
+        .map(|r| (r.output.as_str(), r.input.as_str()))
+        .collect();
+    assert_eq!(pairs.len(), 4, "{pairs:?}");
+    for (o, i) in pairs {
+        let ok = matches!(
+            (o, i),
+            ("product", "lognorm_a" | "lognorm_b") | ("total", "normal_a" | "normal_b")
+        );
+        assert!(ok, "{o} swung by {i}");
+    }
 }
 
 #[test]
