@@ -35,8 +35,8 @@ pub struct Summary {
     pub outputs: Vec<OutputSummary>,
     /// One entry per claim, in the model's order.
     pub claims: Vec<ClaimSummary>,
-    /// Every output's rank correlation with every input, largest |ρ| first per output
-    /// (empty when no sensitivity rows were kept).
+    /// Every output's rank correlation with each of its ancestor inputs, largest |ρ|
+    /// first per output (empty when no sensitivity rows were kept).
     pub sensitivity: Vec<SensitivityRow>,
     /// Outputs that are inputs with no other input upstream: no sensitivity rows, as
     /// their spread is their own draw (empty when no sensitivity rows were kept).

@@ -93,9 +93,14 @@ fn sobol_chart(
         file: format!("sobol_{name}.png"),
         output: name.clone(),
         subtitle: format!(
-            "Share of the variance of {name} due to each input alone (first order S_i) and with its \
-             interactions (total effect ST_i); 95% bootstrap intervals{}",
-            cut_note(bars.len(), all)
+            "Share of the variance of {name} due to each input it depends on; 95% bootstrap \
+             intervals{}{}",
+            cut_note(bars.len(), all),
+            unaffected_note(
+                rows.iter()
+                    .filter(|r| r.output == output && !r.affects)
+                    .count()
+            )
         ),
         axis: Axis {
             lo,
@@ -109,6 +114,15 @@ fn sobol_chart(
         bars,
         footer: footer.to_string(),
     })
+}
+
+/// "; 16 other inputs cannot affect it (indices 0)".
+fn unaffected_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; 1 other input cannot affect it (indices 0)".into(),
+        n => format!("; {n} other inputs cannot affect it (indices 0)"),
+    }
 }
 
 fn bar(model: &Model, r: &SobolRow) -> SobolBar {
@@ -245,6 +259,12 @@ mod tests {
         let c = &sobol_charts(&m, &rows, "", &ChartOptions::default())[0];
         let names: Vec<&str> = c.bars.iter().map(|b| b.input.as_str()).collect();
         assert_eq!(names, ["x0", "x1"]);
+        assert!(
+            c.subtitle
+                .ends_with("; 2 other inputs cannot affect it (indices 0)"),
+            "{}",
+            c.subtitle
+        );
         for r in &mut rows {
             r.affects = false;
         }
