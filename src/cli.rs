@@ -29,8 +29,9 @@ pub enum Command {
     /// Sobol first-order and total-effect indices of every output to every input
     ///
     /// --samples N is the base sample count (16,384 by default); the model is evaluated
-    /// N·(k + 2) times for k inputs. Inputs must be independent: models with
-    /// [[correlations]] or hierarchical inputs are refused.
+    /// N·(k + 2) times for the k inputs that can affect some output asked for (an input
+    /// that cannot affect an output gets indices of exactly 0 for it). Inputs must be
+    /// independent: models with [[correlations]] or hierarchical inputs are refused.
     Sobol(SobolArgs),
     /// Run the model once per value of one param (common random numbers)
     Sweep(SweepArgs),

@@ -82,6 +82,21 @@ fn swing_rows_are_the_same_for_any_thread_count() {
     assert!(one.contains("output_at_p95"), "{one}");
     assert_eq!(one, rows(2));
     assert_eq!(one, rows(3));
+    // Each output is swung only by its ancestor inputs: product by the two lognormals,
+    // total by the two normals, scaled (an input itself) by none.
+    let swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
+    let pairs: Vec<(&str, &str)> = swing
+        .iter()
+        .map(|r| (r.output.as_str(), r.input.as_str()))
+        .collect();
+    assert_eq!(pairs.len(), 4, "{pairs:?}");
+    for (o, i) in pairs {
+        let ok = matches!(
+            (o, i),
+            ("product", "lognorm_a" | "lognorm_b") | ("total", "normal_a" | "normal_b")
+        );
+        assert!(ok, "{o} swung by {i}");
+    }
 }
 
 #[test]
@@ -91,12 +106,15 @@ fn tornado_and_swing_from_a_run_with_sensitivity_rows() {
     sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
     let opts = ChartOptions::default();
     let tornado = analysis::tornado_files(&sim.summary, &opts).unwrap();
-    let outputs = ["product", "total", "scaled"];
-    let names = |kind: &str| outputs.map(|o| format!("{kind}_{o}.png"));
-    let expected = names("tornado");
-    check(&tornado, &expected.each_ref().map(String::as_str), &opts);
+    // `scaled` is itself an input (it draws its own randomness, from no other
+    // input): nothing else drives it, so it has neither a tornado nor a swing chart.
+    check(
+        &tornado,
+        &["tornado_product.png", "tornado_total.png"],
+        &opts,
+    );
+    assert_eq!(sim.summary.self_driven, ["scaled"]);
     let swing = analysis::swing_files(&sim.summary, &opts).unwrap();
-    // `scaled` draws its own randomness: no other input moves its P50, so no chart.
     check(&swing, &["swing_product.png", "swing_total.png"], &opts);
     // No rows kept: nothing to draw, and no error.
     let plain = simulate(&m, &p, 0);

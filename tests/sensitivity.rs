@@ -30,8 +30,13 @@ fn spearman_and_contributions_match_a_sum_of_normals() {
     );
     assert!((a - spearman(0.6)).abs() < 0.01, "ρ(total, normal_a) = {a}");
     assert!((b - spearman(0.8)).abs() < 0.01, "ρ(total, normal_b) = {b}");
-    // The inputs the output does not use have ρ ≈ 0, and contributions sum to 100%.
-    assert!(num(row("total", "lognorm_a"), "spearman").abs() < 0.01);
+    // Only the output's ancestor inputs have rows; their contributions sum to 100%.
+    let inputs: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["output"] == "total")
+        .map(|r| r["input"].as_str())
+        .collect();
+    assert_eq!(inputs, ["normal_b", "normal_a"]);
     let total: f64 = rows
         .iter()
         .filter(|r| r["output"] == "total")
@@ -63,13 +68,129 @@ fn swing_ends_are_the_medians_with_the_input_at_its_p5_and_p95() {
         (high - (10.0 - 4.0 + z * 4.0)).abs() < 0.15,
         "high end {high}"
     );
-    // Holding an unrelated input fixed leaves the median exactly where it was: the
-    // other inputs draw the same random numbers (common random numbers).
-    let u = rows
+    // An input that cannot affect the output is never swung for it: no row.
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["output"] == "total" && r["input"] == "lognorm_a")
+    );
+}
+
+/// The default model: each output is paired only with the inputs its formula can
+/// reach, and an output that is itself an input (v3_gpu_hours) has no rows at all.
+#[test]
+fn sensitivity_rows_pair_outputs_only_with_their_ancestor_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["-n", "20000", "--no-charts"], tmp.path());
+    let rows = csv_rows(&std::fs::read_to_string(tmp.path().join("sensitivity.csv")).unwrap());
+    let inputs = |o: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["output"] == o)
+            .map(|r| r["input"].clone())
+            .collect()
+    };
+    assert!(
+        inputs("v3_gpu_hours").is_empty(),
+        "{:?}",
+        inputs("v3_gpu_hours")
+    );
+    let mut frc = inputs("final_run_cost");
+    frc.sort();
+    assert_eq!(frc, ["rental_price", "v3_gpu_hours"]);
+    // fleet_tco = capex + opex over the fleet: no training-run or staff inputs.
+    let fleet = inputs("fleet_tco");
+    assert!(!fleet.is_empty());
+    for unrelated in ["rental_price", "v3_gpu_hours", "r1_gpu_hours", "headcount"] {
+        assert!(!fleet.iter().any(|i| i == unrelated), "{fleet:?}");
+    }
+    // Every swing row is one of these pairs too.
+    for r in &rows {
+        assert!(r["output"] != r["input"], "{r:?}");
+    }
+}
+
+/// The tornado chart data follow the rows: final_run_cost's bars are its two inputs,
+/// and an output that is itself an input gets no tornado.
+#[test]
+fn tornado_bars_are_only_ancestor_inputs() {
+    use costsim::analysis::run::{RunSpec, simulate};
+    use costsim::report::analysis_charts::tornado_charts;
+    use costsim::report::charts::ChartOptions;
+    let path = "priors/deepseek_v3.toml";
+    let source = costsim::error::Source {
+        name: path.into(),
+        text: std::fs::read_to_string(path).unwrap(),
+    };
+    let m = costsim::model::load(source, &[]).unwrap();
+    let p = costsim::plan::compile(&m).unwrap();
+    let spec = RunSpec {
+        samples: 20_000,
+        seed: 1,
+        threads: 2,
+        rows: 20_000,
+    };
+    let sim = simulate(&m, &p, spec, &|_| {}).unwrap();
+    let charts = tornado_charts(&sim.summary, &ChartOptions::default());
+    assert!(!charts.iter().any(|c| c.output == "v3_gpu_hours"));
+    assert_eq!(sim.summary.self_driven, ["v3_gpu_hours"]);
+    let frc = charts
         .iter()
-        .find(|r| r["output"] == "total" && r["input"] == "lognorm_a")
+        .find(|c| c.output == "final_run_cost")
         .unwrap();
-    assert_eq!(u["output_p50_at_input_p5"], u["output_p50_at_input_p95"]);
+    let mut bars: Vec<&str> = frc.bars.iter().map(|b| b.input.as_str()).collect();
+    bars.sort();
+    assert_eq!(bars, ["rental_price", "v3_gpu_hours"]);
+    assert!(
+        frc.subtitle.contains("with each input it depends on"),
+        "{}",
+        frc.subtitle
+    );
+    assert!(!frc.subtitle.contains("top "), "{}", frc.subtitle);
+    // Every bar of every tornado is an ancestor input of its output.
+    for c in &charts {
+        let o = m.index_of(&c.output).unwrap();
+        let ancestors = p.ancestor_inputs(&m, o);
+        for b in &c.bars {
+            let i = m.index_of(&b.input).unwrap();
+            assert!(
+                ancestors.contains(&i) && i != o,
+                "{} in {}",
+                b.input,
+                c.file
+            );
+        }
+    }
+}
+
+/// A claim on an output that is itself an input: the drivers tables say so instead
+/// of listing noise.
+#[test]
+fn a_claim_on_an_input_says_it_drives_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(CLOSED).unwrap();
+    text.push_str("\n[[claims]]\nlabel = \"Scaled\"\nparam = \"scaled\"\nvalue = 5000\n");
+    let model = tmp.path().join("claimed.toml");
+    std::fs::write(&model, text).unwrap();
+    let out = tmp.path().join("o");
+    let stdout = common::costsim()
+        .arg("run")
+        .arg(&model)
+        .args(["-n", "20000", "--no-charts", "--no-swing", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(stdout).unwrap();
+    let says = "itself (an input: its spread is its own draw)";
+    let drivers = stdout.split("What drives the spread").nth(1).unwrap();
+    let line = drivers.lines().find(|l| l.starts_with("scaled ")).unwrap();
+    assert!(line.contains(says), "{stdout}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains(&format!("| scaled | {says} |")), "{report}");
+    let rows = csv_rows(&std::fs::read_to_string(out.join("sensitivity.csv")).unwrap());
+    assert!(!rows.iter().any(|r| r["output"] == "scaled"));
 }
 
 #[test]

@@ -98,3 +98,100 @@ fn correlated_and_hierarchical_inputs_are_refused() {
     let e = load("[params]\nm = \"normal(0, 1)\"\nx = \"normal(m, 1)\"\ny = \"x * 2\"\n");
     assert!(e.contains("input `x` depends on input `m`"), "{e}");
 }
+
+/// A model whose outputs each use some of the inputs: an input that cannot affect an
+/// output gets S1 = ST = 0 exactly, with a [0, 0] interval, and the first-order
+/// indices of a purely additive output sum to 1.
+#[test]
+fn inputs_that_cannot_affect_an_output_get_exactly_zero() {
+    let text = "[model]\noutputs = [\"y\", \"z\"]\n[params]\n\
+                x1 = \"uniform(0, 1)\"\nx2 = \"normal(0, 0.5)\"\nw = \"normal(5, 1)\"\n\
+                x3 = \"uniform(0, 2)\"\ny = \"x1 + x2 + x3\"\nz = \"w * 2\"\n";
+    let m = model::load(
+        Source {
+            name: "m.toml".into(),
+            text: text.into(),
+        },
+        &[],
+    )
+    .unwrap();
+    let p = plan::compile(&m).unwrap();
+    let rows = sobol::sobol(&m, &p, 1 << 14, 5, 2).unwrap();
+    let name = |i: usize| m.params[i].name.as_str();
+    let of = |o: &str| -> Vec<&sobol::SobolRow> {
+        rows.iter().filter(|r| name(r.output) == o).collect()
+    };
+    assert_eq!(of("y").len(), 4);
+    assert_eq!(of("z").len(), 4);
+    for r in &rows {
+        let zero = matches!(
+            (name(r.output), name(r.input)),
+            ("y", "w") | ("z", "x1" | "x2" | "x3")
+        );
+        assert_eq!(r.affects, !zero, "{} ~ {}", name(r.output), name(r.input));
+        if zero {
+            let i = r.indices;
+            assert_eq!(
+                [
+                    i.first, i.first_lo, i.first_hi, i.total, i.total_lo, i.total_hi
+                ],
+                [0.0; 6]
+            );
+        }
+    }
+    // y is additive: S1 = ST = each input's share of the variance, summing to 1.
+    let s1: f64 = of("y").iter().map(|r| r.indices.first).sum();
+    assert!((s1 - 1.0).abs() < 0.03, "Σ S1 = {s1}");
+    let w = of("z").into_iter().find(|r| name(r.input) == "w").unwrap();
+    assert!((w.indices.first - 1.0).abs() < 0.03, "{w:?}");
+    // Asking for z alone varies w alone: N·(1 + 2) evaluations, and the same indices.
+    let z = [m.index_of("z").unwrap()];
+    assert_eq!(sobol::evaluations(&m, &p, &z, 1000), 3000);
+    let alone = sobol::sobol_of(&m, &p, &z, 1 << 14, 5, 2).unwrap();
+    let w_alone = alone.iter().find(|r| name(r.input) == "w").unwrap();
+    assert_eq!(w_alone.indices, w.indices);
+}
+
+/// `costsim sobol` on the default model: sobol.csv pairs final_run_cost with every
+/// other input, and the indices of those its formula cannot reach are exactly 0.
+#[test]
+fn sobol_csv_of_the_default_model_has_exact_zeros_for_non_ancestors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args([
+            "sobol",
+            "-n",
+            "2048",
+            "--no-charts",
+            "--outputs",
+            "final_run_cost,fleet_tco",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("16 other inputs cannot affect it: indices 0"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(tmp.path().join("sobol.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let mut frc = 0;
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let values: Vec<f64> = (2..8).map(|k| rec[k].parse().unwrap()).collect();
+        match (&rec[0], &rec[1]) {
+            ("final_run_cost", "v3_gpu_hours" | "rental_price") => {
+                assert!(values[0] > 0.0, "{rec:?}")
+            }
+            ("final_run_cost", _) | ("fleet_tco", "rental_price" | "v3_gpu_hours") => {
+                assert_eq!(values, [0.0; 6], "{rec:?}")
+            }
+            _ => {}
+        }
+        frc += usize::from(&rec[0] == "final_run_cost");
+    }
+    assert_eq!(frc, 18, "one row per input");
+}

@@ -95,11 +95,18 @@ pub const SWING_SAMPLES: u64 = 20_000;
 pub const SWING_INPUTS: usize = 15;
 
 /// The inputs worth swinging: for each output, its [`SWING_INPUTS`] inputs of largest
-/// |Spearman ρ| (from the summary), united, in plan order.
+/// |Spearman ρ| (from the summary, whose rows pair an output only with its ancestor
+/// inputs, largest |ρ| first), united, in plan order.
 fn swing_candidates(model: &Model, plan: &Plan, summary: &crate::report::Summary) -> Vec<usize> {
     let mut wanted = vec![false; model.params.len()];
-    for o in &summary.outputs {
-        for r in crate::report::drivers::top(&summary.sensitivity, &o.output, SWING_INPUTS) {
+    let mut taken = 0;
+    for (k, r) in summary.sensitivity.iter().enumerate() {
+        // The summary's rows come grouped by output.
+        if k == 0 || summary.sensitivity[k - 1].output != r.output {
+            taken = 0;
+        }
+        if taken < SWING_INPUTS {
+            taken += 1;
             if let Some(i) = model.index_of(&r.input) {
                 wanted[i] = true;
             }
@@ -176,15 +183,23 @@ pub fn swing(
             })
             .collect()
     });
-    let mut outcomes = outcomes.into_iter();
+    // The first failed run (in job order) fails the swing.
+    let outcomes: Vec<Vec<f64>> = outcomes.into_iter().collect::<Result<_, _>>()?;
+    let mut levels = vec![None; model.params.len()];
+    for (&(input, p5, p95), ends) in swung.iter().zip(outcomes.chunks(2)) {
+        levels[input] = Some((p5, p95, ends));
+    }
+    // Rows in the model's output order, each output with the swung inputs that are
+    // its ancestors (the graph says which; no other input can move it).
+    let ancestors = plan.ancestor_inputs_of(model, &model.outputs);
     let mut rows = Vec::new();
-    for &(input, p5, p95) in &swung {
-        let low = outcomes.next().expect("one run per level")?;
-        let high = outcomes.next().expect("one run per level")?;
-        for (k, &o) in model.outputs.iter().enumerate() {
-            if o == input {
+    for (k, (&o, inputs)) in model.outputs.iter().zip(&ancestors).enumerate() {
+        let start = rows.len();
+        for &input in inputs.iter().filter(|&&i| i != o) {
+            let Some((p5, p95, ends)) = levels[input] else {
                 continue;
-            }
+            };
+            let (low, high) = (&ends[0], &ends[1]);
             rows.push(crate::report::SwingRow {
                 output: model.params[o].name.clone(),
                 input: model.params[input].name.clone(),
@@ -196,18 +211,8 @@ pub fn swing(
                 base_p50: base[k],
             });
         }
+        let width = |r: &crate::report::SwingRow| (r.output_at_p95 - r.output_at_p5).abs();
+        rows[start..].sort_by(|a, b| width(b).total_cmp(&width(a)));
     }
-    let order = |name: &str| {
-        model
-            .outputs
-            .iter()
-            .position(|&o| model.params[o].name == name)
-    };
-    let width = |r: &crate::report::SwingRow| (r.output_at_p95 - r.output_at_p5).abs();
-    rows.sort_by(|a, b| {
-        order(&a.output)
-            .cmp(&order(&b.output))
-            .then(width(b).total_cmp(&width(a)))
-    });
     Ok(rows)
 }

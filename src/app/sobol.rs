@@ -5,10 +5,12 @@ use crate::analysis::sobol::{SobolRow, sobol_csv};
 use crate::cli::SobolArgs;
 use crate::error::Error;
 use crate::model::Model;
+use crate::plan::Plan;
 use crate::report::{self, table::aligned};
 use std::fmt::Write as _;
 
-/// Base samples when `--samples` is not given: N·(k + 2) evaluations for k inputs.
+/// Base samples when `--samples` is not given: N·(k + 2) evaluations for the k inputs
+/// that can affect some output asked for.
 pub const DEFAULT_BASE_SAMPLES: u64 = 1 << 14;
 
 pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
@@ -17,11 +19,14 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
     let outputs = selected_outputs(&model, args.outputs.as_deref())?;
     let spec = spec(sim, &model, 0);
     let n = sim.samples.unwrap_or(DEFAULT_BASE_SAMPLES);
+    let outputs: Vec<usize> = model
+        .outputs
+        .iter()
+        .copied()
+        .filter(|&o| outputs.contains(&model.params[o].name))
+        .collect();
     let rows: Vec<SobolRow> =
-        crate::analysis::sobol::sobol(&model, &plan, n, spec.seed, spec.threads)?
-            .into_iter()
-            .filter(|r| outputs.contains(&model.params[r.output].name))
-            .collect();
+        crate::analysis::sobol::sobol_of(&model, &plan, &outputs, n, spec.seed, spec.threads)?;
     let out_dir = out_dir(sim, &stem);
     let mut files = vec![("sobol.csv".to_string(), sobol_csv(&model, &rows))];
     if !sim.no_charts {
@@ -37,16 +42,17 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
     report::write_all(&out_dir, &files)?;
-    let evaluations = n * (plan.inputs.len() as u64 + 2);
+    let evaluations = crate::analysis::sobol::evaluations(&model, &plan, &outputs, n);
     Ok(Outcome {
-        stdout: table(&model, &rows, n, evaluations).into_bytes(),
+        stdout: table(&model, &plan, &rows, n, evaluations).into_bytes(),
         out_dir,
         warnings: Vec::new(),
     })
 }
 
-/// Per output: its inputs by total effect, with S1 and ST and their intervals.
-fn table(model: &Model, rows: &[SobolRow], n: u64, evaluations: u64) -> String {
+/// Per output: its ancestor inputs by total effect, with S1 and ST and their
+/// intervals; the inputs that cannot affect it (indices exactly 0) are counted.
+fn table(model: &Model, plan: &Plan, rows: &[SobolRow], n: u64, evaluations: u64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -59,7 +65,10 @@ fn table(model: &Model, rows: &[SobolRow], n: u64, evaluations: u64) -> String {
     outputs.dedup();
     for o in outputs {
         let mut mine: Vec<&SobolRow> = rows.iter().filter(|r| r.output == o).collect();
+        let unaffected = mine.iter().filter(|r| !r.affects).count();
+        mine.retain(|r| r.affects);
         mine.sort_by(|a, b| b.indices.total.total_cmp(&a.indices.total));
+        let none = mine.is_empty();
         let mut lines = vec![vec![
             model.params[o].name.clone(),
             "first order".into(),
@@ -77,7 +86,23 @@ fn table(model: &Model, rows: &[SobolRow], n: u64, evaluations: u64) -> String {
                 format!("[{:.3}, {:.3}]", i.total_lo, i.total_hi),
             ]);
         }
-        out.push_str(&aligned(&lines, 1, false));
+        if none {
+            let why = if plan.inputs.contains(&o) {
+                "it is an input with no input upstream: its spread is its own distribution"
+            } else {
+                "no input can affect it"
+            };
+            let _ = writeln!(out, "{}: {why}", model.params[o].name);
+        } else {
+            out.push_str(&aligned(&lines, 1, false));
+        }
+        match unaffected {
+            0 => {}
+            1 => out.push_str("  (1 other input cannot affect it: indices 0)\n"),
+            k => {
+                let _ = writeln!(out, "  ({k} other inputs cannot affect it: indices 0)");
+            }
+        }
         out.push('\n');
     }
     out

@@ -33,6 +33,42 @@ impl Plan {
     pub fn affects(&self, model: &Model, input: usize, param: usize) -> bool {
         self.ancestor_inputs(model, param).contains(&input)
     }
+
+    /// [`ancestor_inputs`](Self::ancestor_inputs) of each of `params`, with one
+    /// scratch buffer for them all: the cost is the sum of their ancestries (plus
+    /// one pass over the model), not the model's size once per param.
+    pub fn ancestor_inputs_of(&self, model: &Model, params: &[usize]) -> Vec<Vec<usize>> {
+        // Position of each input in `self.inputs` (file order), usize::MAX otherwise.
+        let mut rank = vec![usize::MAX; model.params.len()];
+        for (k, &i) in self.inputs.iter().enumerate() {
+            rank[i] = k;
+        }
+        // `seen[p] == stamp` marks p visited in the current walk; no clearing needed.
+        let mut seen = vec![usize::MAX; model.params.len()];
+        let mut stack = Vec::new();
+        params
+            .iter()
+            .enumerate()
+            .map(|(stamp, &param)| {
+                let mut found = Vec::new();
+                seen[param] = stamp;
+                stack.push(param);
+                while let Some(p) = stack.pop() {
+                    if rank[p] != usize::MAX {
+                        found.push(p);
+                    }
+                    for &d in &model.params[p].deps {
+                        if seen[d] != stamp {
+                            seen[d] = stamp;
+                            stack.push(d);
+                        }
+                    }
+                }
+                found.sort_unstable_by_key(|&p| rank[p]);
+                found
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -79,5 +115,11 @@ f = "d + g"
             model.index_of("c").unwrap(),
             model.index_of("d").unwrap()
         ));
+        let all: Vec<usize> = (0..model.params.len()).collect();
+        let each: Vec<Vec<usize>> = all
+            .iter()
+            .map(|&p| plan.ancestor_inputs(&model, p))
+            .collect();
+        assert_eq!(plan.ancestor_inputs_of(&model, &all), each);
     }
 }

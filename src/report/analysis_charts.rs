@@ -92,6 +92,7 @@ fn summary_with(outputs: &[(&str, &str)]) -> super::Summary {
         outputs: outputs.iter().map(output).collect(),
         claims: vec![],
         sensitivity: vec![],
+        self_driven: vec![],
         swing: vec![],
         warnings: vec![],
     }

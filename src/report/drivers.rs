@@ -42,27 +42,57 @@ pub fn label_of(model: &Model, p: usize) -> String {
     param.label.clone().unwrap_or_else(|| param.name.clone())
 }
 
-/// Spearman sensitivity of every output to every input, from `aggs.rows` (empty when
-/// no rows were kept). Rows within an output are sorted by |ρ|, largest first.
-pub fn sensitivity(model: &Model, plan: &Plan, aggs: &Aggregates) -> Vec<SensitivityRow> {
+/// Spearman sensitivity of every output to each of its ancestor inputs (the inputs
+/// the model's graph lets reach it, itself excepted), from `aggs.rows`; an input that
+/// cannot affect an output is never paired with it. Rows within an output are sorted
+/// by |ρ|, largest first. Also returns the outputs that are inputs with no other
+/// input upstream: their spread is their own draw, so nothing else drives it. Both
+/// are empty when no rows were kept.
+pub fn sensitivity(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+) -> (Vec<SensitivityRow>, Vec<String>) {
     if aggs.rows.is_empty() || aggs.rows[0].len() < 3 {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
-    let column = |p: usize| plan.row_params.iter().position(|&q| q == p);
-    let pairs: Vec<(usize, Vec<usize>)> = model
-        .outputs
-        .iter()
-        .filter_map(|&o| {
-            let inputs: Vec<usize> = plan
-                .inputs
-                .iter()
-                .filter(|&&i| i != o)
-                .filter_map(|&i| column(i))
-                .collect();
-            Some((column(o)?, inputs))
-        })
-        .collect();
-    let mut rows: Vec<SensitivityRow> = sensitivities(&aggs.rows, &pairs)
+    let mut column = vec![None; model.params.len()];
+    for (c, &p) in plan.row_params.iter().enumerate() {
+        column[p] = Some(c);
+    }
+    let ancestors = plan.ancestor_inputs_of(model, &model.outputs);
+    let mut self_driven = Vec::new();
+    let mut pairs: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (&o, ancestry) in model.outputs.iter().zip(&ancestors) {
+        let inputs: Vec<usize> = ancestry
+            .iter()
+            .filter(|&&i| i != o)
+            .filter_map(|&i| column[i])
+            .collect();
+        if inputs.is_empty() {
+            // An output is among its own ancestor inputs exactly when it is an input.
+            if ancestry.contains(&o) {
+                self_driven.push(model.params[o].name.clone());
+            }
+            continue;
+        }
+        if let Some(c) = column[o] {
+            pairs.push((c, inputs));
+        }
+    }
+    // Output columns in the model's output order, for the sort below.
+    let mut order = vec![usize::MAX; plan.row_params.len()];
+    for (k, (c, _)) in pairs.iter().enumerate() {
+        order[*c] = k;
+    }
+    let mut found = sensitivities(&aggs.rows, &pairs);
+    // Stable: within an output (kept in model order), by |ρ| descending.
+    found.sort_by(|a, b| {
+        order[a.output]
+            .cmp(&order[b.output])
+            .then(b.spearman.abs().total_cmp(&a.spearman.abs()))
+    });
+    let rows = found
         .into_iter()
         .map(|s| {
             let (o, i) = (plan.row_params[s.output], plan.row_params[s.input]);
@@ -75,20 +105,12 @@ pub fn sensitivity(model: &Model, plan: &Plan, aggs: &Aggregates) -> Vec<Sensiti
             }
         })
         .collect();
-    // Stable: within an output (kept in model order), by |ρ| descending.
-    let order = |name: &str| {
-        model
-            .outputs
-            .iter()
-            .position(|&o| model.params[o].name == name)
-    };
-    rows.sort_by(|a, b| {
-        order(&a.output)
-            .cmp(&order(&b.output))
-            .then(b.spearman.abs().total_cmp(&a.spearman.abs()))
-    });
-    rows
+    (rows, self_driven)
 }
+
+/// What the drivers tables say of an output that is itself an input (one of
+/// [`Summary::self_driven`](super::Summary::self_driven)).
+pub const SELF_DRIVEN: &str = "itself (an input: its spread is its own draw)";
 
 /// The top `n` drivers of an output.
 pub fn top<'a>(rows: &'a [SensitivityRow], output: &str, n: usize) -> Vec<&'a SensitivityRow> {

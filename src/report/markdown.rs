@@ -48,19 +48,29 @@ fn unit(u: &str) -> Option<&str> {
 /// "What drives the spread": each claim's param's top three inputs.
 fn drivers(out: &mut String, s: &Summary) {
     use super::drivers::{drivers, explained};
-    if s.sensitivity.is_empty() {
+    if s.sensitivity.is_empty() && s.self_driven.is_empty() {
         return;
     }
     let _ = writeln!(out, "## What drives the spread\n");
     let _ = writeln!(
         out,
-        "Spearman rank correlation of each input with the output over the first {} samples, \
-         and its share of the summed squared correlations (\"contribution to variance\").\n",
+        "Spearman rank correlation of the output with each input it depends on (through the \
+         model's graph) over the first {} samples, and its share of the summed squared \
+         correlations (\"contribution to variance\").\n",
         count(s.run.sensitivity_rows)
     );
     let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");
     let _ = writeln!(out, "|---|---|---:|---:|");
     for name in explained(s) {
+        if s.self_driven.contains(&name) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | — | — |",
+                cell(&name),
+                super::drivers::SELF_DRIVEN
+            );
+            continue;
+        }
         for r in drivers(&s.sensitivity, &name) {
             let _ = writeln!(
                 out,
@@ -276,6 +286,7 @@ mod tests {
                 source: Some("Table 1.".into()),
             }],
             sensitivity: Vec::new(),
+            self_driven: Vec::new(),
             swing: Vec::new(),
             warnings: vec!["p99 is thin".into()],
         }

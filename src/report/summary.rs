@@ -35,9 +35,12 @@ pub struct Summary {
     pub outputs: Vec<OutputSummary>,
     /// One entry per claim, in the model's order.
     pub claims: Vec<ClaimSummary>,
-    /// Every output's rank correlation with every input, largest |ρ| first per output
-    /// (empty when no sensitivity rows were kept).
+    /// Every output's rank correlation with each of its ancestor inputs, largest |ρ|
+    /// first per output (empty when no sensitivity rows were kept).
     pub sensitivity: Vec<SensitivityRow>,
+    /// Outputs that are inputs with no other input upstream: no sensitivity rows, as
+    /// their spread is their own draw (empty when no sensitivity rows were kept).
+    pub self_driven: Vec<String>,
     /// Swing effects of each input on each output (empty unless computed).
     pub swing: Vec<SwingRow>,
     /// Things the reader should know: non-finite samples, thin tails.
@@ -158,6 +161,7 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
         })
         .collect();
     let warnings = warnings(model, plan, aggs, &facts);
+    let (sensitivity, self_driven) = super::drivers::sensitivity(model, plan, aggs);
     Summary {
         model: ModelInfo {
             title: model.title.clone(),
@@ -177,7 +181,8 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
         },
         outputs,
         claims,
-        sensitivity: super::drivers::sensitivity(model, plan, aggs),
+        sensitivity,
+        self_driven,
         swing: Vec::new(),
         warnings,
     }

@@ -67,7 +67,7 @@ pub fn table(s: &Summary) -> String {
 /// "What drives the spread": the top three inputs of each claim's param.
 fn drivers(out: &mut String, s: &Summary) {
     use super::drivers::{drivers, explained};
-    if s.sensitivity.is_empty() {
+    if s.sensitivity.is_empty() && s.self_driven.is_empty() {
         return;
     }
     let _ = writeln!(
@@ -77,6 +77,11 @@ fn drivers(out: &mut String, s: &Summary) {
     );
     let mut rows = Vec::new();
     for name in explained(s) {
+        if s.self_driven.contains(&name) {
+            let what = super::drivers::SELF_DRIVEN.to_string();
+            rows.push(vec![name.clone(), what, String::new(), String::new()]);
+            continue;
+        }
         for (k, r) in drivers(&s.sensitivity, &name).into_iter().enumerate() {
             let first = if k == 0 { name.clone() } else { String::new() };
             rows.push(vec![

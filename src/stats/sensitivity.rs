@@ -7,7 +7,9 @@
 //! input's ρ² over the sum of ρ² across the output's inputs, in percent — a ranking
 //! aid, not a variance decomposition (for that, see Sobol indices).
 //!
-//! Cost: O(c · K log K) to rank c columns, then O(K) per (output, input) pair.
+//! Only the pairs asked for are correlated — the caller lists each output's ancestor
+//! inputs, never every input — and only the columns they use are ranked.
+//! Cost: O(c · K log K) to rank those c columns, then O(K) per (output, input) pair.
 
 use rayon::prelude::*;
 
@@ -106,14 +108,21 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
-/// ρ and contribution of every input column against every output column.
-/// `pairs` lists, per output column, the input columns to correlate it with.
+/// ρ and contribution of each output column against the input columns `pairs` lists
+/// for it; the contributions share out the output's ρ² over those inputs only.
 pub fn sensitivities(columns: &[Vec<f64>], pairs: &[(usize, Vec<usize>)]) -> Vec<Sensitivity> {
-    // Rank each fully finite column once (in parallel: the columns are independent,
-    // so the result is the same); a pair with a non-finite column is ranked on its own.
+    // Rank each fully finite column that some pair uses once (in parallel: the columns
+    // are independent, so the result is the same); a pair with a non-finite column is
+    // ranked on its own. Columns no pair uses are never ranked.
+    let mut used = vec![false; columns.len()];
+    for (output, inputs) in pairs {
+        used[*output] = true;
+        inputs.iter().for_each(|&i| used[i] = true);
+    }
     let ranked: Vec<Option<Centred>> = columns
         .par_iter()
-        .map(|c| c.iter().all(|v| v.is_finite()).then(|| centred(c)))
+        .zip(&used)
+        .map(|(c, &used)| (used && c.iter().all(|v| v.is_finite())).then(|| centred(c)))
         .collect();
     let rho = |a: usize, b: usize| match (&ranked[a], &ranked[b]) {
         (Some(ra), Some(rb)) if ra.norm > 0.0 && rb.norm > 0.0 => {

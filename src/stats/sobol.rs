@@ -1,12 +1,19 @@
-//! Sobol sensitivity indices from a Saltelli (2010) design, with Jansen's (1999)
-//! estimators and bootstrap confidence intervals.
+//! Sobol sensitivity indices from a Saltelli (2010) design and bootstrap confidence
+//! intervals.
 //!
 //! Given N rows of two independent input matrices A and B and, for each input i, the
 //! matrix AB_i (A with column i taken from B), and the model's values f(A), f(B),
 //! f(AB_i):
-//! - V = the variance of f over A and B together;
-//! - first order  S_i  = (V − mean((f(B) − f(AB_i))²)/2) / V   (Jansen);
-//! - total effect ST_i = mean((f(A) − f(AB_i))²)/2 / V         (Jansen).
+//! - V = the variance of f over A and B together, f0 their mean;
+//! - first order  S_i  = mean((f(B) − f0)·(f(AB_i) − f(A))) / V   (Saltelli 2010);
+//! - total effect ST_i = mean((f(A) − f(AB_i))²)/2 / V             (Jansen 1999).
+//!
+//! Both are sums of terms in f(AB_i) − f(A) alone, so an input that does not change
+//! the output gets exactly 0, and the noise of one input's estimate does not leak into
+//! another's (Jansen's first-order form, V − mean((f(B) − f(AB_i))²)/2, shares one
+//! noise term across every input that does not matter). Centring f(B) on f0 does not
+//! move the estimate's mean, E[f(AB_i) − f(A)] being 0, but keeps its noise from
+//! growing with the output's mean.
 //!
 //! The 95% intervals are bootstrap percentiles: the N rows are resampled with
 //! replacement, from a seeded stream, so they are reproducible. Rows where any of the
@@ -28,6 +35,18 @@ pub struct Indices {
     pub total_hi: f64,
 }
 
+impl Indices {
+    /// An input that cannot affect the output: both indices exactly 0, sure.
+    pub const ZERO: Indices = Indices {
+        first: 0.0,
+        first_lo: 0.0,
+        first_hi: 0.0,
+        total: 0.0,
+        total_lo: 0.0,
+        total_hi: 0.0,
+    };
+}
+
 /// (S_i, ST_i) over the rows `rows` (indices into the vectors).
 fn estimate(fa: &[f64], fb: &[f64], fab: &[f64], rows: &[usize]) -> (f64, f64) {
     let n = rows.len() as f64;
@@ -42,10 +61,11 @@ fn estimate(fa: &[f64], fb: &[f64], fab: &[f64], rows: &[usize]) -> (f64, f64) {
     }
     let (mut first, mut total) = (0.0, 0.0);
     for &j in rows {
-        first += (fb[j] - fab[j]).powi(2);
-        total += (fa[j] - fab[j]).powi(2);
+        let change = fab[j] - fa[j];
+        first += (fb[j] - mean) * change;
+        total += change * change;
     }
-    ((var - first / (2.0 * n)) / var, total / (2.0 * n) / var)
+    (first / n / var, total / (2.0 * n) / var)
 }
 
 /// The indices of one input for one output, with bootstrap intervals.
@@ -115,6 +135,15 @@ mod tests {
             "{s2:?}"
         );
         assert!(s1.first_lo <= s1.first && s1.first <= s1.first_hi);
+    }
+
+    #[test]
+    fn an_input_that_changes_nothing_gets_exactly_zero() {
+        let n = 1000;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let fa: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 1e6).collect();
+        let fb: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 1e6).collect();
+        assert_eq!(indices(&fa, &fb, &fa, 9), Indices::ZERO);
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn tornado_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<
         output: o.output.clone(),
         title: format!("{}: what drives its spread", title_of(o)),
         subtitle: format!(
-            "Spearman rank correlation ρ of {} with each input, over the first {} samples; \
+            "Spearman rank correlation ρ of {} with each input it depends on, over the first {} samples; \
              at each bar: ρ · its share of Σρ²{}",
             o.output,
             count(s.run.sensitivity_rows),

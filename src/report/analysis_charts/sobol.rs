@@ -69,7 +69,11 @@ fn sobol_chart(
     rows: &[SobolRow],
     footer: &str,
 ) -> Option<SobolChart> {
-    let mut mine: Vec<&SobolRow> = rows.iter().filter(|r| r.output == output).collect();
+    // Only the output's ancestor inputs: the others' indices are 0 by construction.
+    let mut mine: Vec<&SobolRow> = rows
+        .iter()
+        .filter(|r| r.output == output && r.affects)
+        .collect();
     // Largest total first; NaN (a constant output) last.
     let key = |r: &SobolRow| {
         let t = r.indices.total;
@@ -89,9 +93,14 @@ fn sobol_chart(
         file: format!("sobol_{name}.png"),
         output: name.clone(),
         subtitle: format!(
-            "Share of the variance of {name} due to each input alone (first order S_i) and with its \
-             interactions (total effect ST_i); 95% bootstrap intervals{}",
-            cut_note(bars.len(), all)
+            "Share of the variance of {name} due to each input it depends on; 95% bootstrap \
+             intervals{}{}",
+            cut_note(bars.len(), all),
+            unaffected_note(
+                rows.iter()
+                    .filter(|r| r.output == output && !r.affects)
+                    .count()
+            )
         ),
         axis: Axis {
             lo,
@@ -105,6 +114,15 @@ fn sobol_chart(
         bars,
         footer: footer.to_string(),
     })
+}
+
+/// "; 16 other inputs cannot affect it (indices 0)".
+fn unaffected_note(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => "; 1 other input cannot affect it (indices 0)".into(),
+        n => format!("; {n} other inputs cannot affect it (indices 0)"),
+    }
 }
 
 fn bar(model: &Model, r: &SobolRow) -> SobolBar {
@@ -182,6 +200,7 @@ mod tests {
             .map(|(k, &t)| SobolRow {
                 output: y,
                 input: model.index_of(&format!("x{k}")).unwrap(),
+                affects: true,
                 indices: Indices {
                     first: t * 0.8,
                     first_lo: t * 0.8 - 0.05,
@@ -227,6 +246,29 @@ mod tests {
             );
         }
         assert_eq!(c.footer, "foot");
+    }
+
+    #[test]
+    fn inputs_that_cannot_affect_the_output_get_no_bar() {
+        let m = model(4);
+        let mut rows = rows(&m, &[0.6, 0.3, 0.0, 0.0]);
+        for r in &mut rows[2..] {
+            r.affects = false;
+            r.indices = Indices::ZERO;
+        }
+        let c = &sobol_charts(&m, &rows, "", &ChartOptions::default())[0];
+        let names: Vec<&str> = c.bars.iter().map(|b| b.input.as_str()).collect();
+        assert_eq!(names, ["x0", "x1"]);
+        assert!(
+            c.subtitle
+                .ends_with("; 2 other inputs cannot affect it (indices 0)"),
+            "{}",
+            c.subtitle
+        );
+        for r in &mut rows {
+            r.affects = false;
+        }
+        assert!(sobol_charts(&m, &rows, "", &ChartOptions::default()).is_empty());
     }
 
     #[test]
