@@ -61,3 +61,156 @@ fn a_flat_run_of_operators_gives_the_same_bits_as_its_nested_form() {
         assert_eq!(flat[col], nested[col], "{col}");
     }
 }
+
+#[test]
+fn a_file_without_an_end_is_refused_after_the_size_limit() {
+    for args in [
+        vec!["check", "/dev/zero"],
+        vec![
+            "check",
+            "priors/deepseek_v3.toml",
+            "--set-file",
+            "/dev/zero",
+        ],
+    ] {
+        let assert = costsim()
+            .args(&args)
+            .timeout(std::time::Duration::from_secs(60))
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(err.contains("/dev/zero"), "{err}");
+        assert!(err.contains("larger than 16 MB"), "{err}");
+    }
+}
+
+#[test]
+fn an_absurd_sweep_grid_is_refused_with_the_reason() {
+    let assert = costsim()
+        .args([
+            "sweep",
+            "priors/deepseek_v3.toml",
+            "--param",
+            "rental_price",
+        ])
+        .args(["--range", "1:3:1000000000", "-q"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("at most 10000"), "{err}");
+}
+
+#[test]
+fn values_across_the_whole_range_of_doubles_chart_within_a_memory_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[params]\nx = \"loguniform(1, 1.7e308)\"\ny = \"uniform(9e307, 1e308)\"\n\
+        z = \"uniform(1, 2)\"\n\
+        [[claims]]\nlabel = \"far\"\nparam = \"z\"\nvalue = 1e300\n\
+        [[claims]]\nlabel = \"tiny\"\nparam = \"z\"\nvalue = 1e-320\n";
+    let path = write(tmp.path(), "wide.toml", text);
+    let out = tmp.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("costsim");
+    // 2 GB of address space: the axis over 1e300 once asked for 24 GB.
+    let script = format!(
+        "ulimit -v 2000000 && exec '{}' run '{}' -n 20000 -q --no-swing --out '{}'",
+        bin.display(),
+        path.display(),
+        out.display()
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{status}");
+    let rows = csv_rows(&std::fs::read_to_string(out.join("summary.csv")).unwrap());
+    let y = rows.iter().find(|r| r["output"] == "y").unwrap();
+    for col in ["mean", "sd", "p5", "p50", "p95"] {
+        assert!(num(y, col).is_finite(), "y {col} = {}", y[col]);
+    }
+    assert!(out.join("hist_z.png").is_file());
+}
+
+#[test]
+fn control_characters_in_titles_and_labels_never_reach_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[model]\ntitle = \"Evil \\u001b[2J\\u0007 title\"\n[params]\n\
+        x = { value = \"uniform(1, 2)\", label = \"lab\\u001b[31m\" }\n\
+        [[claims]]\nlabel = \"c\\u001b]0;pwned\\u0007\\r\"\nparam = \"x\"\nvalue = 1.5\n";
+    let path = write(tmp.path(), "evil.toml", text);
+    for cmd in [
+        vec!["run", "-n", "1000", "--no-charts", "--no-swing"],
+        vec!["check"],
+    ] {
+        let mut c = costsim();
+        c.arg(cmd[0]).arg(&path).args(&cmd[1..]);
+        if cmd[0] == "run" {
+            c.arg("--out").arg(tmp.path().join("out"));
+        }
+        let assert = c.assert().success();
+        let stdout = &assert.get_output().stdout;
+        assert!(
+            !stdout.iter().any(|&b| b == 0x1b || b == 0x07 || b == b'\r'),
+            "{}",
+            String::from_utf8_lossy(stdout)
+        );
+        assert!(String::from_utf8_lossy(stdout).contains("Evil"));
+    }
+}
+
+#[test]
+fn sobol_of_a_model_without_inputs_says_why_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "k.toml", "[params]\na = 2\nb = \"a * 3\"\n");
+    let out = tmp.path().join("out");
+    let assert = costsim()
+        .arg("sobol")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("has no inputs"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn compare_given_one_file_twice_compares_it_once_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let assert = costsim()
+        .args([
+            "compare",
+            "tests/data/linear.toml",
+            "tests/data/linear.toml",
+        ])
+        .args([
+            "tests/data/closed_form.toml",
+            "-n",
+            "2000",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("tests/data/linear.toml is given more than once"),
+        "{err}"
+    );
+    let rows = csv_rows(&std::fs::read_to_string(tmp.path().join("compare.csv")).unwrap());
+    let files: std::collections::HashSet<&str> = rows.iter().map(|r| r["file"].as_str()).collect();
+    assert_eq!(files.len(), 2);
+    let linear = rows
+        .iter()
+        .filter(|r| r["file"] == "tests/data/linear.toml")
+        .count();
+    let outputs: std::collections::HashSet<&str> = rows
+        .iter()
+        .filter(|r| r["file"] == "tests/data/linear.toml")
+        .map(|r| r["output"].as_str())
+        .collect();
+    assert_eq!(linear, outputs.len(), "a row per output, once");
+}

@@ -19,9 +19,22 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         "models",
     );
     let mut models = Vec::with_capacity(args.files.len());
+    // The same file twice would only print its rows twice: compare it once, and say so.
+    let mut notes = Vec::new();
+    let mut files: Vec<&std::path::PathBuf> = Vec::new();
+    for f in &args.files {
+        if files.contains(&f) {
+            notes.push(format!(
+                "{} is given more than once: compared once",
+                f.display()
+            ));
+        } else {
+            files.push(f);
+        }
+    }
     // Every model runs with the first one's samples and seed unless the flags set them.
     let mut common = None;
-    for (k, file) in args.files.iter().enumerate() {
+    for (k, file) in files.into_iter().enumerate() {
         let (model, plan, _) = prepare(Some(file), &sim.set, &sim.set_file)?;
         let spec = *common.get_or_insert_with(|| spec(sim, &model, 0));
         let simulated = run::simulate(&model, &plan, spec, &|_| {})?;
@@ -42,7 +55,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
             }
         }
     }
-    let (outputs, notes) = shared_outputs(&models, args.outputs.as_deref());
+    let (outputs, more) = shared_outputs(&models, args.outputs.as_deref());
+    notes.extend(more);
     let out_dir = out_dir(sim, "compare");
     let claims = claims_by_claim(&models);
     let mut files = vec![
@@ -108,7 +122,7 @@ fn claims_table(groups: &[Vec<(&str, &ClaimSummary)>]) -> String {
         let _ = writeln!(
             out,
             "claim: {} ({} = {})",
-            c.claim,
+            report::table::terminal_safe(&c.claim),
             c.param,
             human(c.value, unit)
         );

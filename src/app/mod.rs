@@ -257,7 +257,12 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
         .collect();
     let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
     let mut out = String::new();
-    let _ = writeln!(out, "{} ({})", model.title, model.file);
+    let _ = writeln!(
+        out,
+        "{} ({})",
+        crate::report::table::terminal_safe(&model.title),
+        model.file
+    );
     let _ = writeln!(
         out,
         "{} params: {} inputs ({} distribution sites), {} derived, {} constant; {} reported; {} claims\n",
@@ -300,7 +305,8 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
         "param", "kind", "output"
     );
     for r in &rows {
-        let _ = writeln!(out, "{:<w0$}  {:<8}  {:<8}  {}", r[0], r[1], r[2], r[3]);
+        let value = crate::report::table::terminal_safe(&r[3]);
+        let _ = writeln!(out, "{:<w0$}  {:<8}  {:<8}  {value}", r[0], r[1], r[2]);
     }
     let _ = write!(out, "\nok: the model is valid");
     out

@@ -16,6 +16,12 @@ pub const DEFAULT_BASE_SAMPLES: u64 = 1 << 14;
 pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    if plan.inputs.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} has no inputs (no param holds a distribution), so there is no variance for Sobol indices to share out",
+            model.file
+        )));
+    }
     let outputs = selected_outputs(&model, args.outputs.as_deref())?;
     let spec = spec(sim, &model, 0);
     let n = sim.samples.unwrap_or(DEFAULT_BASE_SAMPLES);

@@ -39,7 +39,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
         out_dir,
         warnings: steps
             .first()
-            .map(|s| s.simulated.summary.warnings.clone())
+            .map(|s| s.summary.warnings.clone())
             .unwrap_or_default(),
     })
 }
@@ -53,7 +53,7 @@ fn table(
     outputs: &[String],
 ) -> String {
     let mut out = String::new();
-    let samples = steps.first().map_or(0, |s| s.simulated.summary.run.samples);
+    let samples = steps.first().map_or(0, |s| s.summary.run.samples);
     let _ = writeln!(
         out,
         "{title}\nsweep of {param} · {} steps · {} samples each · common random numbers\n",
@@ -68,13 +68,7 @@ fn table(
         ];
         let mut o_unit = String::new();
         for step in steps {
-            let Some(o) = step
-                .simulated
-                .summary
-                .outputs
-                .iter()
-                .find(|o| &o.output == name)
-            else {
+            let Some(o) = step.summary.outputs.iter().find(|o| &o.output == name) else {
                 continue;
             };
             o_unit.clone_from(&o.unit);

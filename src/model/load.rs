@@ -26,20 +26,25 @@ pub fn read_source(path: &Path) -> Result<Source, Error> {
     let cannot = |e: std::io::Error| {
         Error::from(Diagnostic::new(&name, format!("cannot read the file: {e}")))
     };
-    let len = std::fs::metadata(path).map_err(cannot)?.len();
-    if len > MAX_FILE_BYTES {
+    // Read at most one byte past the limit: the size in the file's metadata cannot be
+    // trusted (/dev/zero, a pipe or a growing file report 0 and never end).
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(Diagnostic::new(
             &name,
             format!(
-                "the file is {:.1} MB; a model file is at most {} MB",
-                len as f64 / 1e6,
+                "the file is larger than {} MB, the most a model file may be",
                 MAX_FILE_BYTES >> 20
             ),
         )
         .help("is this the right file?")
         .into());
     }
-    let bytes = std::fs::read(path).map_err(cannot)?;
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Source { name, text }),
         Err(e) => {

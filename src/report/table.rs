@@ -10,7 +10,7 @@ const SHOWN: [&str; 5] = ["p5", "p25", "p50", "p75", "p95"];
 pub fn table(s: &Summary) -> String {
     let mut out = String::new();
     let r = &s.run;
-    let _ = writeln!(out, "{}", s.model.title);
+    let _ = writeln!(out, "{}", terminal_safe(&s.model.title));
     let _ = writeln!(
         out,
         "{} samples · seed {} · {} threads · {:.2} s · percentiles within ±{}%",
@@ -21,7 +21,7 @@ pub fn table(s: &Summary) -> String {
         r.sketch_relative_accuracy * 100.0
     );
     for o in &s.model.overrides {
-        let _ = writeln!(out, "override: {o}");
+        let _ = writeln!(out, "override: {}", terminal_safe(o));
     }
     out.push('\n');
     let mut rows = vec![header(&["output", "mean"], &SHOWN)];
@@ -95,6 +95,15 @@ fn drivers(out: &mut String, s: &Summary) {
     out.push_str(&aligned(&rows, 2, false));
 }
 
+/// Text from a model file made safe to print: control characters (an ESC that would
+/// start a terminal escape sequence, BEL, CR, LF inside a label) become U+FFFD, as
+/// in error messages, so a title cannot rewrite or garble the terminal.
+pub fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
+}
+
 fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
     first.iter().chain(rest).map(|s| s.to_string()).collect()
 }
@@ -102,6 +111,10 @@ fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
 /// Left-aligns the first `text_cols` columns (and the last one when `last_is_text`),
 /// right-aligns the numbers.
 pub fn aligned(rows: &[Vec<String>], text_cols: usize, last_is_text: bool) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| terminal_safe(c)).collect())
+        .collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols)
         .map(|c| {
@@ -113,7 +126,7 @@ pub fn aligned(rows: &[Vec<String>], text_cols: usize, last_is_text: bool) -> St
         })
         .collect();
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
             let w = width[c];

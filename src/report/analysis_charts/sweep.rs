@@ -62,8 +62,7 @@ pub fn sweep_charts(
 }
 
 fn output_of<'a>(step: &'a Step, name: &str) -> Option<&'a OutputSummary> {
-    step.simulated
-        .summary
+    step.summary
         .outputs
         .iter()
         .find(|o| o.output == name && o.count > 0)
@@ -96,7 +95,7 @@ fn sweep_chart(
     let mut ys: Vec<f64> = points.iter().flat_map(|p| [p.pct.p5, p.pct.p95]).collect();
     ys.extend(claims.iter().map(|c| c.value));
     let y = axis_over(&ys, unit_of(o), 8);
-    let run = &first.simulated.summary.run;
+    let run = &first.summary.run;
     Some(SweepChart {
         file: format!("sweep_{name}.png"),
         output: name.to_string(),
@@ -113,7 +112,7 @@ fn sweep_chart(
         y,
         points,
         claims,
-        footer: footer(&first.simulated.summary),
+        footer: footer(&first.summary),
     })
 }
 
@@ -129,15 +128,13 @@ fn levels(
         return Vec::new();
     };
     let rank_at = |s: &Step, claim: &str| {
-        s.simulated
-            .summary
+        s.summary
             .claims
             .iter()
             .find(|c| c.param == name && c.claim == claim)
             .map_or(f64::NAN, |c| c.percentile_rank)
     };
     first
-        .simulated
         .summary
         .claims
         .iter()
@@ -165,11 +162,9 @@ fn levels(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::run::Simulated;
     use crate::error::Source;
     use crate::report::analysis_charts::summary_with;
     use crate::report::summary::ClaimSummary;
-    use crate::stats::Aggregates;
 
     fn model() -> Model {
         let text = "[model]\noutputs = [\"cost\"]\n[params]\n\
@@ -199,15 +194,7 @@ mod tests {
             verdict: String::new(),
             source: None,
         });
-        let aggs = Aggregates {
-            tracked: vec![],
-            samples: 1000,
-            rows: vec![],
-        };
-        Step {
-            value,
-            simulated: Simulated { summary, aggs },
-        }
+        Step { value, summary }
     }
 
     #[test]
@@ -228,7 +215,7 @@ mod tests {
         assert_eq!(values, [1_000.0, 8_000.0, 50_000.0]);
         for p in &c.points {
             let s = steps.iter().find(|s| s.value == p.value).unwrap();
-            assert_eq!(p.pct, percentiles(&s.simulated.summary.outputs[0]));
+            assert_eq!(p.pct, percentiles(&s.summary.outputs[0]));
             assert!(c.y.contains(p.pct.p5) && c.y.contains(p.pct.p95));
             assert!(c.x.contains(p.value));
         }
@@ -251,7 +238,7 @@ mod tests {
         let steps = vec![step(1.0, 1.0, 100.0), step(2.0, 1.2, 100.0)];
         let mut steps = steps;
         for s in &mut steps {
-            s.simulated.summary.claims[0].value = 1e4;
+            s.summary.claims[0].value = 1e4;
         }
         let c = &sweep_charts(&m, 0, &steps, &["cost".into()], &ChartOptions::default())[0];
         assert!(c.y.contains(1e4));
