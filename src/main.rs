@@ -19,6 +19,8 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<(), Error> {
+    // Ctrl-C or SIGTERM: no staging folder left behind, no half-replaced result set.
+    app::output::handle_signals();
     // A mistyped COSTSIM_SIMD is an error, not a silent fall back to "auto".
     costsim::simd::requested().map_err(Error::Usage)?;
     let sim = match &cli.command {

@@ -1,7 +1,9 @@
 //! `costsim compare A.toml B.toml [C.toml ...]`: the same seed and samples for every
 //! model, their outputs side by side.
 
-use super::{Outcome, chart_options, out_dir, plot_error, prepare, spec};
+use super::{
+    Outcome, OutputFolder, chart_options, commit_or_print, out_dir, plot_error, prepare, spec,
+};
 use crate::analysis::compare::{Compared, claims_by_claim, compare_csv, shared_outputs};
 use crate::analysis::run;
 use crate::cli::CompareArgs;
@@ -18,6 +20,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         Progress::wanted(sim.quiet),
         "models",
     );
+    let folder = OutputFolder::claim(&out_dir(sim, "compare"))?;
     let mut models = Vec::with_capacity(args.files.len());
     // The same file twice would only print its rows twice: compare it once, and say so.
     let mut notes = Vec::new();
@@ -57,7 +60,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     }
     let (outputs, more) = shared_outputs(&models, args.outputs.as_deref());
     notes.extend(more);
-    let out_dir = out_dir(sim, "compare");
+    let out_dir = folder.dir().to_path_buf();
     let claims = claims_by_claim(&models);
     let mut files = vec![
         ("compare.csv".to_string(), compare_csv(&models, &outputs)),
@@ -71,9 +74,10 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         let charts = crate::plot::analysis::compare_files(&models, &outputs, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
-    report::write_all(&out_dir, &files)?;
+    let stdout = (table(&models, &outputs) + &claims_table(&claims)).into_bytes();
+    commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
-        stdout: (table(&models, &outputs) + &claims_table(&claims)).into_bytes(),
+        stdout,
         out_dir,
         warnings: notes,
     })

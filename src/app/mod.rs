@@ -22,8 +22,11 @@ pub const DEFAULT_MODEL: &str = include_str!("../../priors/deepseek_v3.toml");
 pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
 
 mod compare;
+pub mod output;
 mod sobol;
 mod sweep;
+
+use output::OutputFolder;
 
 pub use compare::compare;
 pub use sobol::sobol;
@@ -133,6 +136,7 @@ pub fn prepare(
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let folder = OutputFolder::claim(&out_dir(sim, &stem))?;
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
@@ -142,7 +146,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     if !args.no_swing {
         summary.swing = analysis::run::swing(&model, &plan, &aggs, &summary, spec.threads)?;
     }
-    let out_dir = out_dir(sim, &stem);
+    let out_dir = folder.dir().to_path_buf();
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
     let stdout = match args.format {
@@ -179,14 +183,27 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     files.extend(extra);
     let markdown = report::markdown::markdown(&summary, &charts, &names);
     files.push(("report.md".to_string(), markdown.into_bytes()));
-    // Everything is rendered before the first file is written.
-    report::write_all(&out_dir, &files)?;
+    // Everything is rendered before the first file is written; if the set still
+    // cannot be written, the results reach the terminal all the same.
+    commit_or_print(folder, &files, &stdout)?;
     let mut warnings = summary.warnings;
     warnings.extend(row_note);
     Ok(Outcome {
         stdout,
         out_dir,
         warnings,
+    })
+}
+
+/// Commits a command's files; if they cannot be written, its results still reach the
+/// terminal before the error does (a finished simulation is never lost unseen).
+fn commit_or_print(
+    folder: OutputFolder,
+    files: &[(String, Vec<u8>)],
+    stdout: &[u8],
+) -> Result<(), Error> {
+    folder.commit(files).inspect_err(|_| {
+        let _ = print(stdout);
     })
 }
 

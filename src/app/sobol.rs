@@ -1,6 +1,9 @@
 //! `costsim sobol FILE`: Sobol indices of every output to every input.
 
-use super::{Outcome, chart_options, out_dir, plot_error, prepare, selected_outputs, spec};
+use super::{
+    Outcome, OutputFolder, chart_options, commit_or_print, out_dir, plot_error, prepare,
+    selected_outputs, spec,
+};
 use crate::analysis::sobol::{SobolRow, sobol_csv};
 use crate::cli::SobolArgs;
 use crate::error::Error;
@@ -23,6 +26,7 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
         )));
     }
     let outputs = selected_outputs(&model, args.outputs.as_deref())?;
+    let folder = OutputFolder::claim(&out_dir(sim, &format!("{stem}-sobol")))?;
     let spec = spec(sim, &model, 0);
     let n = sim.samples.unwrap_or(DEFAULT_BASE_SAMPLES);
     let outputs: Vec<usize> = model
@@ -33,7 +37,7 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
         .collect();
     let rows: Vec<SobolRow> =
         crate::analysis::sobol::sobol_of(&model, &plan, &outputs, n, spec.seed, spec.threads)?;
-    let out_dir = out_dir(sim, &stem);
+    let out_dir = folder.dir().to_path_buf();
     let mut files = vec![("sobol.csv".to_string(), sobol_csv(&model, &rows))];
     if !sim.no_charts {
         let footer = format!(
@@ -47,10 +51,11 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
         let charts = crate::plot::analysis::sobol_files(&model, &rows, &footer, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
-    report::write_all(&out_dir, &files)?;
     let evaluations = crate::analysis::sobol::evaluations(&model, &plan, &outputs, n);
+    let stdout = table(&model, &plan, &rows, n, evaluations).into_bytes();
+    commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
-        stdout: table(&model, &plan, &rows, n, evaluations).into_bytes(),
+        stdout,
         out_dir,
         warnings: Vec::new(),
     })

@@ -1,6 +1,9 @@
 //! `costsim sweep FILE --param NAME (--values … | --range START:END:STEPS [--log])`.
 
-use super::{Outcome, chart_options, out_dir, plot_error, prepare, selected_outputs, spec};
+use super::{
+    Outcome, OutputFolder, chart_options, commit_or_print, out_dir, plot_error, prepare,
+    selected_outputs, spec,
+};
 use crate::analysis::sweep::{
     Step, param_index, parse_range, parse_values, sweep as run_sweep, sweep_csv,
 };
@@ -20,22 +23,24 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
         (None, None) => return Err(Error::Usage("give --values or --range".into())),
     };
     let outputs = selected_outputs(&model, args.outputs.as_deref())?;
+    let folder = OutputFolder::claim(&out_dir(sim, &format!("{stem}-sweep")))?;
     let spec = spec(sim, &model, 0);
     let progress = Progress::counting(values.len() as u64, Progress::wanted(sim.quiet), "steps");
     let steps = run_sweep(&model, param, &values, spec, &|k| progress.update(k as u64));
     progress.finish();
     let steps = steps?;
-    let out_dir = out_dir(sim, &stem);
+    let out_dir = folder.dir().to_path_buf();
     let mut files = vec![("sweep.csv".to_string(), sweep_csv(&steps, &outputs))];
     if !sim.no_charts {
         let opts = chart_options(sim, false);
         let charts = crate::plot::analysis::sweep_files(&model, param, &steps, &outputs, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
-    report::write_all(&out_dir, &files)?;
     let unit = model.params[param].unit.as_deref();
+    let stdout = table(&model.title, &args.param, unit, &steps, &outputs).into_bytes();
+    commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
-        stdout: table(&model.title, &args.param, unit, &steps, &outputs).into_bytes(),
+        stdout,
         out_dir,
         warnings: steps
             .first()

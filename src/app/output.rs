@@ -1,0 +1,195 @@
+//! A command's output folder, all-or-nothing.
+//!
+//! Before sampling, [`OutputFolder::claim`] refuses an `--out` that is a file or cannot
+//! be created, takes a lock beside it (a second run into the same folder waits), and
+//! makes a staging folder beside it. At the end, [`OutputFolder::commit`] writes the
+//! whole set into the staging folder, checks that every file can take its place, and
+//! only then moves the files in, one rename each, with signals held off: a failure or
+//! a Ctrl-C at any moment leaves the previous complete set or the new complete set,
+//! never a mix and never a temp file. A manifest (`.costsim-manifest`) lists what a run
+//! wrote, so the next run removes exactly the files of the previous one that it does
+//! not rewrite (a renamed output's old charts), and never touches anything else.
+
+use crate::error::Error;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The file that lists what the last run into a folder wrote, one name per line.
+pub const MANIFEST: &str = ".costsim-manifest";
+
+/// The staging folder of the run in progress, for the signal handler; held locked
+/// while files are being moved in, so that a signal waits for the set to be complete.
+static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// An output folder claimed for this run: its lock is held until the value is dropped.
+pub struct OutputFolder {
+    dir: PathBuf,
+    staging: PathBuf,
+    _lock: File,
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Error + 'a {
+    move |source| Error::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// `.NAME.costsim-SUFFIX` beside `dir`.
+fn beside(dir: &Path, suffix: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    parent
+        .unwrap_or(Path::new("."))
+        .join(format!(".{name}.costsim-{suffix}"))
+}
+
+impl OutputFolder {
+    /// Claims `dir` before any sampling: everything that can be known to fail does
+    /// so now, before minutes of simulation are spent.
+    pub fn claim(dir: &Path) -> Result<OutputFolder, Error> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "--out {} is a file, not a folder: choose another --out",
+                dir.display()
+            )));
+        }
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io("cannot create the folder", parent))?;
+        let lock_path = beside(dir, "lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io("cannot create the folder's lock", &lock_path))?;
+        if lock.try_lock().is_err() {
+            eprintln!(
+                "waiting for another costsim run that is writing to {}",
+                dir.display()
+            );
+            lock.lock().map_err(io("cannot lock", &lock_path))?;
+        }
+        // Under the lock, a staging folder left by a killed run is stale.
+        let staging = beside(dir, "staging");
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(io("cannot clear", &staging))?;
+        }
+        std::fs::create_dir(&staging).map_err(io("cannot create the folder", &staging))?;
+        *STAGING.lock().unwrap_or_else(|e| e.into_inner()) = Some(staging.clone());
+        Ok(OutputFolder {
+            dir: dir.to_path_buf(),
+            staging,
+            _lock: lock,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Puts `files` in place as one set: see the module comment.
+    pub fn commit<S: AsRef<str>>(self, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
+        for (name, bytes) in files {
+            let path = self.staging.join(name.as_ref());
+            File::create(&path)
+                .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+                .map_err(io("cannot write", &path))?;
+        }
+        std::fs::create_dir_all(&self.dir).map_err(io("cannot create the folder", &self.dir))?;
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_ref()).collect();
+        for name in &names {
+            let target = self.dir.join(name);
+            if target.is_dir() {
+                return Err(Error::Io {
+                    action: "cannot replace",
+                    path: target.display().to_string(),
+                    source: std::io::Error::other("a folder stands where the file goes"),
+                });
+            }
+        }
+        let previous = previous_manifest(&self.dir);
+        let mut manifest = names.join("\n");
+        manifest.push('\n');
+        let manifest_tmp = self.staging.join(MANIFEST);
+        std::fs::write(&manifest_tmp, manifest).map_err(io("cannot write", &manifest_tmp))?;
+        // From here to the end a signal waits: the set goes in whole.
+        let guard = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+        for name in &names {
+            let (from, to) = (self.staging.join(name), self.dir.join(name));
+            std::fs::rename(&from, &to).map_err(io("cannot write", &to))?;
+        }
+        for stale in previous.iter().filter(|p| !names.contains(&p.as_str())) {
+            let path = self.dir.join(stale);
+            if path.is_file() {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        let manifest_path = self.dir.join(MANIFEST);
+        std::fs::rename(&manifest_tmp, &manifest_path)
+            .map_err(io("cannot write", &manifest_path))?;
+        drop(guard);
+        Ok(())
+    }
+}
+
+impl Drop for OutputFolder {
+    /// The staging folder goes, committed or not (after a failure it holds a partial
+    /// set that must never be seen).
+    fn drop(&mut self) {
+        let mut staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = std::fs::remove_dir_all(&self.staging);
+        *staging = None;
+    }
+}
+
+/// The names the previous run's manifest lists (plain names only: a manifest edited
+/// to name a path elsewhere is ignored there).
+fn previous_manifest(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(MANIFEST))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.contains(['/', '\\']) && *n != "." && *n != "..")
+        .map(String::from)
+        .collect()
+}
+
+/// Installs the handler for Ctrl-C and SIGTERM: it waits for a commit in progress,
+/// removes the staging folder, says so on a clean line, and exits with 130 (143).
+pub fn handle_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+            let what = match staging.as_ref() {
+                Some(path) => {
+                    let _ = std::fs::remove_dir_all(path);
+                    "interrupted: no results were written; the folder keeps its previous set"
+                }
+                None => "interrupted",
+            };
+            // On a terminal, \r and clear-to-end-of-line wipe the progress bar's line.
+            use std::io::IsTerminal as _;
+            let wipe = if std::io::stderr().is_terminal() {
+                "\r\x1b[2K"
+            } else {
+                ""
+            };
+            eprintln!("{wipe}{what}");
+            std::process::exit(128 + sig);
+        }
+    });
+}

@@ -1,0 +1,213 @@
+//! A run's results are all-or-nothing and never mix: checks before sampling, a
+//! manifest that removes only the previous run's own stale files, a lock, signals.
+
+mod common;
+
+use common::costsim;
+use std::path::Path;
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The manifest lists exactly the files costsim wrote.
+fn manifest(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_to_string(dir.join(".costsim-manifest"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    v.sort();
+    v
+}
+
+fn run(model: &str, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    costsim()
+        .args(["run", model, "-n", "3000", "-q", "--no-swing", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+#[test]
+fn a_second_model_into_one_folder_replaces_the_first_and_keeps_foreign_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run("tests/data/closed_form.toml", &out, &[]).success();
+    let first = manifest(&out);
+    assert!(first.contains(&"hist_product.png".to_string()));
+    std::fs::write(out.join("my_notes.txt"), "mine").unwrap();
+    run("tests/data/linear.toml", &out, &[]).success();
+    let second = manifest(&out);
+    let mut expected = second.clone();
+    expected.push(".costsim-manifest".into());
+    expected.push("my_notes.txt".into());
+    expected.sort();
+    // Nothing of the first model is left; the user's file is.
+    assert_eq!(listing(&out), expected);
+    assert!(!second.contains(&"hist_product.png".to_string()));
+    assert_eq!(
+        std::fs::read_to_string(out.join("my_notes.txt")).unwrap(),
+        "mine"
+    );
+    // No staging folder or temp file beside it.
+    let beside = listing(tmp.path());
+    assert_eq!(beside, [".out.costsim-lock", "out"], "{beside:?}");
+}
+
+#[test]
+fn an_out_that_is_a_file_or_cannot_be_created_is_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("taken");
+    std::fs::write(&file, "x").unwrap();
+    // 10^12 samples: refused at once, or this test would never end.
+    let a = costsim()
+        .args([
+            "run",
+            "tests/data/linear.toml",
+            "-n",
+            "1000000000000",
+            "--out",
+        ])
+        .arg(&file)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("is a file, not a folder"), "{err}");
+    let a = costsim()
+        .args([
+            "run",
+            "tests/data/linear.toml",
+            "-n",
+            "1000000000000",
+            "--out",
+        ])
+        .arg(file.join("sub"))
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("cannot create the folder"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+#[test]
+fn a_set_that_cannot_be_written_leaves_the_previous_set_and_still_prints_the_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run("tests/data/linear.toml", &out, &[]).success();
+    let before: Vec<(String, Vec<u8>)> = listing(&out)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
+        .collect();
+    // A folder where a result file goes: the new set cannot be put in place.
+    std::fs::remove_file(out.join("claims.csv")).unwrap();
+    std::fs::create_dir(out.join("claims.csv")).unwrap();
+    let a = run("tests/data/closed_form.toml", &out, &[]).code(1);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("product"),
+        "the results are printed: {stdout}"
+    );
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("a folder stands where the file goes"), "{err}");
+    // Every file of the previous set is as it was (claims.csv is the folder now).
+    for (name, bytes) in &before {
+        if name == "claims.csv" {
+            continue;
+        }
+        assert_eq!(&std::fs::read(out.join(name)).unwrap(), bytes, "{name}");
+    }
+    assert!(!listing(tmp.path()).iter().any(|n| n.contains("staging")));
+}
+
+#[test]
+fn two_runs_into_one_folder_leave_one_complete_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let spawn = |model: &str| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
+            .args(["run", model, "-n", "200000", "-q", "--no-swing", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (
+        spawn("tests/data/closed_form.toml"),
+        spawn("tests/data/linear.toml"),
+    );
+    assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
+    let mut files = manifest(&out);
+    files.push(".costsim-manifest".into());
+    files.sort();
+    assert_eq!(listing(&out), files, "exactly one run's set");
+}
+
+#[test]
+fn ctrl_c_leaves_the_previous_set_and_no_staging_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run("tests/data/linear.toml", &out, &[]).success();
+    let before = listing(&out);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
+        .args([
+            "run",
+            "tests/data/linear.toml",
+            "-n",
+            "100000000000",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    // The shell's own `kill`: a bare machine may have no /bin/kill.
+    std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(err.contains("interrupted"), "{err}");
+    assert_eq!(listing(&out), before);
+    assert_eq!(listing(tmp.path()), [".out.costsim-lock", "out"]);
+}
+
+#[test]
+fn each_command_has_its_own_default_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = std::fs::canonicalize("tests/data/linear.toml").unwrap();
+    for args in [
+        vec!["run", "-n", "2000"],
+        vec!["sobol", "-n", "256"],
+        vec!["sweep", "--param", "x1", "--values", "1,2", "-n", "2000"],
+    ] {
+        costsim()
+            .current_dir(tmp.path())
+            .arg(args[0])
+            .arg(&model)
+            .args(&args[1..])
+            .args(["-q", "--no-charts"])
+            .assert()
+            .success();
+    }
+    let out = tmp.path().join("output");
+    assert_eq!(
+        listing(&out)
+            .into_iter()
+            .filter(|n| !n.starts_with('.'))
+            .collect::<Vec<_>>(),
+        ["linear", "linear-sobol", "linear-sweep"]
+    );
+}
