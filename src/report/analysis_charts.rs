@@ -58,7 +58,7 @@ fn share(pct: f64) -> String {
 
 /// A Summary with these (output, unit) pairs, each with made-up percentiles, for tests.
 #[cfg(test)]
-fn summary_with(outputs: &[(&str, &str)]) -> super::Summary {
+pub(crate) fn summary_with(outputs: &[(&str, &str)]) -> super::Summary {
     use super::summary::{ModelInfo, OutputSummary, RunInfo, Summary};
     let output = |(name, unit): &(&str, &str)| OutputSummary {
         output: name.to_string(),

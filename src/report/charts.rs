@@ -378,7 +378,7 @@ fn histogram_chart(
     let y_max = hist_y_max(bars.iter().map(|b| b.share).fold(0.0, f64::max));
     let pct = percentiles(o);
     HistogramChart {
-        file: format!("hist_{}.png", o.output),
+        file: chart_file("hist", &o.output),
         output: o.output.clone(),
         title: title_of(o),
         subtitle: format!(
@@ -433,7 +433,7 @@ fn cdf_chart(
         ("Cumulative distribution", "P(value ≤ x)")
     };
     CdfChart {
-        file: format!("cdf_{}.png", o.output),
+        file: chart_file("cdf", &o.output),
         output: o.output.clone(),
         title: title_of(o),
         subtitle: format!("{what} of {} ({} samples)", o.output, count(o.count)),
@@ -452,6 +452,29 @@ fn cdf_chart(
 }
 
 /// "USD/GPU-hour" → "usd-gpu-hour"; no unit → "unitless".
+/// The file of chart `prefix` for output `name`: `hist_final_run_cost.png`. Names are
+/// ASCII identifiers of any length; past 96 characters the name is cut and a hash of
+/// the whole name added, so the file name stays well under the 255 bytes file systems
+/// allow and two long names that share their first 96 characters stay apart.
+pub fn chart_file(prefix: &str, name: &str) -> String {
+    const KEEP: usize = 96;
+    if name.len() <= KEEP {
+        return format!("{prefix}_{name}.png");
+    }
+    format!(
+        "{prefix}_{}-{:016x}.png",
+        &name[..KEEP],
+        fnv1a(name.as_bytes())
+    )
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same in every build and on every machine).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 pub fn unit_slug(unit: &str) -> String {
     let mut slug = String::new();
     for c in unit.chars() {
@@ -463,6 +486,8 @@ pub fn unit_slug(unit: &str) -> String {
             slug.push('-');
         }
     }
+    // A long unit makes a long file name: 60 characters say enough.
+    let slug: String = slug.chars().take(60).collect();
     let slug = slug.trim_end_matches('-').to_string();
     if slug.is_empty() {
         "unitless".into()
@@ -486,6 +511,9 @@ fn bands_charts(s: &Summary, opts: &ChartOptions) -> Vec<BandsChart> {
         .enumerate()
         .max_by_key(|(k, (_, m))| (m.len(), std::cmp::Reverse(*k)))
         .map(|(k, _)| k);
+    // Units that slug alike (€/kWh and $/kWh are both `kwh`) get -2, -3, …, so no
+    // chart overwrites another.
+    let mut used: Vec<String> = vec!["bands.png".to_string()];
     groups
         .iter()
         .enumerate()
@@ -493,7 +521,15 @@ fn bands_charts(s: &Summary, opts: &ChartOptions) -> Vec<BandsChart> {
             let file = if Some(k) == main {
                 "bands.png".to_string()
             } else {
-                format!("bands_{}.png", unit_slug(unit))
+                let slug = unit_slug(unit);
+                let mut file = format!("bands_{slug}.png");
+                let mut n = 1;
+                while used.contains(&file) {
+                    n += 1;
+                    file = format!("bands_{slug}-{n}.png");
+                }
+                used.push(file.clone());
+                file
             };
             bands_chart(s, unit, members, file, opts)
         })
@@ -720,10 +756,45 @@ value = 1000
     }
 
     #[test]
+    fn units_that_slug_alike_get_charts_of_their_own() {
+        let s = crate::report::analysis_charts::summary_with(&[
+            ("a", "USD"),
+            ("b", "USD"),
+            ("c", "€/kWh"),
+            ("d", "$/kWh"),
+            ("e", "%"),
+            ("f", "pct"),
+        ]);
+        let files: Vec<String> = bands_charts(&s, &ChartOptions::default())
+            .into_iter()
+            .map(|b| b.file)
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "bands.png",
+                "bands_kwh.png",
+                "bands_kwh-2.png",
+                "bands_pct.png",
+                "bands_pct-2.png"
+            ]
+        );
+    }
+
+    #[test]
     fn unit_slugs() {
         assert_eq!(unit_slug("USD/GPU-hour"), "usd-gpu-hour");
         assert_eq!(unit_slug("%"), "pct");
         assert_eq!(unit_slug(""), "unitless");
         assert_eq!(unit_slug(" GPU hours "), "gpu-hours");
+        assert_eq!(unit_slug(&"x".repeat(300)).len(), 60);
+        let long = "a".repeat(240);
+        let other = format!("{}b", "a".repeat(239));
+        let (f, g) = (
+            chart_file("compare_hist", &long),
+            chart_file("compare_hist", &other),
+        );
+        assert!(f.len() < 140 && f != g, "{f} {g}");
+        assert_eq!(chart_file("hist", "cost"), "hist_cost.png");
     }
 }

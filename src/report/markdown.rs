@@ -231,7 +231,7 @@ fn chart_links(out: &mut String, s: &Summary, charts: &Charts, extra: &[String])
             let _ = writeln!(out, "![{kind} of {}]({})\n", cell(&c.title), c.file);
         }
         for (prefix, what) in [("tornado", "What drives"), ("swing", "Swing tornado of")] {
-            let file = format!("{prefix}_{}.png", o.output);
+            let file = super::charts::chart_file(prefix, &o.output);
             if extra.contains(&file) {
                 let _ = writeln!(out, "![{what} {}]({file})\n", cell(title));
             }

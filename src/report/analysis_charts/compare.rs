@@ -286,7 +286,7 @@ fn hist_chart(
         .fold(0.0, f64::max);
     let y_max = hist_y_max(tallest);
     CompareHistChart {
-        file: format!("compare_hist_{}.png", o.output),
+        file: crate::report::charts::chart_file("compare_hist", &o.output),
         output: o.output.clone(),
         title: format!("{}: {} models compared", title_of(o), ms.len()),
         subtitle: format!(
@@ -336,7 +336,7 @@ fn cdf_chart(
         ("Cumulative distributions", "P(value ≤ x)")
     };
     CompareCdfChart {
-        file: format!("compare_cdf_{}.png", o.output),
+        file: crate::report::charts::chart_file("compare_cdf", &o.output),
         output: o.output.clone(),
         title: format!("{}: {} models compared", title_of(o), ms.len()),
         subtitle: format!("{what} of {} in {} models", o.output, ms.len()),

@@ -104,7 +104,7 @@ fn tornado_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<
         .chain(bars.iter().map(|b| b.spearman))
         .collect();
     Some(TornadoChart {
-        file: format!("tornado_{}.png", o.output),
+        file: crate::report::charts::chart_file("tornado", &o.output),
         output: o.output.clone(),
         title: format!("{}: what drives its spread", title_of(o)),
         subtitle: format!(
@@ -177,7 +177,7 @@ fn swing_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<Sw
         .collect();
     let x = axis_over(&points, unit, max_ticks(opts.width));
     Some(SwingChart {
-        file: format!("swing_{}.png", o.output),
+        file: crate::report::charts::chart_file("swing", &o.output),
         output: o.output.clone(),
         title: format!("{}: swing of its P50, input by input", title_of(o)),
         subtitle: format!(

@@ -90,7 +90,7 @@ fn sobol_chart(
     let name = &model.params[output].name;
     let title = format!("{}: Sobol sensitivity indices", label_of(model, output));
     Some(SobolChart {
-        file: format!("sobol_{name}.png"),
+        file: crate::report::charts::chart_file("sobol", name),
         output: name.clone(),
         subtitle: format!(
             "Share of the variance of {name} due to each input it depends on; 95% bootstrap \

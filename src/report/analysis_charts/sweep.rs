@@ -97,7 +97,7 @@ fn sweep_chart(
     let y = axis_over(&ys, unit_of(o), 8);
     let run = &first.summary.run;
     Some(SweepChart {
-        file: format!("sweep_{name}.png"),
+        file: crate::report::charts::chart_file("sweep", name),
         output: name.to_string(),
         title: format!("{} as {} varies", title_of(o), label_of(model, param)),
         subtitle: format!(
