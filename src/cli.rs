@@ -42,7 +42,8 @@ pub enum Command {
 /// Options of every command that simulates a model.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SimArgs {
-    /// Number of samples (overrides the file's [model] samples)
+    /// Number of samples (overrides the file's [model] samples); for sobol, the base
+    /// sample count N [default: 16,384]
     #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
     pub samples: Option<u64>,
     /// RNG seed (overrides the file's [model] seed)
@@ -51,7 +52,8 @@ pub struct SimArgs {
     /// Worker threads [default: all cores]; results do not depend on it
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..1025))]
     pub threads: Option<u64>,
-    /// Folder for the result files [default: output/<model-file-stem>; compare: output/compare]
+    /// Folder for the result files [default: output/<model-file-stem> for run,
+    /// output/<stem>-sobol, output/<stem>-sweep, output/compare]
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Replace a param's value for this run: NAME=EXPR (repeatable)
@@ -63,7 +65,7 @@ pub struct SimArgs {
     /// Print no warnings or progress bar on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
-    /// Write no PNG charts (the CSV, JSON and Markdown files are still written)
+    /// Write no PNG charts (the other result files are still written)
     #[arg(long)]
     pub no_charts: bool,
     /// Chart width in pixels, 400 to 8000 [default: 1600]
@@ -135,7 +137,7 @@ pub struct SweepArgs {
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
     /// Two or more model files, run with the same seed and samples
-    #[arg(required = true, num_args = 2..)]
+    #[arg(required = true, num_args = 2.., value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Only these outputs (comma-separated) [default: all]
     #[arg(long, value_delimiter = ',')]

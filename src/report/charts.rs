@@ -218,8 +218,8 @@ pub fn footer(s: &Summary) -> String {
 /// chart read alone says how to reproduce it.
 pub(crate) fn run_footer(what: &str, run: &RunInfo) -> String {
     format!(
-        "{what} · {} samples · seed {} · costsim {}",
-        count(run.samples),
+        "{what} · {} · seed {} · costsim {}",
+        super::format::samples(run.samples),
         run.seed,
         run.costsim_version
     )

@@ -161,6 +161,15 @@ pub fn rank(r: f64) -> String {
     }
 }
 
+/// "1 sample", "20,000 samples".
+pub fn samples(n: u64) -> String {
+    if n == 1 {
+        "1 sample".into()
+    } else {
+        format!("{} samples", count(n))
+    }
+}
+
 /// A sample count with thousands separators: 1,000,000.
 pub fn count(n: u64) -> String {
     let s = n.to_string();

@@ -98,9 +98,9 @@ fn header(out: &mut String, s: &Summary) {
     let r = &s.run;
     let _ = writeln!(
         out,
-        "*Model `{}` · {} samples · seed {} · {} threads · {:.2} s · percentiles within ±{}% · costsim {}*\n",
+        "*Model `{}` · {} · seed {} · {} threads · {:.2} s simulating · percentiles within ±{}% · costsim {}*\n",
         s.model.file,
-        count(r.samples),
+        super::format::samples(r.samples),
         r.seed,
         r.threads,
         r.elapsed_seconds,

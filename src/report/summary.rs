@@ -306,6 +306,12 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
             t.nonfinite, facts.samples
         ));
     }
+    if facts.samples < 3 && !plan.inputs.is_empty() && !model.outputs.is_empty() {
+        out.push(format!(
+            "with {} there is no sensitivity analysis, tornado or swing chart: they need at least 3 samples",
+            super::format::samples(facts.samples)
+        ));
+    }
     let tail = facts.samples / 100;
     if tail < 100 && !model.outputs.is_empty() {
         out.push(format!(

@@ -13,8 +13,8 @@ pub fn table(s: &Summary) -> String {
     let _ = writeln!(out, "{}", terminal_safe(&s.model.title));
     let _ = writeln!(
         out,
-        "{} samples · seed {} · {} threads · {:.2} s · percentiles within ±{}%",
-        count(r.samples),
+        "{} · seed {} · {} threads · {:.2} s simulating · percentiles within ±{}%",
+        super::format::samples(r.samples),
         r.seed,
         r.threads,
         r.elapsed_seconds,
