@@ -37,6 +37,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Run several models with the same seed and overlay their outputs
     Compare(CompareArgs),
+    /// Write the built-in model, its sources and the other views into a folder to edit
+    Init(InitArgs),
 }
 
 /// Options of every command that simulates a model.
@@ -144,6 +146,12 @@ pub struct CompareArgs {
     pub outputs: Option<Vec<String>>,
     #[command(flatten)]
     pub sim: SimArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InitArgs {
+    /// Where to write them [default: priors]; existing files are never overwritten
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

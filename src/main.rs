@@ -24,7 +24,7 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
     // A mistyped COSTSIM_SIMD is an error, not a silent fall back to "auto".
     costsim::simd::requested().map_err(Error::Usage)?;
     let sim = match &cli.command {
-        Some(Command::Check(_)) => None,
+        Some(Command::Check(_)) | Some(Command::Init(_)) => None,
         Some(Command::Run(args)) => Some(&args.sim),
         Some(Command::Sobol(args)) => Some(&args.sim),
         Some(Command::Sweep(args)) => Some(&args.sim),
@@ -43,6 +43,10 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
         Some(Command::Check(args)) => {
             let listing = app::check(&args)?;
             app::print(format!("{listing}\n").as_bytes())
+        }
+        Some(Command::Init(args)) => {
+            let listing = app::init(args.dir.as_deref())?;
+            app::print(listing.as_bytes())
         }
         Some(Command::Run(args)) => report(app::run(&args), args.sim.quiet),
         Some(Command::Sobol(args)) => report(app::sobol(&args), args.sim.quiet),

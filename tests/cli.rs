@@ -278,3 +278,58 @@ fn overrides_change_results_exactly_as_editing_the_file_would() {
     );
     assert_eq!(a, b);
 }
+
+#[test]
+fn init_writes_the_shipped_priors_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    costsim()
+        .current_dir(tmp.path())
+        .arg("init")
+        .assert()
+        .success();
+    // Every file of priors/ (the built-in copies are the repository's own).
+    let mut shipped = Vec::new();
+    for entry in walk(std::path::Path::new("priors")) {
+        let rel = entry.strip_prefix("priors").unwrap().to_path_buf();
+        let written = tmp.path().join("priors").join(&rel);
+        assert_eq!(
+            std::fs::read(&written).unwrap_or_default(),
+            std::fs::read(&entry).unwrap(),
+            "{}",
+            rel.display()
+        );
+        shipped.push(rel);
+    }
+    assert!(shipped.len() >= 7, "{shipped:?}");
+    // The local copy is the default model now, and runs.
+    costsim()
+        .current_dir(tmp.path())
+        .args(["-n", "1000", "-q", "--no-charts", "--no-swing"])
+        .assert()
+        .success();
+    // A second init refuses and leaves an edited file alone.
+    let model = tmp.path().join("priors/deepseek_v3.toml");
+    std::fs::write(&model, "edited").unwrap();
+    let a = costsim()
+        .current_dir(tmp.path())
+        .arg("init")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("init would overwrite"), "{err}");
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), "edited");
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

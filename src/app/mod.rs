@@ -18,10 +18,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The default model, built in so an installed binary runs from any folder.
-pub const DEFAULT_MODEL: &str = include_str!("../../priors/deepseek_v3.toml");
+pub const DEFAULT_MODEL: &str = init::FILES[0].1;
 pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
 
 mod compare;
+pub mod init;
 pub mod output;
 mod sobol;
 mod sweep;
@@ -29,6 +30,7 @@ mod sweep;
 use output::OutputFolder;
 
 pub use compare::compare;
+pub use init::init;
 pub use sobol::sobol;
 pub use sweep::sweep;
 
