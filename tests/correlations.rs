@@ -157,3 +157,44 @@ fn bad_correlations_name_the_entries_and_say_why() {
         assert!(!tmp.path().join("o").exists());
     }
 }
+
+#[test]
+fn holding_a_correlated_input_fixed_drops_its_correlations_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args([
+            "run",
+            "tests/data/correlated.toml",
+            "-n",
+            "5000",
+            "--no-charts",
+        ])
+        .args(["--no-swing", "--set", "price_h800=40000", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    for other in ["price_h100", "fleet"] {
+        assert!(
+            stdout.contains(&format!(
+                "price_h800 is held fixed by the override, so its correlation with {other} is dropped"
+            )),
+            "{stdout}"
+        );
+    }
+    // The same fixed value through a sweep step agrees with it.
+    let s = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args([
+            "sweep",
+            "tests/data/correlated.toml",
+            "--param",
+            "price_h800",
+        ])
+        .args(["--values", "40000", "-n", "5000", "--no-charts", "--out"])
+        .arg(tmp.path().join("sweep"))
+        .assert()
+        .success();
+    assert!(s.get_output().status.success());
+}

@@ -130,7 +130,9 @@ pub fn load(source: Source, overrides: &[Override]) -> Result<Model, Diagnostic>
     validate::resolve(&mut model)?;
     model.outputs = validate::outputs(&model, outputs)?;
     model.claims = read_claims(&model, raw.claims)?;
-    model.correlations = read_correlations(&model, raw.correlations)?;
+    let (correlations, dropped) = read_correlations(&model, raw.correlations)?;
+    model.correlations = correlations;
+    model.overrides.extend(dropped);
     Ok(model)
 }
 
@@ -421,12 +423,16 @@ fn read_claims(
     Ok(claims)
 }
 
+/// The correlations, and a note for each one dropped because an override holds one
+/// of its params fixed (as `sweep --param` does): a fixed value has nothing to
+/// correlate, which is what the user asked for, not an error in the file.
 fn read_correlations(
     model: &Model,
     raw: Vec<Spanned<super::schema::RawCorrelation>>,
-) -> Result<Vec<super::Correlation>, Diagnostic> {
+) -> Result<(Vec<super::Correlation>, Vec<String>), Diagnostic> {
     let src = &model.sources[0];
     let mut out: Vec<super::Correlation> = Vec::new();
+    let mut dropped = Vec::new();
     for entry in raw {
         let entry = entry.into_inner();
         let at = span(&entry.params);
@@ -463,6 +469,17 @@ fn read_correlations(
                 format!("a rank correlation lies in [-1, 1], got {rank}"),
             ));
         }
+        let fixed = ids
+            .iter()
+            .find(|&&i| model.params[i].origin != 0 && !model.param_has_distribution(i));
+        if let Some(&i) = fixed {
+            let other = if i == ids[0] { ids[1] } else { ids[0] };
+            dropped.push(format!(
+                "({} is held fixed by the override, so its correlation with {} is dropped)",
+                model.params[i].name, model.params[other].name
+            ));
+            continue;
+        }
         let (a, b) = (ids[0].min(ids[1]), ids[0].max(ids[1]));
         if let Some(first) = out.iter().find(|c| (c.a, c.b) == (a, b)) {
             let line = src.locate(first.span).line;
@@ -483,5 +500,5 @@ fn read_correlations(
             span: at,
         });
     }
-    Ok(out)
+    Ok((out, dropped))
 }
