@@ -1,7 +1,9 @@
 //! `costsim compare A.toml B.toml [C.toml ...]`: the same seed and samples for every
 //! model, their outputs side by side.
 
-use super::{Outcome, chart_options, out_dir, plot_error, prepare, spec};
+use super::{Outcome, anatomy_options, chart_options, out_dir, plot_error, prepare, spec};
+use crate::analysis::anatomy::DEFAULT_WINDOW;
+use crate::analysis::condition;
 use crate::analysis::compare::{Compared, compare_csv, shared_outputs};
 use crate::analysis::run;
 use crate::cli::CompareArgs;
@@ -23,7 +25,14 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     for (k, file) in args.files.iter().enumerate() {
         let (model, plan, _) = prepare(Some(file), &sim.set, &sim.set_file)?;
         let spec = *common.get_or_insert_with(|| spec(sim, &model, 0));
-        let simulated = run::simulate(&model, &plan, spec, &|_| {})?;
+        let simulated = match &args.sampling.condition {
+            Some(text) => {
+                let c = condition::prepare(&model, text)?;
+                let opts = anatomy_options(&args.sampling, DEFAULT_WINDOW, spec.samples);
+                condition::simulate(&c, spec, opts)?.0
+            }
+            None => run::simulate(&model, &plan, spec, &|_| {})?,
+        };
         models.push(Compared {
             file: file.display().to_string(),
             title: model.title.clone(),
@@ -63,11 +72,24 @@ fn table(models: &[Compared], outputs: &[String]) -> String {
     let run = &models[0].simulated.summary.run;
     let _ = writeln!(
         out,
-        "comparison of {} models · {} samples · seed {}\n",
+        "comparison of {} models · {} samples · seed {}",
         models.len(),
         report::format::count(run.samples),
         run.seed
     );
+    // With --where: each model's own P(condition), and every number below is over
+    // the worlds that meet it.
+    for m in models {
+        if let Some(c) = &m.simulated.summary.condition {
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                m.title,
+                report::anatomy::condition_line(c)
+            );
+        }
+    }
+    out.push('\n');
     for name in outputs {
         let mut rows = vec![
             ["model", "mean", "p5", "p25", "p50", "p75", "p95"]

@@ -94,6 +94,8 @@ fn summary_with(outputs: &[(&str, &str)]) -> super::Summary {
         sensitivity: vec![],
         swing: vec![],
         warnings: vec![],
+        condition: None,
+        anatomy: None,
     }
 }
 

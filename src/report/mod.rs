@@ -3,6 +3,7 @@
 //! half-written file.
 
 pub mod analysis_charts;
+pub mod anatomy;
 pub mod axis;
 pub mod charts;
 pub mod csv;
