@@ -219,7 +219,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         extra.extend(plot::analysis::tornado_files(&summary, &opts).map_err(&fail)?);
         extra.extend(plot::analysis::swing_files(&summary, &opts).map_err(&fail)?);
         if let Some(a) = &summary.anatomy {
-            extra.extend(plot::anatomy::files(a, &opts).map_err(&fail)?);
+            extra.extend(plot::anatomy::files(&summary, a, &opts).map_err(&fail)?);
         }
         charts
     };

@@ -1,0 +1,271 @@
+//! What each claim would take (anatomy.csv) and conditional runs (--where): closed
+//! forms for the conditional spreads, the graph's ancestors, tail claims reached by
+//! drawing on, determinism across thread counts, and bad conditions refused.
+
+mod common;
+
+use common::{costsim, csv_rows, num, run_ok};
+use std::collections::HashMap;
+
+const MODEL: &str = "tests/data/anatomy.toml";
+const Z95: f64 = 1.6448536269514722;
+
+type Row = HashMap<String, String>;
+
+fn anatomy(dir: &std::path::Path) -> Vec<Row> {
+    csv_rows(&std::fs::read_to_string(dir.join("anatomy.csv")).unwrap())
+}
+
+fn row<'a>(rows: &'a [Row], claim: &str, input: &str) -> &'a Row {
+    rows.iter()
+        .find(|r| r["claim"] == claim && r["input"] == input)
+        .unwrap_or_else(|| panic!("no row {claim} / {input}"))
+}
+
+/// Φ, for the expected prior ranks.
+fn phi(x: f64) -> f64 {
+    0.5 * (1.0 + erf(x / std::f64::consts::SQRT_2))
+}
+
+/// Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7).
+fn erf(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.3275911 * x.abs());
+    let y = 1.0
+        - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t
+            + 0.254829592)
+            * t
+            * (-x * x).exp();
+    y.copysign(x)
+}
+
+#[test]
+fn a_sum_and_a_product_take_their_closed_form_conditionals() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(
+        &[
+            MODEL,
+            "--no-charts",
+            "--no-swing",
+            "--anatomy-rows",
+            "100000",
+            "--anatomy-window",
+            "2%",
+            "--anatomy-budget",
+            "3e7",
+        ],
+        tmp.path(),
+    );
+    let text = std::fs::read_to_string(tmp.path().join("anatomy.csv")).unwrap();
+    assert!(text.starts_with(
+        "claim,param,value,input,label,unit,prior_p5,prior_p50,prior_p95,given_p5,given_p50,\
+         given_p95,given_p50_rank,accepted,drawn\n"
+    ));
+    let rows = anatomy(tmp.path());
+    // X, Y ~ N(0, 1), S = X + Y = 2: X | S is N(1, 1/2).
+    let sd = std::f64::consts::FRAC_1_SQRT_2;
+    for input in ["x", "y"] {
+        let r = row(&rows, "s at two", input);
+        assert!((num(r, "given_p50") - 1.0).abs() < 0.02, "{input}: {r:?}");
+        assert!((num(r, "given_p5") - (1.0 - Z95 * sd)).abs() < 0.02, "{r:?}");
+        assert!((num(r, "given_p95") - (1.0 + Z95 * sd)).abs() < 0.02, "{r:?}");
+        assert!((num(r, "prior_p95") - Z95).abs() < 0.03, "{r:?}");
+        // The median 1 sits at Φ(1) = P84.1 of the N(0, 1) prior.
+        assert!((num(r, "given_p50_rank") - 100.0 * phi(1.0)).abs() < 1.0, "{r:?}");
+        assert_eq!(num(r, "accepted"), 100_000.0);
+        assert!(num(r, "drawn") > 100_000.0 && num(r, "drawn") < 1e8);
+    }
+    // ln la ~ N(0.2, 0.3²), ln lb ~ N(-0.1, 0.4²); given ln la + ln lb = 1, ln la is
+    // normal with mean 0.2 + (0.09/0.25)(1 - 0.1) and sd sqrt(0.09·0.16/0.25) = 0.24.
+    let (m_a, m_b, s_ab) = (0.2 + 0.36 * 0.9, -0.1 + 0.64 * 0.9, 0.24);
+    for (input, m) in [("la", m_a), ("lb", m_b)] {
+        let r = row(&rows, "product at e", input);
+        for (col, z) in [("given_p5", -Z95), ("given_p50", 0.0), ("given_p95", Z95)] {
+            let got = num(r, col).ln();
+            assert!((got - (m + z * s_ab)).abs() < 0.02, "{input} {col}: {got}");
+        }
+    }
+    // Ordered by how far the median moved: lb (to P92) before la (to P87).
+    let order: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["claim"] == "product at e")
+        .map(|r| r["input"].as_str())
+        .collect();
+    assert_eq!(order, ["lb", "la"]);
+}
+
+#[test]
+fn only_the_claims_ancestors_are_listed_and_tail_claims_are_reached() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stdout = run_ok(
+        &[MODEL, "--no-charts", "--no-swing", "--anatomy-rows", "300"],
+        tmp.path(),
+    );
+    let rows = anatomy(tmp.path());
+    let inputs = |claim: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r["claim"] == claim)
+            .map(|r| r["input"].clone())
+            .collect()
+    };
+    assert_eq!(inputs("s at two"), ["x", "y"]);
+    assert_eq!(inputs("product at e"), ["lb", "la"]);
+    assert_eq!(inputs("t at its P99.99"), ["z"]);
+    assert!(rows.iter().all(|r| r["claim"] != "s at two" || r["input"] != "z"));
+    // t = 2z = 7.438 is z's P99.99: about 6e-5 of the worlds fall within ±2%, so
+    // 300 of them take ~5 million draws, far past the run's 100,000.
+    let r = row(&rows, "t at its P99.99", "z");
+    assert_eq!(num(r, "accepted"), 300.0);
+    let drawn = num(r, "drawn");
+    assert!(drawn > 2e6 && drawn < 2e7, "drawn {drawn}");
+    assert!(
+        num(r, "given_p5") >= 3.645 && num(r, "given_p95") <= 3.794,
+        "{r:?}"
+    );
+    assert!(num(r, "given_p50_rank") > 99.9, "{r:?}");
+    assert!(stdout.contains("What each claim would take"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("300 of {} worlds", group(drawn as u64))),
+        "{stdout}"
+    );
+    let json = std::fs::read_to_string(tmp.path().join("summary.json")).unwrap();
+    assert!(json.contains("\"anatomy\""), "{json}");
+}
+
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_anatomy_is_bit_identical_for_any_thread_count() {
+    let mut files = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let tmp = tempfile::tempdir().unwrap();
+        run_ok(
+            &[
+                MODEL,
+                "--no-charts",
+                "--no-swing",
+                "-n",
+                "30000",
+                "--anatomy-rows",
+                "150",
+                "-j",
+                threads,
+            ],
+            tmp.path(),
+        );
+        files.push(std::fs::read(tmp.path().join("anatomy.csv")).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[0], files[2]);
+    assert!(files[0].len() > 300);
+}
+
+#[test]
+fn no_anatomy_writes_none_and_a_budget_too_small_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stdout = run_ok(&[MODEL, "--no-charts", "--no-anatomy", "-n", "20000"], tmp.path());
+    assert!(!tmp.path().join("anatomy.csv").exists());
+    assert!(!stdout.contains("What each claim would take"));
+    // A budget of 200,000 draws cannot find 1,000 worlds near t's P99.99.
+    let out = costsim()
+        .args([MODEL, "--no-charts", "--no-swing", "-n", "20000"])
+        .args(["--anatomy-rows", "1000", "--anatomy-budget", "200k", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stdout.contains("too thin to read"), "{stdout}");
+    assert!(stderr.contains("anatomy of `t at its P99.99`"), "{stderr}");
+    let r = row(&anatomy(tmp.path()), "t at its P99.99", "z");
+    assert!(num(r, "accepted") < 100.0);
+    assert_eq!(r["given_p50"], "");
+    assert!(num(r, "drawn") >= 200_000.0 && num(r, "drawn") < 200_000.0 + 65_536.0);
+}
+
+#[test]
+fn where_conditions_every_output_and_reports_its_probability() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stdout = run_ok(
+        &[MODEL, "--no-charts", "--where", "s >= 2", "-n", "100000"],
+        tmp.path(),
+    );
+    let summary = csv_rows(&std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap());
+    let s = summary.iter().find(|r| r["output"] == "s").unwrap();
+    assert!(num(s, "min") >= 2.0, "{s:?}");
+    // P(S >= 2) = 1 - Φ(√2) = 0.0786: about 7,860 of 100,000, then more draws for K.
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    let c = &json["condition"];
+    assert_eq!(c["expression"], "s >= 2");
+    let p = c["probability"].as_f64().unwrap();
+    assert!((p - (1.0 - phi(std::f64::consts::SQRT_2))).abs() < 0.003, "{p}");
+    assert!(c["accepted"].as_u64().unwrap() >= 10_000);
+    assert_eq!(
+        num(s, "count") as u64,
+        c["accepted"].as_u64().unwrap(),
+        "summary over the accepted worlds"
+    );
+    assert!(stdout.contains("given s >= 2: P = 7.9%"), "{stdout}");
+    // An output the condition cannot touch keeps its prior: t = 2z, median 0.
+    let t = summary.iter().find(|r| r["output"] == "t").unwrap();
+    assert!(num(t, "p50").abs() < 0.05, "{t:?}");
+    // The condition's anatomy lists every input: x's median given S >= 2.
+    let rows = anatomy(tmp.path());
+    assert!(num(row(&rows, "given s >= 2", "x"), "given_p50") > 0.9);
+    assert!(num(row(&rows, "given s >= 2", "z"), "given_p50").abs() < 0.1);
+}
+
+#[test]
+fn a_condition_that_never_holds_stops_at_the_budget_with_exit_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = costsim()
+        .args([MODEL, "--no-charts", "-n", "1000", "--where", "s > 100", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // The budget is 1,000 × the run's 1,000 samples, rounded up to whole chunks.
+    assert!(stdout.contains("given s > 100: P = 0% (0 of 1,048,576 worlds)"), "{stdout}");
+    assert!(stderr.contains("no world met `s > 100`"), "{stderr}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["condition"]["accepted"], 0);
+    assert_eq!(json["condition"]["drawn"], 1_048_576);
+    assert_eq!(json["condition"]["complete"], false);
+}
+
+#[test]
+fn bad_conditions_exit_2_with_a_located_message_and_write_nothing() {
+    for (cond, message, help) in [
+        ("sx >= 2", "unknown param `sx`", "did you mean `s`?"),
+        ("s + 1", "the condition is not a comparison", "write a comparison"),
+        ("s > normal(0, 1)", "cannot draw", "compare params"),
+        ("s >= ", "", ""),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let assert = costsim()
+            .args([MODEL, "--where", cond, "--out"])
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains(message), "{cond}: {stderr}");
+        assert!(stderr.contains(help), "{cond}: {stderr}");
+        assert!(stderr.contains("--> --where:1:"), "{cond}: {stderr}");
+        assert!(!out.exists(), "{cond}: something was written");
+    }
+}
