@@ -287,8 +287,8 @@ mod tests {
         assert_eq!(parse_budget("30s"), Ok(BudgetArg::Seconds(30.0)));
         assert!(parse_budget("0").is_err());
         assert!(parse_budget("-1s").is_err());
-        let c = Cli::try_parse_from(["costsim", "--where", "x > 1", "--anatomy-window", "5%"])
-            .unwrap();
+        let c =
+            Cli::try_parse_from(["costsim", "--where", "x > 1", "--anatomy-window", "5%"]).unwrap();
         assert_eq!(c.run.sampling.condition.as_deref(), Some("x > 1"));
         assert_eq!(c.run.anatomy_window, 0.05);
         assert_eq!(c.run.sampling.anatomy_rows, 10_000);

@@ -66,11 +66,20 @@ fn a_sum_and_a_product_take_their_closed_form_conditionals() {
     for input in ["x", "y"] {
         let r = row(&rows, "s at two", input);
         assert!((num(r, "given_p50") - 1.0).abs() < 0.02, "{input}: {r:?}");
-        assert!((num(r, "given_p5") - (1.0 - Z95 * sd)).abs() < 0.02, "{r:?}");
-        assert!((num(r, "given_p95") - (1.0 + Z95 * sd)).abs() < 0.02, "{r:?}");
+        assert!(
+            (num(r, "given_p5") - (1.0 - Z95 * sd)).abs() < 0.02,
+            "{r:?}"
+        );
+        assert!(
+            (num(r, "given_p95") - (1.0 + Z95 * sd)).abs() < 0.02,
+            "{r:?}"
+        );
         assert!((num(r, "prior_p95") - Z95).abs() < 0.03, "{r:?}");
         // The median 1 sits at Φ(1) = P84.1 of the N(0, 1) prior.
-        assert!((num(r, "given_p50_rank") - 100.0 * phi(1.0)).abs() < 1.0, "{r:?}");
+        assert!(
+            (num(r, "given_p50_rank") - 100.0 * phi(1.0)).abs() < 1.0,
+            "{r:?}"
+        );
         assert_eq!(num(r, "accepted"), 100_000.0);
         assert!(num(r, "drawn") > 100_000.0 && num(r, "drawn") < 1e8);
     }
@@ -110,7 +119,10 @@ fn only_the_claims_ancestors_are_listed_and_tail_claims_are_reached() {
     assert_eq!(inputs("s at two"), ["x", "y"]);
     assert_eq!(inputs("product at e"), ["lb", "la"]);
     assert_eq!(inputs("t at its P99.99"), ["z"]);
-    assert!(rows.iter().all(|r| r["claim"] != "s at two" || r["input"] != "z"));
+    assert!(
+        rows.iter()
+            .all(|r| r["claim"] != "s at two" || r["input"] != "z")
+    );
     // t = 2z = 7.438 is z's P99.99: about 6e-5 of the worlds fall within ±2%, so
     // 300 of them take ~5 million draws, far past the run's 100,000.
     let r = row(&rows, "t at its P99.99", "z");
@@ -172,13 +184,22 @@ fn the_anatomy_is_bit_identical_for_any_thread_count() {
 #[test]
 fn no_anatomy_writes_none_and_a_budget_too_small_says_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let stdout = run_ok(&[MODEL, "--no-charts", "--no-anatomy", "-n", "20000"], tmp.path());
+    let stdout = run_ok(
+        &[MODEL, "--no-charts", "--no-anatomy", "-n", "20000"],
+        tmp.path(),
+    );
     assert!(!tmp.path().join("anatomy.csv").exists());
     assert!(!stdout.contains("What each claim would take"));
     // A budget of 200,000 draws cannot find 1,000 worlds near t's P99.99.
     let out = costsim()
         .args([MODEL, "--no-charts", "--no-swing", "-n", "20000"])
-        .args(["--anatomy-rows", "1000", "--anatomy-budget", "200k", "--out"])
+        .args([
+            "--anatomy-rows",
+            "1000",
+            "--anatomy-budget",
+            "200k",
+            "--out",
+        ])
         .arg(tmp.path())
         .assert()
         .success();
@@ -186,7 +207,8 @@ fn no_anatomy_writes_none_and_a_budget_too_small_says_so() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stdout.contains("too thin to read"), "{stdout}");
     assert!(stderr.contains("anatomy of `t at its P99.99`"), "{stderr}");
-    let r = row(&anatomy(tmp.path()), "t at its P99.99", "z");
+    let rows = anatomy(tmp.path());
+    let r = row(&rows, "t at its P99.99", "z");
     assert!(num(r, "accepted") < 100.0);
     assert_eq!(r["given_p50"], "");
     assert!(num(r, "drawn") >= 200_000.0 && num(r, "drawn") < 200_000.0 + 65_536.0);
@@ -209,14 +231,31 @@ fn where_conditions_every_output_and_reports_its_probability() {
     let c = &json["condition"];
     assert_eq!(c["expression"], "s >= 2");
     let p = c["probability"].as_f64().unwrap();
-    assert!((p - (1.0 - phi(std::f64::consts::SQRT_2))).abs() < 0.003, "{p}");
+    assert!(
+        (p - (1.0 - phi(std::f64::consts::SQRT_2))).abs() < 0.003,
+        "{p}"
+    );
     assert!(c["accepted"].as_u64().unwrap() >= 10_000);
     assert_eq!(
         num(s, "count") as u64,
         c["accepted"].as_u64().unwrap(),
         "summary over the accepted worlds"
     );
-    assert!(stdout.contains("given s >= 2: P = 7.9%"), "{stdout}");
+    let (accepted, drawn) = (
+        c["accepted"].as_u64().unwrap(),
+        c["drawn"].as_u64().unwrap(),
+    );
+    assert!(
+        drawn > 100_000,
+        "K = 10,000 needs more than the run's samples"
+    );
+    let line = format!(
+        "given s >= 2: P = {:.1}% ({} of {} worlds)",
+        100.0 * accepted as f64 / drawn as f64,
+        group(accepted),
+        group(drawn)
+    );
+    assert!(stdout.contains(&line), "{line}\n{stdout}");
     // An output the condition cannot touch keeps its prior: t = 2z, median 0.
     let t = summary.iter().find(|r| r["output"] == "t").unwrap();
     assert!(num(t, "p50").abs() < 0.05, "{t:?}");
@@ -230,28 +269,44 @@ fn where_conditions_every_output_and_reports_its_probability() {
 fn a_condition_that_never_holds_stops_at_the_budget_with_exit_0() {
     let tmp = tempfile::tempdir().unwrap();
     let out = costsim()
-        .args([MODEL, "--no-charts", "-n", "1000", "--where", "s > 100", "--out"])
+        .args([
+            MODEL,
+            "--no-charts",
+            "-n",
+            "1000",
+            "--where",
+            "s > 100",
+            "--out",
+        ])
         .arg(tmp.path())
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    // The budget is 1,000 × the run's 1,000 samples, rounded up to whole chunks.
-    assert!(stdout.contains("given s > 100: P = 0% (0 of 1,048,576 worlds)"), "{stdout}");
+    // The budget is 1,000 × the run's 1,000 samples, rounded up to whole chunks: the
+    // run's 1,000, then 16 chunks of 65,536 continuing the streams.
+    assert!(
+        stdout.contains("given s > 100: P = 0% (0 of 1,049,576 worlds)"),
+        "{stdout}"
+    );
     assert!(stderr.contains("no world met `s > 100`"), "{stderr}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
             .unwrap();
     assert_eq!(json["condition"]["accepted"], 0);
-    assert_eq!(json["condition"]["drawn"], 1_048_576);
+    assert_eq!(json["condition"]["drawn"], 1_049_576);
     assert_eq!(json["condition"]["complete"], false);
 }
 
 #[test]
 fn bad_conditions_exit_2_with_a_located_message_and_write_nothing() {
     for (cond, message, help) in [
-        ("sx >= 2", "unknown param `sx`", "did you mean `s`?"),
-        ("s + 1", "the condition is not a comparison", "write a comparison"),
+        ("ss >= 2", "unknown param `ss`", "did you mean `s`?"),
+        (
+            "s + 1",
+            "the condition is not a comparison",
+            "write a comparison",
+        ),
         ("s > normal(0, 1)", "cannot draw", "compare params"),
         ("s >= ", "", ""),
     ] {

@@ -40,7 +40,11 @@ pub fn prepare(model: &Model, text: &str) -> Result<Conditioned, Error> {
 
 /// Runs the conditional simulation: the summary over the accepted worlds (with
 /// `ConditionInfo` filled in) and the condition's anatomy over every input.
-pub fn simulate(c: &Conditioned, spec: RunSpec, opts: Options) -> Result<(Simulated, Anatomy), Error> {
+pub fn simulate(
+    c: &Conditioned,
+    spec: RunSpec,
+    opts: Options,
+) -> Result<(Simulated, Anatomy), Error> {
     let started = Instant::now();
     let (model, plan) = (&c.model, &c.plan);
     let inputs = plan.inputs.clone();

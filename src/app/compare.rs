@@ -3,8 +3,8 @@
 
 use super::{Outcome, anatomy_options, chart_options, out_dir, plot_error, prepare, spec};
 use crate::analysis::anatomy::DEFAULT_WINDOW;
-use crate::analysis::condition;
 use crate::analysis::compare::{Compared, compare_csv, shared_outputs};
+use crate::analysis::condition;
 use crate::analysis::run;
 use crate::cli::CompareArgs;
 use crate::error::Error;
@@ -81,12 +81,7 @@ fn table(models: &[Compared], outputs: &[String]) -> String {
     // the worlds that meet it.
     for m in models {
         if let Some(c) = &m.simulated.summary.condition {
-            let _ = writeln!(
-                out,
-                "{}: {}",
-                m.title,
-                report::anatomy::condition_line(c)
-            );
+            let _ = writeln!(out, "{}: {}", m.title, report::anatomy::condition_line(c));
         }
     }
     out.push('\n');

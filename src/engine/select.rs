@@ -91,7 +91,8 @@ pub struct Budget {
 #[derive(Clone, Debug)]
 pub struct Selection {
     pub filters: Vec<Selected>,
-    /// Samples the pass evaluated (whole chunks: at least what any filter drew).
+    /// Samples the pass evaluated (whole chunks: at least what any filter drew; a
+    /// batch's chunks past the stop are computed but neither used nor counted).
     pub drawn: u64,
     /// The wall-clock limit stopped the pass (the result then depends on the machine).
     pub timed_out: bool,
@@ -189,7 +190,7 @@ fn select_here(
                 merge(f, &mut out[k], p, first, end);
                 done[k] = satisfied(f, Some(&out[k]));
             }
-            drawn = end;
+            drawn += end - first;
             if done.iter().all(|d| *d) {
                 break;
             }
@@ -228,7 +229,9 @@ fn merge(f: &Filter, s: &mut Selected, p: Part, first: u64, end: u64) {
         for (mine, theirs) in s.tracked.iter_mut().zip(&p.tracked) {
             mine.merge(theirs);
         }
-        let room = f.rows.saturating_sub(s.rows.first().map_or(0, |c| c.len() as u64)) as usize;
+        let room =
+            f.rows
+                .saturating_sub(s.rows.first().map_or(0, |c| c.len() as u64)) as usize;
         for (mine, theirs) in s.rows.iter_mut().zip(&p.rows) {
             mine.extend_from_slice(&theirs[..room.min(theirs.len())]);
         }

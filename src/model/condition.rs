@@ -51,14 +51,18 @@ pub fn with_condition(model: &Model, text: &str) -> Result<(Model, usize), Diagn
         return Err(validate::unknown_name(model, &source, at, &name, "param"));
     }
     if let Some(at) = draws {
-        return Err(Diagnostic::at(&source, at, "a condition cannot draw from a distribution")
-            .help("compare params of the model, e.g. --where \"fleet_capex >= 1.6B\""));
+        return Err(
+            Diagnostic::at(&source, at, "a condition cannot draw from a distribution")
+                .help("compare params of the model, e.g. --where \"fleet_capex >= 1.6B\""),
+        );
     }
     if !is_boolean(&expr) {
-        return Err(Diagnostic::at(&source, expr.span, "the condition is not a comparison").help(
-            "write a comparison such as \"fleet_capex >= 1.6B\"; combine comparisons with `*` \
+        return Err(
+            Diagnostic::at(&source, expr.span, "the condition is not a comparison").help(
+                "write a comparison such as \"fleet_capex >= 1.6B\"; combine comparisons with `*` \
              or min(...) for and, max(...) for or",
-        ));
+            ),
+        );
     }
     let mut name = "__where".to_string();
     while model.index_of(&name).is_some() {
@@ -132,7 +136,14 @@ mod tests {
         ] {
             let (with, k) = with_condition(&m, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert_eq!(k, 2);
-            assert_eq!(with.params[k].deps.len(), if ok.contains('x') && ok.contains('y') { 2 } else { 1 });
+            assert_eq!(
+                with.params[k].deps.len(),
+                if ok.contains('x') && ok.contains('y') {
+                    2
+                } else {
+                    1
+                }
+            );
         }
         for bad in ["y + 1", "x", "if(x > 0, 1, 0)", "2 * (x > 0)"] {
             let e = with_condition(&m, bad).unwrap_err();

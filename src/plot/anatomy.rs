@@ -66,7 +66,13 @@ pub fn draw(area: &Area, c: &AnatomyChart) -> Result<(), PlotError> {
         let baseline = frame::centred_baseline(yc, size);
         col.label(area, &b.label, baseline, size, palette::TEXT)?;
         let (p5, p50, p95) = (f.px(c.prior[0]), f.px(c.prior[1]), f.px(c.prior[2]));
-        style::rect(area, (p5, yc - outer), (p95, yc + outer), PRIOR.to_rgba(), true)?;
+        style::rect(
+            area,
+            (p5, yc - outer),
+            (p95, yc + outer),
+            PRIOR.to_rgba(),
+            true,
+        )?;
         style::line(
             area,
             vec![(p50, yc - outer), (p50, yc + outer)],
@@ -76,7 +82,13 @@ pub fn draw(area: &Area, c: &AnatomyChart) -> Result<(), PlotError> {
         if b.given.iter().all(|v| v.is_finite()) {
             let (g5, g50, g95) = (f.px(b.given[0]), f.px(b.given[1]), f.px(b.given[2]));
             let g95 = g95.max(g5 + 2);
-            style::rect(area, (g5, yc - inner), (g95, yc + inner), GIVEN.mix(0.75), true)?;
+            style::rect(
+                area,
+                (g5, yc - inner),
+                (g95, yc + inner),
+                GIVEN.mix(0.75),
+                true,
+            )?;
             style::line(
                 area,
                 vec![(g50, yc - outer), (g50, yc + outer)],

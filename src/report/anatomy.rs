@@ -70,8 +70,7 @@ fn unit(u: &str) -> Option<&str> {
 /// The section's title line.
 fn title(run: &AnatomyRun, conditional: bool) -> String {
     if conditional {
-        "What the condition takes (each input's median given it, and its rank in the prior)"
-            .into()
+        "What the condition takes (each input's median given it, and its rank in the prior)".into()
     } else {
         format!(
             "What each claim would take (worlds within ±{}% of the claim; the inputs' medians \
@@ -235,7 +234,10 @@ pub fn chart_name(claim: &str) -> String {
         }
     }
     let slug = slug.trim_matches('-');
-    format!("anatomy_{}.png", if slug.is_empty() { "claim" } else { slug })
+    format!(
+        "anatomy_{}.png",
+        if slug.is_empty() { "claim" } else { slug }
+    )
 }
 
 #[cfg(test)]

@@ -95,7 +95,11 @@ fn chart(s: &Summary, run: &AnatomyRun, a: &Anatomy, file: String) -> AnatomyCha
     } else {
         let u = unit(&a.unit);
         (
-            format!("What would it take: {} = {}", a.claim, human(a.value, u.as_deref())),
+            format!(
+                "What would it take: {} = {}",
+                a.claim,
+                human(a.value, u.as_deref())
+            ),
             format!(
                 "Inputs of {} among the worlds where it lies in {} – {} ({}); priors from {} samples",
                 a.param,
