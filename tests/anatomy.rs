@@ -211,7 +211,29 @@ fn no_anatomy_writes_none_and_a_budget_too_small_says_so() {
     let r = row(&rows, "t at its P99.99", "z");
     assert!(num(r, "accepted") < 100.0);
     assert_eq!(r["given_p50"], "");
-    assert!(num(r, "drawn") >= 200_000.0 && num(r, "drawn") < 200_000.0 + 65_536.0);
+    assert!(num(r, "drawn") < 200_000.0 + 65_536.0);
+    // A claim 6.8 sd out (total ~ N(6, 5), claim 40) is given up as soon as even 100
+    // worlds are out of reach of the budget (1,000 × 20,000 draws), not drawn to it.
+    let out = tmp.path().join("far");
+    let stdout = run_ok(
+        &[
+            "tests/data/closed_form.toml",
+            "--no-charts",
+            "--no-swing",
+            "-n",
+            "20000",
+        ],
+        &out,
+    );
+    let rows = anatomy(&out);
+    let r = row(&rows, "Far above the sum", "normal_b");
+    assert_eq!(num(r, "accepted"), 0.0);
+    let drawn = num(r, "drawn");
+    assert!(drawn > 20_000.0 && drawn < 2e6, "drawn {drawn}");
+    assert!(
+        stdout.contains("out of reach, too thin to read: 0 of"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -323,4 +345,76 @@ fn bad_conditions_exit_2_with_a_located_message_and_write_nothing() {
         assert!(stderr.contains("--> --where:1:"), "{cond}: {stderr}");
         assert!(!out.exists(), "{cond}: something was written");
     }
+}
+
+#[test]
+fn where_works_with_set_and_in_compare() {
+    let tmp = tempfile::tempdir().unwrap();
+    // With x ~ N(1, 1), S ~ N(1, 2): P(S >= 2) = 1 - Φ(1/√2) = 0.2398.
+    run_ok(
+        &[
+            MODEL,
+            "--no-charts",
+            "-n",
+            "100000",
+            "--set",
+            "x=normal(1, 1)",
+            "--where",
+            "s >= 2",
+        ],
+        tmp.path(),
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    let p = json["condition"]["probability"].as_f64().unwrap();
+    assert!(
+        (p - (1.0 - phi(1.0 / std::f64::consts::SQRT_2))).abs() < 0.005,
+        "{p}"
+    );
+    assert_eq!(json["condition"]["drawn"], 100_000);
+    // compare: each model conditioned on its own worlds.
+    let shifted = tmp.path().join("shifted.toml");
+    let text = std::fs::read_to_string(MODEL).unwrap();
+    std::fs::write(
+        &shifted,
+        text.replace("x = \"normal(0, 1)\"", "x = \"normal(1, 1)\""),
+    )
+    .unwrap();
+    let out = tmp.path().join("cmp");
+    let assert = costsim()
+        .args(["compare", MODEL])
+        .arg(&shifted)
+        .args([
+            "--no-charts",
+            "-n",
+            "50000",
+            "--where",
+            "s >= 2",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert_eq!(stdout.matches("given s >= 2: P = ").count(), 2, "{stdout}");
+    let rows = csv_rows(&std::fs::read_to_string(out.join("compare.csv")).unwrap());
+    let s_rows: Vec<&Row> = rows.iter().filter(|r| r["output"] == "s").collect();
+    assert_eq!(s_rows.len(), 2);
+    assert!(s_rows.iter().all(|r| num(r, "min") >= 2.0), "{s_rows:?}");
+    // A name one model lacks is refused like any unknown name.
+    costsim()
+        .args([
+            "compare",
+            MODEL,
+            "tests/data/closed_form.toml",
+            "--where",
+            "s >= 2",
+        ])
+        .arg("--out")
+        .arg(tmp.path().join("none"))
+        .assert()
+        .code(2);
+    assert!(!tmp.path().join("none").exists());
 }

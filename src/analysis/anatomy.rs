@@ -3,7 +3,9 @@
 //!
 //! One selective pass (`engine::select`) tests every claim's window on every world,
 //! continuing past the run's samples on the same streams until each claim has
-//! accepted K worlds or the draw budget is spent. The prior of each input is the
+//! accepted K worlds or the draw budget is spent — or, for a claim so far out that
+//! even [`MIN_ACCEPTED`] worlds are out of reach within the budget at a generous
+//! bound of its rate, until that is clear. The prior of each input is the
 //! exact order statistics of the run's first [`PRIOR_ROWS`] samples (fewer when the
 //! run is smaller), drawn in the same pass. Everything here is exact order
 //! statistics of kept rows: the p-th percentile is the value of 0-based rank
@@ -72,6 +74,9 @@ pub struct Anatomy {
     pub complete: bool,
     /// Fewer than [`MIN_ACCEPTED`] accepted: the conditional columns are empty.
     pub thin: bool,
+    /// The pass stopped drawing for it early: even [`MIN_ACCEPTED`] worlds were out
+    /// of reach within the budget at any plausible rate.
+    pub out_of_reach: bool,
     /// Rows of the prior behind the prior columns.
     pub prior_rows: u64,
     /// Its ancestor inputs, the largest move of the median (|rank − 50|) first.
@@ -138,6 +143,7 @@ pub fn claims(
             min_draws: 0,
             rows: want,
             aggregate: false,
+            give_up_below: MIN_ACCEPTED,
         });
         windows.push(w);
         ancestors.push(inputs);
@@ -212,6 +218,7 @@ pub fn prior_and(
         min_draws: 0,
         rows: prior_rows,
         aggregate: false,
+        give_up_below: 0,
     });
     let budget = Budget {
         draws: opts.budget.draws.max(samples),
@@ -286,6 +293,7 @@ pub fn describe(
         drawn: sel.drawn,
         complete: sel.satisfied,
         thin,
+        out_of_reach: sel.gave_up,
         prior_rows: prior.columns.first().map_or(0, |c| c.len() as u64),
         inputs: rows,
     }

@@ -57,6 +57,7 @@ pub fn simulate(
         min_draws: spec.samples,
         rows: opts.rows.max(spec.rows),
         aggregate: true,
+        give_up_below: 0,
     };
     let (prior, pass) = anatomy::prior_and(
         model,

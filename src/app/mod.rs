@@ -267,10 +267,12 @@ fn anatomy_warnings(run: &AnatomyRun) -> Vec<String> {
         if a.inputs.is_empty() || a.complete {
             continue;
         }
-        let why = if run.timed_out {
-            "the time limit"
+        let why = if a.out_of_reach {
+            "drawing stopped: even 100 were out of reach of the draw budget"
+        } else if run.timed_out {
+            "the time limit ran out"
         } else {
-            "the draw budget"
+            "the draw budget ran out"
         };
         let what = if a.thin {
             "too thin to read"
@@ -278,7 +280,7 @@ fn anatomy_warnings(run: &AnatomyRun) -> Vec<String> {
             "read it with care"
         };
         out.push(format!(
-            "anatomy of `{}`: {} of {} worlds within the window when {why} ran out \
+            "anatomy of `{}`: {} of {} worlds within the window when {why} \
              (K = {} wanted): {what}; raise --anatomy-budget or --anatomy-window",
             a.claim,
             report::format::count(a.accepted),

@@ -63,6 +63,9 @@ pub struct Filter {
     pub rows: u64,
     /// Aggregate every tracked param of the plan over the accepted worlds.
     pub aggregate: bool,
+    /// Give up once even this many accepted worlds are out of reach within the
+    /// budget (see [`out_of_reach`]); 0 never gives up.
+    pub give_up_below: u64,
 }
 
 /// What a filter collected.
@@ -78,6 +81,8 @@ pub struct Selected {
     pub tracked: Vec<Tracked>,
     /// Whether it reached `want` (and `min_draws`) before the budget.
     pub satisfied: bool,
+    /// It stopped early: `give_up_below` worlds were out of reach within the budget.
+    pub gave_up: bool,
 }
 
 /// Where the pass may stop: a number of draws, and optionally a wall-clock limit.
@@ -189,6 +194,11 @@ fn select_here(
                 }
                 merge(f, &mut out[k], p, first, end);
                 done[k] = satisfied(f, Some(&out[k]));
+                let left = budget.draws.saturating_sub(drawn + (end - first));
+                if !done[k] && out_of_reach(f.give_up_below, &out[k], left) {
+                    out[k].gave_up = true;
+                    done[k] = true;
+                }
             }
             drawn += end - first;
             if done.iter().all(|d| *d) {
@@ -196,8 +206,8 @@ fn select_here(
             }
         }
     }
-    for (s, d) in out.iter_mut().zip(&done) {
-        s.satisfied = *d;
+    for (s, f) in out.iter_mut().zip(filters) {
+        s.satisfied = satisfied(f, Some(s));
     }
     Ok(Selection {
         filters: out,
@@ -221,6 +231,18 @@ fn satisfied(f: &Filter, have: Option<&Selected>) -> bool {
     } else {
         accepted >= f.want
     }
+}
+
+/// Whether `target` accepted worlds are out of reach in `left` more draws, even at
+/// a generous upper bound of the acceptance rate, (accepted + 3)/drawn (3/drawn is
+/// the 95% upper bound when none was accepted). Decided at chunk boundaries from
+/// counts merged in chunk order, so it is the same for any thread count.
+fn out_of_reach(target: u64, s: &Selected, left: u64) -> bool {
+    if target == 0 || s.accepted >= target || s.drawn == 0 {
+        return false;
+    }
+    let rate = (s.accepted as f64 + 3.0) / s.drawn as f64;
+    (target - s.accepted) as f64 / rate > left as f64
 }
 
 /// Folds a chunk's part (samples `first..end`) into a filter's result, in order.
@@ -330,5 +352,19 @@ mod tests {
         assert_eq!(pass_range(1, 10), (CHUNK, 2 * CHUNK));
         assert_eq!(pass_range(0, CHUNK), (0, CHUNK));
         assert_eq!(pass_range(1, CHUNK + 5), (CHUNK, CHUNK + 5));
+    }
+
+    #[test]
+    fn a_target_is_out_of_reach_only_beyond_a_generous_rate() {
+        let s = |accepted, drawn| Selected {
+            accepted,
+            drawn,
+            ..Selected::default()
+        };
+        // None in 1e6: at most 3e-6 per draw, so 100 need 3.3e7 more draws.
+        assert!(out_of_reach(100, &s(0, 1_000_000), 30_000_000));
+        assert!(!out_of_reach(100, &s(0, 1_000_000), 40_000_000));
+        assert!(!out_of_reach(100, &s(100, 1_000_000), 0));
+        assert!(!out_of_reach(0, &s(0, 1_000_000), 0));
     }
 }
