@@ -58,8 +58,8 @@ b = "normal(a, 1)"
 c = "uniform(0, 1)"
 k = 3
 d = "b * k"
-e = "c + 1"
-f = "d + e"
+g = "c + 1"
+f = "d + g"
 "#,
         );
         let plan = crate::plan::compile(&model).unwrap();
@@ -70,7 +70,7 @@ f = "d + e"
                 .collect()
         };
         assert_eq!(names("d"), ["a", "b"]);
-        assert_eq!(names("e"), ["c"]);
+        assert_eq!(names("g"), ["c"]);
         assert_eq!(names("f"), ["a", "b", "c"]);
         assert_eq!(names("a"), ["a"]);
         assert!(names("k").is_empty());
