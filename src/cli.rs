@@ -115,9 +115,9 @@ pub struct SamplingArgs {
     /// samples, on the same streams, until K are found or the budget is drawn
     #[arg(long, value_name = "K", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub anatomy_rows: u64,
-    /// The most to draw looking for K worlds: a count (2e8, 500M) or a time (30s)
-    /// [default: 1,000 × the run's samples]
-    #[arg(long, value_name = "N|SECONDSs", value_parser = parse_budget)]
+    /// The most to draw looking for K worlds: a count (2e8, 500M) [default: 1,000 × the
+    /// run's samples], or a time limit (30s) on top of that count
+    #[arg(long, value_name = "BUDGET", value_parser = parse_budget)]
     pub anatomy_budget: Option<BudgetArg>,
 }
 

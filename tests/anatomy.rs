@@ -418,3 +418,28 @@ fn where_works_with_set_and_in_compare() {
         .code(2);
     assert!(!tmp.path().join("none").exists());
 }
+
+#[test]
+fn each_claim_gets_its_chart_and_report_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(
+        &[MODEL, "--no-swing", "-n", "20000", "--anatomy-rows", "300"],
+        tmp.path(),
+    );
+    for f in [
+        "anatomy_s-at-two.png",
+        "anatomy_product-at-e.png",
+        "anatomy_t-at-its-p99-99.png",
+    ] {
+        let bytes = std::fs::read(tmp.path().join(f)).unwrap_or_else(|_| panic!("{f}"));
+        assert!(bytes.starts_with(b"\x89PNG"), "{f}");
+    }
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(md.contains("## What each claim would take"), "{md}");
+    assert!(md.contains("(anatomy_s-at-two.png)"), "{md}");
+    assert!(
+        md.contains("| s at two | y |") || md.contains("| s at two | x |"),
+        "{md}"
+    );
+    assert!(md.contains("300 of "), "{md}");
+}

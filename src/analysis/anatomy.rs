@@ -180,7 +180,8 @@ pub fn claims(
     })
 }
 
-/// The prior's rows of `needed` (column per input) and the other filters' results.
+/// The prior's rows: one column per input of the `needed` list given to
+/// [`prior_and`], the run's first samples.
 pub struct PriorRows {
     pub columns: Vec<Vec<f64>>,
 }
@@ -277,11 +278,10 @@ pub fn describe(
             }
         })
         .collect();
-    let moved = |r: &InputAnatomy| (r.given_p50_rank - 50.0).abs();
-    // A stable sort: ties (and thin anatomies, all NaN) keep the file's order.
-    rows.sort_by(|a, b| moved(b).total_cmp(&moved(a)));
-    if thin {
-        rows.sort_by_key(|r| inputs.iter().position(|&i| model.params[i].name == r.input));
+    // A stable sort: ties keep the file's order, as do thin anatomies (no medians).
+    if !thin {
+        let moved = |r: &InputAnatomy| (r.given_p50_rank - 50.0).abs();
+        rows.sort_by(|a, b| moved(b).total_cmp(&moved(a)));
     }
     Anatomy {
         claim: String::new(),

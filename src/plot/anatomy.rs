@@ -24,7 +24,7 @@ pub fn files(
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
     use rayon::prelude::*;
-    let charts = anatomy_charts(s, run, opts);
+    let charts = anatomy_charts(s, run);
     super::text::check_fonts()?;
     charts
         .par_iter()

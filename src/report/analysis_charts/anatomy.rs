@@ -6,7 +6,7 @@
 use crate::analysis::anatomy::{Anatomy, AnatomyRun};
 use crate::report::anatomy::{chart_names, worlds};
 use crate::report::axis::{Axis, Tick};
-use crate::report::charts::{ChartOptions, footer};
+use crate::report::charts::footer;
 use crate::report::format::{count, human, rank};
 use crate::report::summary::Summary;
 use crate::stats::histogram::Scale;
@@ -39,11 +39,11 @@ pub struct AnatomyChart {
 }
 
 /// One chart per anatomy with something to draw, in claim order.
-pub fn anatomy_charts(s: &Summary, run: &AnatomyRun, _opts: &ChartOptions) -> Vec<AnatomyChart> {
+pub fn anatomy_charts(s: &Summary, run: &AnatomyRun) -> Vec<AnatomyChart> {
     run.claims
         .iter()
         .zip(chart_names(run))
-        .filter_map(|(a, file)| Some(chart(s, run, a, file?)))
+        .filter_map(|(a, file)| Some(chart(s, a, file?)))
         .collect()
 }
 
@@ -64,7 +64,7 @@ fn rank_axis() -> Axis {
     }
 }
 
-fn chart(s: &Summary, run: &AnatomyRun, a: &Anatomy, file: String) -> AnatomyChart {
+fn chart(s: &Summary, a: &Anatomy, file: String) -> AnatomyChart {
     let unit = |u: &str| (!u.is_empty()).then(|| u.to_string());
     let bars = a
         .inputs
@@ -110,7 +110,6 @@ fn chart(s: &Summary, run: &AnatomyRun, a: &Anatomy, file: String) -> AnatomyCha
             ),
         )
     };
-    let _ = run;
     AnatomyChart {
         file,
         title,
