@@ -10,7 +10,7 @@
 
 use super::kernel::Registers;
 use super::{BLOCK, CHUNK, CHUNKS_PER_THREAD, SampleError, block_of, each_block_in};
-use crate::plan::{Plan, Src};
+use crate::plan::{Op, Plan, Src};
 use crate::stats::{Block, Tracked};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -163,6 +163,8 @@ fn select_here(
     let mut next = 0u64;
     let mut drawn = 0u64;
     let mut timed_out = false;
+    // The tape for the filters still drawing, rebuilt when one is done.
+    let mut tape: Option<(Vec<bool>, Plan)> = None;
     while done.iter().any(|d| !d) && drawn < budget.draws {
         if budget.time.is_some_and(|t| started.elapsed() >= t) {
             timed_out = true;
@@ -177,12 +179,15 @@ fn select_here(
             planned += b - a;
             next += 1;
         }
-        let active = done.clone();
+        if tape.as_ref().is_none_or(|(for_done, _)| *for_done != done) {
+            tape = Some((done.clone(), pruned(plan, filters, &done)));
+        }
+        let (active, tape_plan) = tape.as_ref().expect("just set");
         let parts: Vec<Result<Vec<Part>, SampleError>> = chunks
             .par_iter()
             .map_init(
-                || Registers::new(plan),
-                |regs, &c| run_chunk(plan, filters, &active, c, samples, seed, regs),
+                || Registers::new(tape_plan),
+                |regs, &c| run_chunk(tape_plan, filters, active, c, samples, seed, regs),
             )
             .collect();
         for (&c, part) in chunks.iter().zip(parts) {
@@ -214,6 +219,65 @@ fn select_here(
         drawn,
         timed_out,
     })
+}
+
+/// The plan with only the ops the filters still drawing need: what they test, keep
+/// and aggregate, and what that is computed from. Every site draws from its own
+/// stream (`site_rng`), so leaving a site's op out changes no other site's draws:
+/// the kept values are exactly the full tape's.
+fn pruned(plan: &Plan, filters: &[Filter], done: &[bool]) -> Plan {
+    let mut needed = vec![false; plan.n_regs];
+    let need = |s: Src, needed: &mut Vec<bool>| {
+        if let Src::Reg(r) = s {
+            needed[r as usize] = true;
+        }
+    };
+    for (f, _) in filters.iter().zip(done).filter(|(_, d)| !**d) {
+        if let Accept::Window { src, .. } | Accept::Nonzero(src) = f.accept {
+            need(src, &mut needed);
+        }
+        for &p in &f.keep {
+            need(plan.params[p], &mut needed);
+        }
+        if f.aggregate {
+            plan.tracked.iter().for_each(|t| need(t.src, &mut needed));
+        }
+    }
+    let mut keep = vec![false; plan.ops.len()];
+    for (k, op) in plan.ops.iter().enumerate().rev() {
+        let writes = match op {
+            Op::Copula { dsts, .. } => dsts.iter().any(|&r| needed[r as usize]),
+            _ => op.dst().is_some_and(|r| needed[r as usize]),
+        };
+        if writes {
+            keep[k] = true;
+            operands(op).into_iter().for_each(|s| need(s, &mut needed));
+        }
+    }
+    let mut out = plan.clone();
+    out.ops = plan
+        .ops
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(op, _)| op.clone())
+        .collect();
+    out
+}
+
+/// The registers and constants an op reads.
+fn operands(op: &Op) -> Vec<Src> {
+    match op {
+        Op::Sample { .. } | Op::Truncated { .. } | Op::Copula { .. } | Op::Column { .. } => {
+            Vec::new()
+        }
+        Op::SampleArgs { args, .. } => args.clone(),
+        Op::TruncatedArgs { args, lo, hi, .. } => args.iter().copied().chain([*lo, *hi]).collect(),
+        Op::Choose { items, .. } => items.clone(),
+        Op::Unary { a, .. } => vec![Src::Reg(*a)],
+        Op::Binary { a, b, .. } => vec![*a, *b],
+        Op::Select { c, a, b, .. } => vec![*c, *a, *b],
+    }
 }
 
 fn fresh(plan: &Plan) -> Vec<Tracked> {
