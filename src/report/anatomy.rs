@@ -123,17 +123,25 @@ pub fn table_section(out: &mut String, run: &AnatomyRun, conditional: bool) {
 
 /// "given x >= 1: P = 0.04% (412 of 1,000,000 worlds)".
 pub fn condition_line(c: &super::summary::ConditionInfo) -> String {
-    let mut line = format!(
+    format!(
         "given {}: P = {} ({} of {} worlds)",
         c.expression,
-        super::format::probability(c.probability),
+        share(c.probability),
         count(c.accepted),
         count(c.drawn)
-    );
-    if c.accepted > 0 && c.probability < 0.001 {
-        let _ = write!(line, " · P ≈ {:.3e}", c.probability);
+    )
+}
+
+/// A probability as a percentage with two significant digits below 0.1%: "7.9%",
+/// "0.019%", "0%".
+fn share(p: f64) -> String {
+    let pct = p * 100.0;
+    if p > 0.0 && pct < 0.1 {
+        let decimals = (1.0 - pct.log10().floor()).clamp(1.0, 12.0) as usize;
+        format!("{pct:.decimals$}%")
+    } else {
+        super::format::probability(p)
     }
-    line
 }
 
 /// The report.md section, linking each anatomy's chart when it was written (`files`).
@@ -257,5 +265,14 @@ mod tests {
             "anatomy_deepseek-s-assumed-rental-rate.png"
         );
         assert_eq!(chart_name("given x >= 1"), "anatomy_given-x-1.png");
+    }
+
+    #[test]
+    fn small_probabilities_keep_two_significant_digits() {
+        assert_eq!(share(0.079), "7.9%");
+        assert_eq!(share(1.88e-4), "0.019%");
+        assert_eq!(share(4.12e-4), "0.041%");
+        assert_eq!(share(3e-9), "0.00000030%");
+        assert_eq!(share(0.0), "0%");
     }
 }
