@@ -94,7 +94,7 @@ pub struct RunArgs {
     /// Draw exceedance curves, P(value > x), instead of CDFs
     #[arg(long)]
     pub exceedance: bool,
-    /// Skip the claims' anatomy (anatomy.csv, anatomy_<claim>.png, "What each claim would take")
+    /// Skip the claims' anatomy (anatomy.csv, anatomy_<claim>.png, "What each claim would take"; with --where, the condition's)
     #[arg(long)]
     pub no_anatomy: bool,
     /// Half-width of the window of worlds around each claim, relative to its value: 5% or 0.05

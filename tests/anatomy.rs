@@ -285,6 +285,26 @@ fn where_conditions_every_output_and_reports_its_probability() {
     let rows = anatomy(tmp.path());
     assert!(num(row(&rows, "given s >= 2", "x"), "given_p50") > 0.9);
     assert!(num(row(&rows, "given s >= 2", "z"), "given_p50").abs() < 0.1);
+    assert!(stdout.contains("What the condition takes"), "{stdout}");
+    // --no-anatomy leaves the condition's anatomy out too; the summary is unchanged.
+    let other = tmp.path().join("no-anatomy");
+    run_ok(
+        &[
+            MODEL,
+            "--no-charts",
+            "--where",
+            "s >= 2",
+            "-n",
+            "100000",
+            "--no-anatomy",
+        ],
+        &other,
+    );
+    assert!(!other.join("anatomy.csv").exists());
+    assert_eq!(
+        std::fs::read(tmp.path().join("summary.csv")).unwrap(),
+        std::fs::read(other.join("summary.csv")).unwrap()
+    );
 }
 
 #[test]

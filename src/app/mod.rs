@@ -149,7 +149,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
             let outcome = analysis::condition::simulate(&c, spec, opts);
             progress.finish();
             let (Simulated { mut summary, aggs }, given) = outcome?;
-            summary.anatomy = Some(AnatomyRun {
+            summary.anatomy = (!args.no_anatomy).then(|| AnatomyRun {
                 drawn: given.drawn,
                 elapsed_seconds: summary.run.elapsed_seconds,
                 timed_out: summary.condition.as_ref().is_some_and(|c| c.timed_out),
