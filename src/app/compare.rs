@@ -25,14 +25,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     for (k, file) in args.files.iter().enumerate() {
         let (model, plan, _) = prepare(Some(file), &sim.set, &sim.set_file)?;
         let spec = *common.get_or_insert_with(|| spec(sim, &model, 0));
-        let simulated = match &args.sampling.condition {
-            Some(text) => {
-                let c = condition::prepare(&model, text)?;
-                let opts = anatomy_options(&args.sampling, DEFAULT_WINDOW, spec.samples);
-                condition::simulate(&c, spec, opts)?.0
-            }
-            None => run::simulate(&model, &plan, spec, &|_| {})?,
-        };
+        let simulated = simulate(args, &model, &plan, spec)?;
         models.push(Compared {
             file: file.display().to_string(),
             title: model.title.clone(),
@@ -105,4 +98,22 @@ fn table(models: &[Compared], outputs: &[String]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One model's run: with `--where`, over the worlds that meet the condition.
+fn simulate(
+    args: &CompareArgs,
+    model: &crate::model::Model,
+    plan: &crate::plan::Plan,
+    spec: run::RunSpec,
+) -> Result<run::Simulated, Error> {
+    use crate::analysis::{anatomy::DEFAULT_WINDOW, condition};
+    match &args.sampling.condition {
+        Some(text) => {
+            let c = condition::prepare(model, text)?;
+            let opts = super::anatomy_options(&args.sampling, DEFAULT_WINDOW, spec.samples);
+            Ok(condition::simulate(&c, spec, opts)?.0)
+        }
+        None => run::simulate(model, plan, spec, &|_| {}),
+    }
 }
