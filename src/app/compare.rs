@@ -1,10 +1,8 @@
 //! `costsim compare A.toml B.toml [C.toml ...]`: the same seed and samples for every
 //! model, their outputs side by side.
 
-use super::{Outcome, anatomy_options, chart_options, out_dir, plot_error, prepare, spec};
-use crate::analysis::anatomy::DEFAULT_WINDOW;
+use super::{Outcome, chart_options, out_dir, plot_error, prepare, spec};
 use crate::analysis::compare::{Compared, compare_csv, shared_outputs};
-use crate::analysis::condition;
 use crate::analysis::run;
 use crate::cli::CompareArgs;
 use crate::error::Error;
