@@ -1,13 +1,8 @@
 //! The commands, from arguments to files and stdout. Each stage of the data flow is
 //! called in turn; nothing is written until every stage has succeeded.
 
-use crate::analysis::{
-    self,
-    anatomy::{self, AnatomyRun},
-    run::{RunSpec, Simulated},
-};
-use crate::cli::{BudgetArg, CheckArgs, Format, RunArgs, SamplingArgs, SimArgs};
-use crate::engine::select::Budget;
+use crate::analysis::run::RunSpec;
+use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
 use crate::error::Error;
 use crate::model::{self, Model, Override};
 use crate::plan::{self, Plan, Src};
@@ -23,10 +18,12 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MODEL: &str = include_str!("../../priors/deepseek_v3.toml");
 pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
 
+mod anatomy;
 mod compare;
 mod sobol;
 mod sweep;
 
+pub(crate) use anatomy::anatomy_options;
 pub use compare::compare;
 pub use sobol::sobol;
 pub use sweep::sweep;
@@ -135,55 +132,12 @@ pub fn prepare(
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
-    // A bad condition stops here, before anything is drawn or written.
-    let conditioned = match &args.sampling.condition {
-        Some(text) => Some(analysis::condition::prepare(&model, text)?),
-        None => None,
-    };
+    let conditioned = anatomy::condition(args, &model)?;
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
-    let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
-    let (model, plan, summary, aggs) = match conditioned {
-        Some(c) => {
-            let outcome = analysis::condition::simulate(&c, spec, opts);
-            progress.finish();
-            let (Simulated { mut summary, aggs }, given) = outcome?;
-            summary.anatomy = (!args.no_anatomy).then(|| AnatomyRun {
-                drawn: given.drawn,
-                elapsed_seconds: summary.run.elapsed_seconds,
-                timed_out: summary.condition.as_ref().is_some_and(|c| c.timed_out),
-                window: f64::NAN,
-                rows: opts.rows,
-                budget_draws: opts.budget.draws.max(spec.samples),
-                claims: vec![given],
-            });
-            (c.model, c.plan, summary, aggs)
-        }
-        None => {
-            let simulated =
-                analysis::run::simulate(&model, &plan, spec, &|done| progress.update(done));
-            progress.finish();
-            let Simulated { mut summary, aggs } = simulated?;
-            if !args.no_swing {
-                summary.swing = analysis::run::swing(&model, &plan, &aggs, &summary, spec.threads)?;
-            }
-            if !args.no_anatomy && !model.claims.is_empty() {
-                let run = analysis::anatomy::claims(
-                    &model,
-                    &plan,
-                    &aggs,
-                    spec.samples,
-                    spec.seed,
-                    opts,
-                    spec.threads,
-                )?;
-                summary.warnings.extend(anatomy_warnings(&run));
-                summary.anatomy = Some(run);
-            }
-            (model, plan, summary, aggs)
-        }
-    };
+    let (model, plan, summary, aggs) =
+        anatomy::simulate(args, model, plan, conditioned, spec, &progress)?;
     let out_dir = out_dir(sim, &stem);
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
@@ -201,9 +155,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
             report::csv::sensitivity_csv(&summary),
         ),
     ];
-    if let Some(a) = &summary.anatomy {
-        files.push(("anatomy.csv".to_string(), report::anatomy::csv(a)));
-    }
+    files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
         let csv = report::csv::samples_csv(&model, &plan.row_params, &aggs.rows, k);
         files.push(("samples.csv".to_string(), csv));
@@ -218,9 +170,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         files.extend(plot::render_all(&charts, &opts, spec.threads).map_err(&fail)?);
         extra.extend(plot::analysis::tornado_files(&summary, &opts).map_err(&fail)?);
         extra.extend(plot::analysis::swing_files(&summary, &opts).map_err(&fail)?);
-        if let Some(a) = &summary.anatomy {
-            extra.extend(plot::anatomy::files(&summary, a, &opts).map_err(&fail)?);
-        }
+        extra.extend(anatomy::chart_files(&summary, &opts).map_err(&fail)?);
         charts
     };
     let names: Vec<String> = extra.iter().map(|(name, _)| name.clone()).collect();
@@ -236,59 +186,6 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         out_dir,
         warnings,
     })
-}
-
-/// `--anatomy-rows`, `--anatomy-window` and `--anatomy-budget` (default: 1,000 × the
-/// run's samples; a time limit keeps that draw budget and adds the clock).
-pub(crate) fn anatomy_options(s: &SamplingArgs, window: f64, samples: u64) -> anatomy::Options {
-    let draws = samples.saturating_mul(anatomy::DEFAULT_BUDGET_FACTOR);
-    let budget = match s.anatomy_budget {
-        None => Budget { draws, time: None },
-        Some(BudgetArg::Draws(n)) => Budget {
-            draws: n,
-            time: None,
-        },
-        Some(BudgetArg::Seconds(t)) => Budget {
-            draws,
-            time: Some(std::time::Duration::from_secs_f64(t)),
-        },
-    };
-    anatomy::Options {
-        window,
-        rows: s.anatomy_rows,
-        budget,
-    }
-}
-
-/// A note for each claim whose anatomy stopped short of K worlds.
-fn anatomy_warnings(run: &AnatomyRun) -> Vec<String> {
-    let mut out = Vec::new();
-    for a in &run.claims {
-        if a.inputs.is_empty() || a.complete {
-            continue;
-        }
-        let why = if a.out_of_reach {
-            "drawing stopped: even 100 were out of reach of the draw budget"
-        } else if run.timed_out {
-            "the time limit ran out"
-        } else {
-            "the draw budget ran out"
-        };
-        let what = if a.thin {
-            "too thin to read"
-        } else {
-            "read it with care"
-        };
-        out.push(format!(
-            "anatomy of `{}`: {} of {} worlds within the window when {why} \
-             (K = {} wanted): {what}; raise --anatomy-budget or --anatomy-window",
-            a.claim,
-            report::format::count(a.accepted),
-            report::format::count(a.drawn),
-            report::format::count(run.rows)
-        ));
-    }
-    out
 }
 
 /// Values the sensitivity rows may hold (64 MB): rows × kept columns.
