@@ -99,6 +99,91 @@ pub struct RunArgs {
     /// Draw exceedance curves, P(value > x), instead of CDFs
     #[arg(long)]
     pub exceedance: bool,
+    /// Skip the claims' anatomy (anatomy.csv, anatomy_<claim>.png, "What each claim would take"; with --where, the condition's)
+    #[arg(long)]
+    pub no_anatomy: bool,
+    /// Half-width of the window of worlds around each claim, relative to its value: 5% or 0.05
+    #[arg(long, value_name = "W", default_value = "2%", value_parser = parse_window)]
+    pub anatomy_window: f64,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+}
+
+/// How selective passes (a claim's anatomy, a `--where` condition) sample.
+#[derive(Args, Debug, Clone)]
+pub struct SamplingArgs {
+    /// Keep only the worlds where a condition holds, e.g. "fleet_capex >= 1.6B": every
+    /// output, claim and input is reported over those worlds, with P(condition)
+    #[arg(long = "where", value_name = "EXPR")]
+    pub condition: Option<String>,
+    /// Worlds to accept per claim (and for --where): drawing goes on past the run's
+    /// samples, on the same streams, until K are found or the budget is drawn
+    #[arg(long, value_name = "K", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub anatomy_rows: u64,
+    /// The most to draw looking for K worlds: a count (2e8, 500M) [default: 1,000 × the
+    /// run's samples], or a time limit (30s) on top of that count
+    #[arg(long, value_name = "BUDGET", value_parser = parse_budget)]
+    pub anatomy_budget: Option<BudgetArg>,
+}
+
+impl Default for SamplingArgs {
+    fn default() -> Self {
+        SamplingArgs {
+            condition: None,
+            anatomy_rows: 10_000,
+            anatomy_budget: None,
+        }
+    }
+}
+
+/// `--anatomy-budget`: draws, or a wall-clock limit in seconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BudgetArg {
+    Draws(u64),
+    Seconds(f64),
+}
+
+/// "5%" or "0.05": a share in (0, 1].
+fn parse_window(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("`{text}` is not a share: write 5% or 0.05"))?;
+    if v > 0.0 && v <= 1.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "the window must be above 0 and at most 100%, got `{text}`"
+        ))
+    }
+}
+
+/// "2e8", "500M", "1B" draws, or "30s".
+fn parse_budget(text: &str) -> Result<BudgetArg, String> {
+    let t = text.trim();
+    if let Some(s) = t.strip_suffix('s') {
+        return match s.trim().parse::<f64>() {
+            Ok(v) if v > 0.0 && v.is_finite() => Ok(BudgetArg::Seconds(v)),
+            _ => Err(format!("`{text}` is not a time: write e.g. 30s")),
+        };
+    }
+    let (digits, scale) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1e3),
+        Some('M') => (&t[..t.len() - 1], 1e6),
+        Some('B') => (&t[..t.len() - 1], 1e9),
+        Some('T') => (&t[..t.len() - 1], 1e12),
+        _ => (t, 1.0),
+    };
+    match digits.replace('_', "").parse::<f64>() {
+        Ok(v) if v * scale >= 1.0 && (v * scale) < 1.8e19 => {
+            Ok(BudgetArg::Draws((v * scale).round() as u64))
+        }
+        _ => Err(format!(
+            "`{text}` is not a draw count or a time: write e.g. 2e8, 500M or 30s"
+        )),
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -146,6 +231,8 @@ pub struct CompareArgs {
     pub outputs: Option<Vec<String>>,
     #[command(flatten)]
     pub sim: SimArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -197,6 +284,25 @@ mod tests {
         let c = Cli::try_parse_from(["costsim", "check", "m.toml"]).unwrap();
         assert!(matches!(c.command, Some(Command::Check(_))));
         assert!(Cli::try_parse_from(["costsim", "run", "--samples", "0"]).is_err());
+    }
+
+    #[test]
+    fn windows_and_budgets_parse() {
+        assert_eq!(parse_window("5%"), Ok(0.05));
+        assert_eq!(parse_window("0.05"), Ok(0.05));
+        assert!(parse_window("0").is_err());
+        assert!(parse_window("150%").is_err());
+        assert!(parse_window("x").is_err());
+        assert_eq!(parse_budget("2e8"), Ok(BudgetArg::Draws(200_000_000)));
+        assert_eq!(parse_budget("500M"), Ok(BudgetArg::Draws(500_000_000)));
+        assert_eq!(parse_budget("30s"), Ok(BudgetArg::Seconds(30.0)));
+        assert!(parse_budget("0").is_err());
+        assert!(parse_budget("-1s").is_err());
+        let c =
+            Cli::try_parse_from(["costsim", "--where", "x > 1", "--anatomy-window", "5%"]).unwrap();
+        assert_eq!(c.run.sampling.condition.as_deref(), Some("x > 1"));
+        assert_eq!(c.run.anatomy_window, 0.05);
+        assert_eq!(c.run.sampling.anatomy_rows, 10_000);
     }
 
     #[test]

@@ -42,9 +42,15 @@ fn pngs(dir: &Path) -> Vec<String> {
 #[test]
 fn every_chart_kind_is_a_png_of_the_requested_size_and_not_blank() {
     let tmp = tempfile::tempdir().unwrap();
-    run_ok(&["--samples", "20000"], tmp.path());
+    // 200 worlds per claim keep the anatomy pass short in a debug build.
+    run_ok(&["--samples", "20000", "--anatomy-rows", "200"], tmp.path());
     let summary = std::fs::read_to_string(tmp.path().join("summary.csv")).unwrap();
-    let mut expected = vec!["bands.png".to_string()];
+    let mut expected = vec![
+        "bands.png".to_string(),
+        "anatomy_semianalysis-server-capex.png".to_string(),
+        "anatomy_deepseek-v3-report.png".to_string(),
+        "anatomy_deepseek-s-assumed-rental-rate.png".to_string(),
+    ];
     for row in csv_rows(&summary) {
         expected.push(format!("hist_{}.png", row["output"]));
         expected.push(format!("cdf_{}.png", row["output"]));

@@ -17,11 +17,12 @@ fn bare_costsim_runs_the_built_in_default_model_from_any_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let assert = costsim()
         .current_dir(tmp.path())
-        .args(["--samples", "20000"])
+        .args(["--samples", "20000", "--anatomy-rows", "200"])
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(stdout.contains("DeepSeek-V3"), "{stdout}");
+    assert!(stdout.contains("What each claim would take"), "{stdout}");
     assert!(stdout.contains("final_run_cost"), "{stdout}");
     assert!(stdout.contains("P(above)"), "{stdout}");
     assert!(stdout.contains("of worlds are"), "{stdout}");
@@ -122,11 +123,19 @@ fn results_are_bit_identical_for_any_thread_count() {
         tempfile::tempdir().unwrap(),
     );
     // 300k samples: several chunks, and a partial last one.
-    let args = [CLOSED, "--samples", "300001", "--seed", "11"];
+    let args = [
+        CLOSED,
+        "--samples",
+        "300001",
+        "--seed",
+        "11",
+        "--anatomy-budget",
+        "3e6",
+    ];
     run_ok(&[&args[..], &["--threads", "1"]].concat(), one.path());
     run_ok(&[&args[..], &["--threads", "2"]].concat(), two.path());
     run_ok(&[&args[..], &["--threads", "2"]].concat(), again.path());
-    for f in ["summary.csv", "claims.csv"] {
+    for f in ["summary.csv", "claims.csv", "anatomy.csv"] {
         let a = std::fs::read(one.path().join(f)).unwrap();
         assert_eq!(
             a,

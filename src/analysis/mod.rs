@@ -5,7 +5,9 @@
 //! param at a grid of values; `compare` runs several models on common random
 //! numbers; `sobol` estimates variance-based sensitivity indices.
 
+pub mod anatomy;
 pub mod compare;
+pub mod condition;
 pub mod run;
 pub mod sobol;
 pub mod sweep;

@@ -39,7 +39,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     for (k, file) in args.files.iter().enumerate() {
         let (model, plan, _) = prepare(Some(file), &sim.set, &sim.set_file)?;
         let spec = *common.get_or_insert_with(|| spec(sim, &model, 0));
-        let simulated = run::simulate(&model, &plan, spec, &|_| {})?;
+        let simulated = simulate(args, &model, &plan, spec)?;
         models.push(Compared {
             file: file.display().to_string(),
             title: model.title.clone(),
@@ -88,11 +88,19 @@ fn table(models: &[Compared], outputs: &[String]) -> String {
     let run = &models[0].simulated.summary.run;
     let _ = writeln!(
         out,
-        "comparison of {} models · {} samples · seed {}\n",
+        "comparison of {} models · {} samples · seed {}",
         models.len(),
         report::format::count(run.samples),
         run.seed
     );
+    // With --where: each model's own P(condition), and every number below is over
+    // the worlds that meet it.
+    for m in models {
+        if let Some(c) = &m.simulated.summary.condition {
+            let _ = writeln!(out, "{}: {}", m.title, report::anatomy::condition_line(c));
+        }
+    }
+    out.push('\n');
     for name in outputs {
         let mut rows = vec![
             ["model", "mean", "p5", "p25", "p50", "p75", "p95"]
@@ -147,4 +155,22 @@ fn claims_table(groups: &[Vec<(&str, &ClaimSummary)>]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One model's run: with `--where`, over the worlds that meet the condition.
+fn simulate(
+    args: &CompareArgs,
+    model: &crate::model::Model,
+    plan: &crate::plan::Plan,
+    spec: run::RunSpec,
+) -> Result<run::Simulated, Error> {
+    use crate::analysis::{anatomy::DEFAULT_WINDOW, condition};
+    match &args.sampling.condition {
+        Some(text) => {
+            let c = condition::prepare(model, text)?;
+            let opts = super::anatomy_options(&args.sampling, DEFAULT_WINDOW, spec.samples);
+            Ok(condition::simulate(&c, spec, opts)?.0)
+        }
+        None => run::simulate(model, plan, spec, &|_| {}),
+    }
 }

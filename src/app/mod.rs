@@ -1,10 +1,7 @@
 //! The commands, from arguments to files and stdout. Each stage of the data flow is
 //! called in turn; nothing is written until every stage has succeeded.
 
-use crate::analysis::{
-    self,
-    run::{RunSpec, Simulated},
-};
+use crate::analysis::run::RunSpec;
 use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
 use crate::error::Error;
 use crate::model::{self, Model, Override};
@@ -21,6 +18,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MODEL: &str = init::FILES[0].1;
 pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
 
+mod anatomy;
 mod compare;
 pub mod init;
 pub mod output;
@@ -29,6 +27,7 @@ mod sweep;
 
 use output::OutputFolder;
 
+pub(crate) use anatomy::anatomy_options;
 pub use compare::compare;
 pub use init::init;
 pub use sobol::sobol;
@@ -138,16 +137,13 @@ pub fn prepare(
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let conditioned = anatomy::condition(args, &model)?;
     let folder = OutputFolder::claim(&out_dir(sim, &stem))?;
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
-    let simulated = analysis::run::simulate(&model, &plan, spec, &|done| progress.update(done));
-    progress.finish();
-    let Simulated { mut summary, aggs } = simulated?;
-    if !args.no_swing {
-        summary.swing = analysis::run::swing(&model, &plan, &aggs, &summary, spec.threads)?;
-    }
+    let (model, plan, summary, aggs) =
+        anatomy::simulate(args, model, plan, conditioned, spec, &progress)?;
     let out_dir = folder.dir().to_path_buf();
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
@@ -165,6 +161,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
             report::csv::sensitivity_csv(&summary),
         ),
     ];
+    files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
         let csv = report::csv::samples_csv(&model, &plan.row_params, &aggs.rows, k);
         files.push(("samples.csv".to_string(), csv));
@@ -179,6 +176,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         files.extend(plot::render_all(&charts, &opts, spec.threads).map_err(&fail)?);
         extra.extend(plot::analysis::tornado_files(&summary, &opts).map_err(&fail)?);
         extra.extend(plot::analysis::swing_files(&summary, &opts).map_err(&fail)?);
+        extra.extend(anatomy::chart_files(&summary, &opts).map_err(&fail)?);
         charts
     };
     let names: Vec<String> = extra.iter().map(|(name, _)| name.clone()).collect();

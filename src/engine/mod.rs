@@ -9,6 +9,7 @@
 //! whatever the sample count.
 
 mod kernel;
+pub mod select;
 
 pub use kernel::{BLOCK, SampleError, fill};
 
@@ -149,9 +150,25 @@ fn each_block(
     seed: u64,
     columns: &[&[f64]],
     regs: &mut Registers,
-    mut visit: impl FnMut(&Registers, u64, usize) -> bool,
+    visit: impl FnMut(&Registers, u64, usize) -> bool,
 ) -> Result<(), SampleError> {
     let (first, end) = chunk_range(c, samples);
+    each_block_in(plan, c, first, end, seed, columns, regs, visit)
+}
+
+/// `each_block` over samples `first..end` of chunk `c` (`first` its first sample;
+/// `end` may pass the run's samples: the chunk's streams simply continue).
+#[allow(clippy::too_many_arguments)]
+fn each_block_in(
+    plan: &Plan,
+    c: u64,
+    first: u64,
+    end: u64,
+    seed: u64,
+    columns: &[&[f64]],
+    regs: &mut Registers,
+    mut visit: impl FnMut(&Registers, u64, usize) -> bool,
+) -> Result<(), SampleError> {
     let mut rngs: Vec<LaneRng> = plan
         .sites
         .iter()

@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod builtins;
+pub mod condition;
 pub mod lexer;
 mod load;
 pub mod parser;

@@ -6,6 +6,7 @@
 //! caller writes them whole like every other result file.
 
 pub mod analysis;
+pub mod anatomy;
 mod axes;
 mod bands;
 mod cdf;

@@ -9,11 +9,13 @@
 //! the cut (the [`TOP_INPUTS`] largest), their order, the texts, and the axes (by the
 //! rule of [`super::axis`], spanning every bar, interval and claim they carry).
 
+mod anatomy;
 mod compare;
 mod drivers;
 mod sobol;
 mod sweep;
 
+pub use anatomy::{AnatomyBar, AnatomyChart, anatomy_charts};
 pub use compare::{
     BandGroup, CdfSeries, CompareBandRow, CompareBandsChart, CompareCdfChart, CompareCharts,
     CompareClaim, CompareHistChart, HistSeries, ModelPoint, compare_charts, series_names,
@@ -95,6 +97,8 @@ pub(crate) fn summary_with(outputs: &[(&str, &str)]) -> super::Summary {
         self_driven: vec![],
         swing: vec![],
         warnings: vec![],
+        condition: None,
+        anatomy: None,
     }
 }
 

@@ -22,6 +22,9 @@ pub fn markdown(s: &Summary, charts: &Charts, extra: &[String]) -> String {
     results(&mut out, s);
     claims(&mut out, s);
     drivers(&mut out, s);
+    if let Some(a) = &s.anatomy {
+        super::anatomy::markdown_section(&mut out, a, s.condition.is_some(), extra);
+    }
     chart_links(&mut out, s, charts, extra);
     out
 }
@@ -107,6 +110,13 @@ fn header(out: &mut String, s: &Summary) {
         r.sketch_relative_accuracy * 100.0,
         r.costsim_version
     );
+    if let Some(c) = &s.condition {
+        let _ = writeln!(
+            out,
+            "**Conditional run: {}.** Every result below describes these worlds only.\n",
+            text(&super::anatomy::condition_line(c))
+        );
+    }
     if !s.model.overrides.is_empty() {
         let _ = writeln!(out, "**Overrides for this run:**\n");
         for o in &s.model.overrides {
@@ -289,6 +299,8 @@ mod tests {
             self_driven: Vec::new(),
             swing: Vec::new(),
             warnings: vec!["p99 is thin".into()],
+            condition: None,
+            anatomy: None,
         }
     }
 

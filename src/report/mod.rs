@@ -2,6 +2,7 @@
 //! put a run's files on disk as one set (`app::output`).
 
 pub mod analysis_charts;
+pub mod anatomy;
 pub mod axis;
 pub mod charts;
 pub mod csv;

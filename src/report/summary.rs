@@ -45,6 +45,31 @@ pub struct Summary {
     pub swing: Vec<SwingRow>,
     /// Things the reader should know: non-finite samples, thin tails.
     pub warnings: Vec<String>,
+    /// With `--where`: the condition, and how many worlds met it. The outputs and
+    /// claims above then describe those worlds only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<ConditionInfo>,
+    /// What each claim would take (or, with `--where`, what the condition takes):
+    /// absent with `--no-anatomy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anatomy: Option<crate::analysis::anatomy::AnatomyRun>,
+}
+
+/// A conditional run's condition and its probability.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConditionInfo {
+    /// The `--where` expression as given.
+    pub expression: String,
+    /// accepted / drawn.
+    pub probability: f64,
+    /// Worlds that met the condition.
+    pub accepted: u64,
+    /// Worlds drawn: the run's samples, more when fewer than K met the condition.
+    pub drawn: u64,
+    /// K worlds met it before the draw budget ran out.
+    pub complete: bool,
+    /// A wall-clock limit stopped the drawing.
+    pub timed_out: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -185,6 +210,8 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
         self_driven,
         swing: Vec::new(),
         warnings,
+        condition: None,
+        anatomy: None,
     }
 }
 

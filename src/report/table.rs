@@ -23,6 +23,9 @@ pub fn table(s: &Summary) -> String {
     for o in &s.model.overrides {
         let _ = writeln!(out, "override: {}", terminal_safe(o));
     }
+    if let Some(c) = &s.condition {
+        let _ = writeln!(out, "{}", super::anatomy::condition_line(c));
+    }
     out.push('\n');
     let mut rows = vec![header(&["output", "mean"], &SHOWN)];
     for o in &s.outputs {
@@ -61,6 +64,9 @@ pub fn table(s: &Summary) -> String {
         out.push_str(&aligned(&rows, 2, true));
     }
     drivers(&mut out, s);
+    if let Some(a) = &s.anatomy {
+        super::anatomy::table_section(&mut out, a, s.condition.is_some());
+    }
     out
 }
 

@@ -1,0 +1,348 @@
+//! What each claim would take: among the worlds where the claim's param lands near
+//! the claimed value, the values its ancestor inputs take, against their priors.
+//!
+//! One selective pass (`engine::select`) tests every claim's window on every world,
+//! continuing past the run's samples on the same streams until each claim has
+//! accepted K worlds or the draw budget is spent — or, for a claim so far out that
+//! even [`MIN_ACCEPTED`] worlds are out of reach within the budget at a generous
+//! bound of its rate, until that is clear. The prior of each input is the
+//! exact order statistics of the run's first [`PRIOR_ROWS`] samples (fewer when the
+//! run is smaller), drawn in the same pass. Everything here is exact order
+//! statistics of kept rows: the p-th percentile is the value of 0-based rank
+//! ⌊p·(n−1)⌋, and a percentile rank is 100·(below + equal/2)/n.
+
+use crate::engine::select::{self, Accept, Budget, Filter, Selected};
+use crate::error::Error;
+use crate::model::Model;
+use crate::plan::Plan;
+use crate::report::drivers::label_of;
+use crate::stats::Aggregates;
+use serde::Serialize;
+
+/// Samples of the prior, at most: the run's first ones.
+pub const PRIOR_ROWS: u64 = 100_000;
+
+/// Below this many accepted worlds an anatomy is too thin to read.
+pub const MIN_ACCEPTED: u64 = 100;
+
+/// The defaults of `--anatomy-window`, `--anatomy-rows` and the draw budget.
+pub const DEFAULT_WINDOW: f64 = 0.02;
+pub const DEFAULT_ROWS: u64 = 10_000;
+pub const DEFAULT_BUDGET_FACTOR: u64 = 1_000;
+
+/// How to take the anatomy.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Half-width of the window around a claim, relative to |value|.
+    pub window: f64,
+    /// Accepted worlds wanted per claim (K).
+    pub rows: u64,
+    pub budget: Budget,
+}
+
+/// One input's prior and conditional spread.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputAnatomy {
+    pub input: String,
+    pub label: String,
+    pub unit: String,
+    /// P5, P50, P95 of the prior.
+    pub prior: [f64; 3],
+    /// P5, P50, P95 in the accepted worlds (NaN when too thin).
+    pub given: [f64; 3],
+    /// Where the conditional median falls in the prior, 0–100.
+    pub given_p50_rank: f64,
+    /// The conditional P5 and P95 as prior percentile ranks, 0–100 (for the chart).
+    pub given_band_ranks: [f64; 2],
+}
+
+/// A claim's (or a condition's) anatomy.
+#[derive(Clone, Debug, Serialize)]
+pub struct Anatomy {
+    /// The claim's label, or `given <condition>`.
+    pub claim: String,
+    /// The claim's param (empty for a condition).
+    pub param: String,
+    pub unit: String,
+    /// The claimed value (NaN for a condition).
+    pub value: f64,
+    /// The accepted window [lo, hi] of the param (NaN for a condition).
+    pub window: [f64; 2],
+    pub accepted: u64,
+    pub drawn: u64,
+    /// It reached K accepted worlds before the budget.
+    pub complete: bool,
+    /// Fewer than [`MIN_ACCEPTED`] accepted: the conditional columns are empty.
+    pub thin: bool,
+    /// The pass stopped drawing for it early: even [`MIN_ACCEPTED`] worlds were out
+    /// of reach within the budget at any plausible rate.
+    pub out_of_reach: bool,
+    /// Rows of the prior behind the prior columns.
+    pub prior_rows: u64,
+    /// Its ancestor inputs, the largest move of the median (|rank − 50|) first.
+    pub inputs: Vec<InputAnatomy>,
+}
+
+/// The anatomies of every claim, in claim order, and the pass's facts.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnatomyRun {
+    pub claims: Vec<Anatomy>,
+    /// Samples the pass evaluated, and its wall time.
+    pub drawn: u64,
+    pub elapsed_seconds: f64,
+    /// A wall-clock limit (`--anatomy-budget 30s`) stopped the pass.
+    pub timed_out: bool,
+    pub window: f64,
+    pub rows: u64,
+    pub budget_draws: u64,
+}
+
+/// The window around a claimed value: ±w·|c|, or for c = 0 (where a relative
+/// window is empty) ±w·(P95 − P5) of the param in the run.
+pub fn window(value: f64, w: f64, spread: f64) -> [f64; 2] {
+    let half = if value != 0.0 {
+        w * value.abs()
+    } else {
+        w * spread.abs()
+    };
+    [value - half, value + half]
+}
+
+/// Every claim's anatomy, from the run's aggregates (for the c = 0 fallback).
+pub fn claims(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    samples: u64,
+    seed: u64,
+    opts: Options,
+    threads: usize,
+) -> Result<AnatomyRun, Error> {
+    let started = std::time::Instant::now();
+    let mut filters = Vec::new();
+    let mut windows = Vec::new();
+    let mut ancestors = Vec::new();
+    for c in &model.claims {
+        let spread = plan
+            .tracked_index(c.param)
+            .map(|k| &aggs.tracked[k])
+            .and_then(|t| Some(t.quantile(0.95)? - t.quantile(0.05)?))
+            .unwrap_or(0.0);
+        let w = window(c.value, opts.window, spread);
+        let inputs = plan.ancestor_inputs(model, c.param);
+        // A claim on a param no input reaches has no anatomy: do not draw for it.
+        let want = if inputs.is_empty() { 0 } else { opts.rows };
+        filters.push(Filter {
+            accept: Accept::Window {
+                src: plan.params[c.param],
+                lo: w[0],
+                hi: w[1],
+            },
+            keep: inputs.clone(),
+            want,
+            min_draws: 0,
+            rows: want,
+            aggregate: false,
+            give_up_below: MIN_ACCEPTED,
+        });
+        windows.push(w);
+        ancestors.push(inputs);
+    }
+    let mut needed: Vec<usize> = ancestors.iter().flatten().copied().collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let (prior, pass) = prior_and(model, plan, &needed, filters, samples, seed, opts, threads)?;
+    let claims = model
+        .claims
+        .iter()
+        .zip(pass.iter())
+        .zip(windows)
+        .zip(&ancestors)
+        .map(|(((c, sel), w), inputs)| {
+            let param = &model.params[c.param];
+            let mut a = describe(model, &prior, &needed, inputs, sel);
+            a.claim = c.label.clone();
+            a.param = param.name.clone();
+            a.unit = param.unit.clone().unwrap_or_default();
+            a.value = c.value;
+            a.window = w;
+            a
+        })
+        .collect();
+    Ok(AnatomyRun {
+        claims,
+        drawn: pass.drawn,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        timed_out: pass.timed_out,
+        window: opts.window,
+        rows: opts.rows,
+        budget_draws: opts.budget.draws,
+    })
+}
+
+/// The prior's rows: one column per input of the `needed` list given to
+/// [`prior_and`], the run's first samples.
+pub struct PriorRows {
+    pub columns: Vec<Vec<f64>>,
+}
+
+/// The filters' results, with the pass's totals.
+pub struct Pass {
+    pub selected: Vec<Selected>,
+    pub drawn: u64,
+    pub timed_out: bool,
+}
+
+impl Pass {
+    fn iter(&self) -> std::slice::Iter<'_, Selected> {
+        self.selected.iter()
+    }
+}
+
+/// Runs `filters` with one more that keeps the prior's rows of `needed`, in one pass.
+#[allow(clippy::too_many_arguments)]
+pub fn prior_and(
+    model: &Model,
+    plan: &Plan,
+    needed: &[usize],
+    mut filters: Vec<Filter>,
+    samples: u64,
+    seed: u64,
+    opts: Options,
+    threads: usize,
+) -> Result<(PriorRows, Pass), Error> {
+    let prior_rows = samples.min(PRIOR_ROWS);
+    filters.push(Filter {
+        accept: Accept::All,
+        keep: needed.to_vec(),
+        want: prior_rows,
+        min_draws: 0,
+        rows: prior_rows,
+        aggregate: false,
+        give_up_below: 0,
+    });
+    let budget = Budget {
+        draws: opts.budget.draws.max(samples),
+        time: opts.budget.time,
+    };
+    let mut sel = select::select(plan, &filters, samples, seed, budget, threads)
+        .map_err(|e| super::run::sample_error(model, plan, e))?;
+    let prior = sel.filters.pop().expect("the prior's filter");
+    Ok((
+        PriorRows {
+            columns: prior.rows,
+        },
+        Pass {
+            selected: sel.filters,
+            drawn: sel.drawn,
+            timed_out: sel.timed_out,
+        },
+    ))
+}
+
+/// An anatomy from a filter's rows (columns: `inputs`) and the prior's (columns:
+/// `needed`); the caller fills in the claim's own fields.
+pub fn describe(
+    model: &Model,
+    prior: &PriorRows,
+    needed: &[usize],
+    inputs: &[usize],
+    sel: &Selected,
+) -> Anatomy {
+    let thin = sel.accepted < MIN_ACCEPTED;
+    let mut rows: Vec<InputAnatomy> = inputs
+        .iter()
+        .zip(&sel.rows)
+        .map(|(&i, given)| {
+            let column = needed.iter().position(|&q| q == i).expect("a needed input");
+            let prior_sorted = sorted(&prior.columns[column]);
+            let given_sorted = sorted(given);
+            let pct = |s: &[f64]| [0.05, 0.5, 0.95].map(|q| percentile(s, q));
+            let given = if thin {
+                [f64::NAN; 3]
+            } else {
+                pct(&given_sorted)
+            };
+            let param = &model.params[i];
+            InputAnatomy {
+                input: param.name.clone(),
+                label: label_of(model, i),
+                unit: param.unit.clone().unwrap_or_default(),
+                prior: pct(&prior_sorted),
+                given,
+                given_p50_rank: rank_in(&prior_sorted, given[1]),
+                given_band_ranks: [
+                    rank_in(&prior_sorted, given[0]),
+                    rank_in(&prior_sorted, given[2]),
+                ],
+            }
+        })
+        .collect();
+    // A stable sort: ties keep the file's order, as do thin anatomies (no medians).
+    if !thin {
+        let moved = |r: &InputAnatomy| (r.given_p50_rank - 50.0).abs();
+        rows.sort_by(|a, b| moved(b).total_cmp(&moved(a)));
+    }
+    Anatomy {
+        claim: String::new(),
+        param: String::new(),
+        unit: String::new(),
+        value: f64::NAN,
+        window: [f64::NAN; 2],
+        accepted: sel.accepted,
+        drawn: sel.drawn,
+        complete: sel.satisfied,
+        thin,
+        out_of_reach: sel.gave_up,
+        prior_rows: prior.columns.first().map_or(0, |c| c.len() as u64),
+        inputs: rows,
+    }
+}
+
+/// The finite values, sorted.
+fn sorted(xs: &[f64]) -> Vec<f64> {
+    let mut s: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    s.sort_by(f64::total_cmp);
+    s
+}
+
+/// The order statistic of 0-based rank ⌊q·(n−1)⌋ (NaN when empty).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).floor() as usize]
+}
+
+/// 100·(below + equal/2)/n: where `v` falls among the sorted values.
+pub fn rank_in(sorted: &[f64], v: f64) -> f64 {
+    if sorted.is_empty() || v.is_nan() {
+        return f64::NAN;
+    }
+    let below = sorted.partition_point(|&x| x < v);
+    let not_above = sorted.partition_point(|&x| x <= v);
+    100.0 * (below as f64 + (not_above - below) as f64 / 2.0) / sorted.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_relative_with_an_absolute_fallback_at_zero() {
+        assert_eq!(window(100.0, 0.02, 5.0), [98.0, 102.0]);
+        assert_eq!(window(-100.0, 0.02, 5.0), [-102.0, -98.0]);
+        assert_eq!(window(0.0, 0.1, 4.0), [-0.4, 0.4]);
+    }
+
+    #[test]
+    fn ranks_and_percentiles_are_exact_order_statistics() {
+        let s = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(rank_in(&s, 2.5), 50.0);
+        assert_eq!(rank_in(&s, 2.0), 37.5);
+        assert_eq!(rank_in(&s, 0.0), 0.0);
+        assert_eq!(percentile(&s, 0.5), 2.0);
+        assert_eq!(percentile(&s, 0.95), 3.0);
+        assert!(percentile(&[], 0.5).is_nan());
+    }
+}

@@ -1,0 +1,145 @@
+//! What `run` adds for issue #11: the claims' anatomy and `--where` conditional runs.
+//! Kept apart from `run` itself, which calls these in four places.
+
+use super::Progress;
+use crate::analysis::anatomy::{self, AnatomyRun};
+use crate::analysis::condition::{self, Conditioned};
+use crate::analysis::run::{self, RunSpec, Simulated};
+use crate::cli::{BudgetArg, RunArgs, SamplingArgs};
+use crate::engine::select::Budget;
+use crate::error::Error;
+use crate::model::Model;
+use crate::plan::Plan;
+use crate::plot;
+use crate::report::charts::ChartOptions;
+use crate::report::{self, Summary};
+use crate::stats::Aggregates;
+
+/// `--where`, added to the model and compiled: a bad condition stops the run here,
+/// before anything is drawn or written.
+pub fn condition(args: &RunArgs, model: &Model) -> Result<Option<Conditioned>, Error> {
+    match &args.sampling.condition {
+        Some(text) => Ok(Some(condition::prepare(model, text)?)),
+        None => Ok(None),
+    }
+}
+
+/// The run's simulation: with a condition, over the worlds that meet it (and the
+/// condition's anatomy); else the plain run, its swing tornado and the claims'
+/// anatomy. Returns the model and plan the results are over (with a condition, its
+/// compiled copy), the summary and the aggregates.
+pub fn simulate(
+    args: &RunArgs,
+    model: Model,
+    plan: Plan,
+    conditioned: Option<Conditioned>,
+    spec: RunSpec,
+    progress: &Progress,
+) -> Result<(Model, Plan, Summary, Aggregates), Error> {
+    let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
+    if let Some(c) = conditioned {
+        let outcome = condition::simulate(&c, spec, opts);
+        progress.finish();
+        let (Simulated { mut summary, aggs }, given) = outcome?;
+        summary.anatomy = (!args.no_anatomy).then(|| AnatomyRun {
+            drawn: given.drawn,
+            elapsed_seconds: summary.run.elapsed_seconds,
+            timed_out: summary.condition.as_ref().is_some_and(|c| c.timed_out),
+            window: f64::NAN,
+            rows: opts.rows,
+            budget_draws: opts.budget.draws.max(spec.samples),
+            claims: vec![given],
+        });
+        return Ok((c.model, c.plan, summary, aggs));
+    }
+    let simulated = run::simulate(&model, &plan, spec, &|done| progress.update(done));
+    progress.finish();
+    let Simulated { mut summary, aggs } = simulated?;
+    if !args.no_swing {
+        summary.swing = run::swing(&model, &plan, &aggs, &summary, spec.threads)?;
+    }
+    if !args.no_anatomy && !model.claims.is_empty() {
+        let run = anatomy::claims(
+            &model,
+            &plan,
+            &aggs,
+            spec.samples,
+            spec.seed,
+            opts,
+            spec.threads,
+        )?;
+        summary.warnings.extend(anatomy_warnings(&run));
+        summary.anatomy = Some(run);
+    }
+    Ok((model, plan, summary, aggs))
+}
+
+/// anatomy.csv, when the run took an anatomy.
+pub fn csv_file(summary: &Summary) -> Option<(String, Vec<u8>)> {
+    let a = summary.anatomy.as_ref()?;
+    Some(("anatomy.csv".to_string(), report::anatomy::csv(a)))
+}
+
+/// anatomy_<claim>.png for each anatomy with something to draw.
+pub fn chart_files(
+    summary: &Summary,
+    opts: &ChartOptions,
+) -> Result<Vec<(String, Vec<u8>)>, plot::PlotError> {
+    match &summary.anatomy {
+        Some(a) => plot::anatomy::files(summary, a, opts),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// `--anatomy-rows`, `--anatomy-window` and `--anatomy-budget` (default: 1,000 × the
+/// run's samples; a time limit keeps that draw budget and adds the clock).
+pub(crate) fn anatomy_options(s: &SamplingArgs, window: f64, samples: u64) -> anatomy::Options {
+    let draws = samples.saturating_mul(anatomy::DEFAULT_BUDGET_FACTOR);
+    let budget = match s.anatomy_budget {
+        None => Budget { draws, time: None },
+        Some(BudgetArg::Draws(n)) => Budget {
+            draws: n,
+            time: None,
+        },
+        Some(BudgetArg::Seconds(t)) => Budget {
+            draws,
+            time: Some(std::time::Duration::from_secs_f64(t)),
+        },
+    };
+    anatomy::Options {
+        window,
+        rows: s.anatomy_rows,
+        budget,
+    }
+}
+
+/// A note for each claim whose anatomy stopped short of K worlds.
+fn anatomy_warnings(run: &AnatomyRun) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &run.claims {
+        if a.inputs.is_empty() || a.complete {
+            continue;
+        }
+        let why = if a.out_of_reach {
+            "drawing stopped: even 100 were out of reach of the draw budget"
+        } else if run.timed_out {
+            "the time limit ran out"
+        } else {
+            "the draw budget ran out"
+        };
+        let what = if a.thin {
+            "too thin to read"
+        } else {
+            "read it with care"
+        };
+        out.push(format!(
+            "anatomy of `{}`: {} of {} worlds within the window when {why} \
+             (K = {} wanted): {what}; raise --anatomy-budget or --anatomy-window",
+            a.claim,
+            report::format::count(a.accepted),
+            report::format::count(a.drawn),
+            report::format::count(run.rows)
+        ));
+    }
+    out
+}
