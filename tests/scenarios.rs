@@ -41,6 +41,9 @@ fn each_sweep_step_equals_a_plain_run_with_that_value_set() {
             "2,10k,-3.5",
             "-n",
             "70000",
+            // Every output, the ones normal_a cannot move included.
+            "--outputs",
+            "product,total,scaled",
         ],
         &sweep,
     );
@@ -222,4 +225,41 @@ fn sobol_writes_the_documented_columns() {
         stdout.contains("2,048 base samples · 12,288 evaluations"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_sweep_reports_by_default_only_the_outputs_its_param_can_move() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = costsim()
+        .args(["sweep", "priors/deepseek_v3.toml", "--param", "n_h20"])
+        .args(["--values", "0,30k", "-n", "5000", "--no-charts", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        err.contains("do not depend on `n_h20` and are left out"),
+        "{err}"
+    );
+    let rows = read(tmp.path(), "sweep.csv");
+    let outputs: std::collections::HashSet<&str> =
+        rows.iter().map(|r| r["output"].as_str()).collect();
+    assert!(outputs.contains("fleet_capex") && outputs.contains("fleet_tco"));
+    assert!(!outputs.contains("final_run_cost"), "{outputs:?}");
+    // A param no output depends on: nothing to sweep, said plainly.
+    let m = tmp.path().join("m.toml");
+    std::fs::write(
+        &m,
+        "[params]\nk = 3\nx = \"uniform(1, 2)\"\n[model]\noutputs = [\"x\"]\n",
+    )
+    .unwrap();
+    let a = costsim()
+        .arg("sweep")
+        .arg(&m)
+        .args(["--param", "k", "--values", "1,2", "--out"])
+        .arg(tmp.path().join("o"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("sweeping it changes nothing"), "{err}");
 }

@@ -22,7 +22,34 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
         (None, Some(r)) => parse_range(r, args.log)?,
         (None, None) => return Err(Error::Usage("give --values or --range".into())),
     };
-    let outputs = selected_outputs(&model, args.outputs.as_deref())?;
+    let mut notes = Vec::new();
+    let outputs = match args.outputs.as_deref() {
+        Some(asked) => selected_outputs(&model, Some(asked))?,
+        // By default only the outputs the swept param can move: the rest would print
+        // and plot flat lines.
+        None => {
+            let moved: Vec<String> = model
+                .outputs
+                .iter()
+                .filter(|&&o| crate::plan::depends_on(&model, o, param))
+                .map(|&o| model.params[o].name.clone())
+                .collect();
+            if moved.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no output of {} depends on `{}`: sweeping it changes nothing (choose outputs with --outputs)",
+                    model.file, args.param
+                )));
+            }
+            let left = model.outputs.len() - moved.len();
+            if left > 0 {
+                notes.push(format!(
+                    "{left} outputs do not depend on `{}` and are left out (--outputs to choose)",
+                    args.param
+                ));
+            }
+            moved
+        }
+    };
     let folder = OutputFolder::claim(&out_dir(sim, &format!("{stem}-sweep")))?;
     let spec = spec(sim, &model, 0);
     let progress = Progress::counting(values.len() as u64, Progress::wanted(sim.quiet), "steps");
@@ -42,10 +69,15 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
     Ok(Outcome {
         stdout,
         out_dir,
-        warnings: steps
-            .first()
-            .map(|s| s.summary.warnings.clone())
-            .unwrap_or_default(),
+        warnings: notes
+            .into_iter()
+            .chain(
+                steps
+                    .first()
+                    .map(|s| s.summary.warnings.clone())
+                    .unwrap_or_default(),
+            )
+            .collect(),
     })
 }
 

@@ -7,6 +7,24 @@
 use super::Plan;
 use crate::model::Model;
 
+/// Whether `param`'s value depends on `on` (or is it): `on` is among its ancestors in
+/// the model's graph, whatever kind of param (input, derived, constant) `on` is.
+pub fn depends_on(model: &Model, param: usize, on: usize) -> bool {
+    let mut seen = vec![false; model.params.len()];
+    let mut stack = vec![param];
+    while let Some(p) = stack.pop() {
+        if p == on {
+            return true;
+        }
+        for &d in &model.params[p].deps {
+            if !std::mem::replace(&mut seen[d], true) {
+                stack.push(d);
+            }
+        }
+    }
+    false
+}
+
 impl Plan {
     /// The inputs (params holding a distribution draw in this plan) that `param`
     /// depends on, itself included when it is an input, in file order.

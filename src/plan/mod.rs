@@ -12,6 +12,8 @@ use crate::model::builtins::{self, Builtin, MathFn};
 mod copula;
 mod graph;
 
+pub use graph::depends_on;
+
 pub type Reg = u32;
 
 /// Where an operand's values are: a register of the block, or a constant.
