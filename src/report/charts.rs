@@ -382,10 +382,11 @@ fn histogram_chart(
         output: o.output.clone(),
         title: title_of(o),
         subtitle: format!(
-            "Distribution of {} ({} samples, {} bins)",
+            "Distribution of {} ({} samples, {} bins){}",
             o.output,
             count(o.count),
-            bars.len()
+            bars.len(),
+            constant_note(o)
         ),
         x_label: axis_label(&title_of(o), &o.unit, x.scale),
         y_ticks: share_ticks(y_max),
@@ -399,6 +400,16 @@ fn histogram_chart(
         mean: o.mean,
         claims: claims.to_vec(),
         footer: footer(s),
+    }
+}
+
+/// "; a constant: every sample is 5.2" for an output that never varies, whose chart is
+/// one bar (or one step) and would otherwise leave the reader guessing.
+fn constant_note(o: &OutputSummary) -> String {
+    if o.count > 0 && o.min == o.max {
+        format!("; a constant: every sample is {}", human(o.min, unit_of(o)))
+    } else {
+        String::new()
     }
 }
 
@@ -436,7 +447,12 @@ fn cdf_chart(
         file: chart_file("cdf", &o.output),
         output: o.output.clone(),
         title: title_of(o),
-        subtitle: format!("{what} of {} ({} samples)", o.output, count(o.count)),
+        subtitle: format!(
+            "{what} of {} ({} samples){}",
+            o.output,
+            count(o.count),
+            constant_note(o)
+        ),
         x_label: axis_label(&title_of(o), &o.unit, x.scale),
         x,
         exceedance: opts.exceedance,
@@ -451,7 +467,6 @@ fn cdf_chart(
     }
 }
 
-/// "USD/GPU-hour" → "usd-gpu-hour"; no unit → "unitless".
 /// The file of chart `prefix` for output `name`: `hist_final_run_cost.png`. Names are
 /// ASCII identifiers of any length; past 96 characters the name is cut and a hash of
 /// the whole name added, so the file name stays well under the 255 bytes file systems
@@ -475,6 +490,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// "USD/GPU-hour" → "usd-gpu-hour"; no unit → "unitless".
 pub fn unit_slug(unit: &str) -> String {
     let mut slug = String::new();
     for c in unit.chars() {
@@ -779,6 +795,19 @@ value = 1000
                 "bands_pct-2.png"
             ]
         );
+    }
+
+    #[test]
+    fn a_constant_output_says_so_with_its_value() {
+        let mut s = crate::report::analysis_charts::summary_with(&[("k", "USD")]);
+        s.outputs[0].min = 5.0;
+        s.outputs[0].max = 5.0;
+        assert_eq!(
+            constant_note(&s.outputs[0]),
+            "; a constant: every sample is $5"
+        );
+        s.outputs[0].max = 6.0;
+        assert_eq!(constant_note(&s.outputs[0]), "");
     }
 
     #[test]
