@@ -190,6 +190,10 @@ fn parse_budget(text: &str) -> Result<BudgetArg, String> {
 pub struct SobolArgs {
     /// The model file [default: priors/deepseek_v3.toml, built into the binary]
     pub file: Option<PathBuf>,
+    /// What to print on stdout: the table, the command's CSV, or its rows as JSON
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
     /// Only these outputs (comma-separated) [default: all]
     #[arg(long, value_delimiter = ',')]
     pub outputs: Option<Vec<String>>,
@@ -214,6 +218,10 @@ pub struct SweepArgs {
     /// Space the --range steps evenly in log space
     #[arg(long, requires = "range")]
     pub log: bool,
+    /// What to print on stdout: the table, the command's CSV, or its rows as JSON
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
     /// Only these outputs (comma-separated) [default: all]
     #[arg(long, value_delimiter = ',')]
     pub outputs: Option<Vec<String>>,
@@ -226,6 +234,10 @@ pub struct CompareArgs {
     /// Two or more model files, run with the same seed and samples
     #[arg(required = true, num_args = 2.., value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// What to print on stdout: the table, the command's CSV, or its rows as JSON
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
     /// Only these outputs (comma-separated) [default: all]
     #[arg(long, value_delimiter = ',')]
     pub outputs: Option<Vec<String>>,

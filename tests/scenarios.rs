@@ -263,3 +263,58 @@ fn a_sweep_reports_by_default_only_the_outputs_its_param_can_move() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     assert!(err.contains("sweeping it changes nothing"), "{err}");
 }
+
+#[test]
+fn sweep_sobol_and_compare_print_csv_and_json_like_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 3] = [
+        &[
+            "sweep",
+            "tests/data/linear.toml",
+            "--param",
+            "x1",
+            "--values",
+            "1,2",
+            "-n",
+            "2000",
+        ],
+        &["sobol", "tests/data/linear.toml", "-n", "256"],
+        &["compare", "tests/data/linear.toml", CLOSED, "-n", "2000"],
+    ];
+    let files = ["sweep.csv", "sobol.csv", "compare.csv"];
+    for (k, (args, file)) in commands.iter().zip(files).enumerate() {
+        let out = tmp.path().join(format!("o{k}"));
+        let csv = costsim()
+            .args(*args)
+            .args(["-q", "--no-charts", "-f", "csv", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&csv.get_output().stdout).into_owned();
+        assert_eq!(
+            stdout,
+            std::fs::read_to_string(out.join(file)).unwrap(),
+            "{file}"
+        );
+        let json = costsim()
+            .args(*args)
+            .args(["-q", "--no-charts", "-f", "json", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let v: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+        let rows = if file == "compare.csv" {
+            &v["outputs"]
+        } else {
+            &v
+        };
+        assert_eq!(
+            rows.as_array().unwrap().len(),
+            read(&out, file).len(),
+            "{file}"
+        );
+        if file == "compare.csv" {
+            assert!(v["claims"].as_array().is_some());
+        }
+    }
+}

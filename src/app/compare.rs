@@ -73,7 +73,25 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         let charts = crate::plot::analysis::compare_files(&models, &outputs, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
-    let stdout = (table(&models, &outputs) + &claims_table(&claims)).into_bytes();
+    let stdout = match args.format {
+        // Two tables: the outputs, then the claims (`"outputs"` and `"claims"` in JSON).
+        crate::cli::Format::Json => {
+            let outputs = report::csv::rows_as_json(&files[0].1);
+            let claims = report::csv::rows_as_json(&files[1].1);
+            let value = serde_json::json!({
+                "outputs": serde_json::from_slice::<serde_json::Value>(&outputs).unwrap_or_default(),
+                "claims": serde_json::from_slice::<serde_json::Value>(&claims).unwrap_or_default(),
+            });
+            let mut v = serde_json::to_vec_pretty(&value).expect("JSON values always serialise");
+            v.push(b'\n');
+            v
+        }
+        format => super::stdout_for(
+            format,
+            || table(&models, &outputs) + &claims_table(&claims),
+            &files[0].1,
+        ),
+    };
     commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
         stdout,

@@ -195,6 +195,16 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// What a command prints: its table, or (`-f csv|json`) its main CSV or that CSV's rows
+/// as JSON, so every command pipes like `run`.
+fn stdout_for(format: Format, table: impl FnOnce() -> String, csv: &[u8]) -> Vec<u8> {
+    match format {
+        Format::Table => table().into_bytes(),
+        Format::Csv => csv.to_vec(),
+        Format::Json => report::csv::rows_as_json(csv),
+    }
+}
+
 /// Commits a command's files; if they cannot be written, its results still reach the
 /// terminal before the error does (a finished simulation is never lost unseen).
 fn commit_or_print(

@@ -52,7 +52,11 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
     let evaluations = crate::analysis::sobol::evaluations(&model, &plan, &outputs, n);
-    let stdout = table(&model, &plan, &rows, n, evaluations).into_bytes();
+    let stdout = super::stdout_for(
+        args.format,
+        || table(&model, &plan, &rows, n, evaluations),
+        &files[0].1,
+    );
     commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
         stdout,

@@ -64,7 +64,11 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
     let unit = model.params[param].unit.as_deref();
-    let stdout = table(&model.title, &args.param, unit, &steps, &outputs).into_bytes();
+    let stdout = super::stdout_for(
+        args.format,
+        || table(&model.title, &args.param, unit, &steps, &outputs),
+        &files[0].1,
+    );
     commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
         stdout,

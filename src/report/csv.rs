@@ -96,6 +96,37 @@ pub fn compare_claims_csv(groups: &[Vec<(&str, &ClaimSummary)>]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
+/// A CSV of ours as JSON: an array with one object per row, keyed by the header, numbers
+/// as numbers. What `-f json` prints for commands whose result is one table.
+pub fn rows_as_json(csv_bytes: &[u8]) -> Vec<u8> {
+    let mut r = csv::Reader::from_reader(csv_bytes);
+    let header: Vec<String> = r
+        .headers()
+        .map(|h| h.iter().map(String::from).collect())
+        .unwrap_or_default();
+    let rows: Vec<serde_json::Value> = r
+        .records()
+        .filter_map(Result::ok)
+        .map(|rec| {
+            let object = header
+                .iter()
+                .zip(rec.iter())
+                .map(|(k, v)| {
+                    let value = match v.parse::<f64>() {
+                        Ok(x) if x.is_finite() => serde_json::json!(x),
+                        _ => serde_json::Value::String(v.to_string()),
+                    };
+                    (k.clone(), value)
+                })
+                .collect();
+            serde_json::Value::Object(object)
+        })
+        .collect();
+    let mut out = serde_json::to_vec_pretty(&rows).expect("JSON values always serialise");
+    out.push(b'\n');
+    out
+}
+
 fn write_rows(
     w: &mut csv::Writer<Vec<u8>>,
     header: Vec<&str>,
