@@ -203,3 +203,36 @@ fn compare_given_one_file_twice_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn labels_of_forty_thousand_characters_are_cut_and_charted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let long = |c: &str| c.repeat(40_000);
+    let text = format!(
+        "[model]\ntitle = \"{}\"\n[params]\nx = {{ value = \"uniform(1, 2)\", label = \"{}\" }}\n\
+         [[claims]]\nlabel = \"{}\"\nparam = \"x\"\nvalue = 1.5\n",
+        long("T"),
+        long("L"),
+        long("C")
+    );
+    let path = write(tmp.path(), "long.toml", &text);
+    let out = tmp.path().join("out");
+    // Quadratic text fitting took 92 s on one such label; a minute is a generous bound.
+    costsim()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "2000", "-q", "--out"])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success();
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.len() < 140), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("anatomy_ccc")),
+        "{names:?}"
+    );
+}

@@ -231,19 +231,27 @@ pub fn heading(area: &Area, l: &Layout, title: &str, subtitle: &str) -> Result<i
 
 /// `s`, shortened with "…" to fit `width` pixels.
 pub fn fit(s: &str, width: i32, size: f64, bold: bool) -> Result<String, PlotError> {
-    if text_width(s, size, bold)? <= width {
+    // No chart is wide enough for more than this many characters at any size we draw:
+    // longer text is cut first, so the search below measures short strings only.
+    const MOST: usize = 2000;
+    let chars: Vec<char> = s.chars().take(MOST + 1).collect();
+    if chars.len() <= MOST && text_width(s, size, bold)? <= width {
         return Ok(s.to_string());
     }
-    let chars: Vec<char> = s.chars().collect();
-    let mut n = chars.len();
-    while n > 1 {
-        n -= 1;
-        let t: String = chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
-        if text_width(&t, size, bold)? <= width {
-            return Ok(t);
+    let cut = |n: usize| chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
+    // The longest prefix that fits with its ellipsis, by bisection: O(n log n) in the
+    // text's length where trying one character less at a time was quadratic (a
+    // 40,000-character label took 92 s).
+    let (mut lo, mut hi) = (0usize, chars.len().min(MOST));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if text_width(&cut(mid), size, bold)? <= width {
+            lo = mid;
+        } else {
+            hi = mid - 1;
         }
     }
-    Ok("…".into())
+    Ok(if lo == 0 { "…".into() } else { cut(lo) })
 }
 
 /// The footer line at the bottom left, and an optional note at the bottom right.

@@ -244,10 +244,8 @@ pub fn chart_name(claim: &str) -> String {
         }
     }
     let slug = slug.trim_matches('-');
-    format!(
-        "anatomy_{}.png",
-        if slug.is_empty() { "claim" } else { slug }
-    )
+    // A long label is cut, with a hash of the whole, like every chart name.
+    crate::report::charts::chart_file("anatomy", if slug.is_empty() { "claim" } else { slug })
 }
 
 #[cfg(test)]
@@ -265,6 +263,7 @@ mod tests {
             "anatomy_deepseek-s-assumed-rental-rate.png"
         );
         assert_eq!(chart_name("given x >= 1"), "anatomy_given-x-1.png");
+        assert!(chart_name(&"C".repeat(40_000)).len() < 130);
     }
 
     #[test]
