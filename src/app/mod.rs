@@ -138,7 +138,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
     let conditioned = anatomy::condition(args, &model)?;
-    let folder = OutputFolder::claim(&out_dir(sim, &stem))?;
+    let mut folder = OutputFolder::claim(&out_dir(sim, &stem))?;
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
@@ -163,8 +163,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     ];
     files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
-        let csv = report::csv::samples_csv(&model, &plan.row_params, &aggs.rows, k);
-        files.push(("samples.csv".to_string(), csv));
+        folder.stream("samples.csv", |w| {
+            report::csv::write_samples_csv(w, &model, &plan.row_params, &aggs.rows, k)
+        })?;
     }
     let mut extra = Vec::new();
     let charts = if sim.no_charts {

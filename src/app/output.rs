@@ -27,6 +27,8 @@ static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
 pub struct OutputFolder {
     dir: PathBuf,
     staging: PathBuf,
+    /// Files already written into the staging folder by [`OutputFolder::stream`].
+    streamed: Vec<String>,
     _lock: File,
 }
 
@@ -89,6 +91,7 @@ impl OutputFolder {
         Ok(OutputFolder {
             dir: dir.to_path_buf(),
             staging,
+            streamed: Vec::new(),
             _lock: lock,
         })
     }
@@ -97,7 +100,25 @@ impl OutputFolder {
         &self.dir
     }
 
-    /// Puts `files` in place as one set: see the module comment.
+    /// Writes file `name` of the set straight into the staging folder through `write`,
+    /// for a file too big to hold in memory; it goes in with the others at `commit`.
+    pub fn stream(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), Error> {
+        let path = self.staging.join(name);
+        let file = File::create(&path).map_err(io("cannot write", &path))?;
+        let mut w = std::io::BufWriter::new(file);
+        write(&mut w)
+            .and_then(|_| w.flush())
+            .and_then(|_| w.get_ref().sync_all())
+            .map_err(io("cannot write", &path))?;
+        self.streamed.push(name.to_string());
+        Ok(())
+    }
+
+    /// Puts `files` (and the streamed ones) in place as one set: see the module comment.
     pub fn commit<S: AsRef<str>>(self, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
         for (name, bytes) in files {
             let path = self.staging.join(name.as_ref());
@@ -106,7 +127,11 @@ impl OutputFolder {
                 .map_err(io("cannot write", &path))?;
         }
         std::fs::create_dir_all(&self.dir).map_err(io("cannot create the folder", &self.dir))?;
-        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_ref()).collect();
+        let names: Vec<&str> = files
+            .iter()
+            .map(|(n, _)| n.as_ref())
+            .chain(self.streamed.iter().map(String::as_str))
+            .collect();
         for name in &names {
             let target = self.dir.join(name);
             if target.is_dir() {
