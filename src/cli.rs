@@ -70,6 +70,9 @@ pub struct SimArgs {
     /// Write no PNG charts (the other result files are still written)
     #[arg(long)]
     pub no_charts: bool,
+    /// Per-output charts for at most N outputs, those with claims first [default: 40]
+    #[arg(long, value_name = "N")]
+    pub max_charts: Option<usize>,
     /// Chart width in pixels, 400 to 8000 [default: 1600]
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(400..=8000))]
     pub width: Option<u32>,

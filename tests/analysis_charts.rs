@@ -149,6 +149,7 @@ fn sweep_over_four_values_at_a_small_size() {
         width: 800,
         height: 500,
         exceedance: false,
+        ..ChartOptions::default()
     };
     let outputs = vec!["total".to_string(), "product".to_string()];
     let files = analysis::sweep_files(&m, param, &steps, &outputs, &opts).unwrap();
@@ -208,6 +209,7 @@ fn look_at_every_kind() {
         width: w.parse().unwrap(),
         height: h.parse().unwrap(),
         exceedance: false,
+        ..ChartOptions::default()
     };
     let (m, p) = load("priors/deepseek_v3.toml", &[]);
     let mut sim = simulate(&m, &p, 10_000);

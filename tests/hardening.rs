@@ -236,3 +236,44 @@ fn labels_of_forty_thousand_characters_are_cut_and_charted() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_model_of_many_outputs_charts_a_bounded_number_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 60;
+    let mut text = String::from("[params]\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "a{i} = \"uniform(1, 2)\"\ny{i} = \"a{i} * 2 + a{}\"\n",
+            (i + 1) % n
+        ));
+    }
+    let path = write(tmp.path(), "wide.toml", &text);
+    let out = tmp.path().join("out");
+    let a = costsim()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "2000", "--no-anatomy", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("charts for 40 of 60 outputs"), "{err}");
+    let pngs = |prefix: &str| {
+        std::fs::read_dir(&out)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(prefix)
+            })
+            .count()
+    };
+    assert_eq!(pngs("hist_"), 40);
+    assert_eq!(pngs("tornado_"), 40);
+    // Every output still has its numbers.
+    let rows = csv_rows(&std::fs::read_to_string(out.join("summary.csv")).unwrap());
+    assert_eq!(rows.len(), n);
+}

@@ -97,23 +97,51 @@ pub const SWING_INPUTS: usize = 15;
 /// The inputs worth swinging: for each output, its [`SWING_INPUTS`] inputs of largest
 /// |Spearman ρ| (from the summary, whose rows pair an output only with its ancestor
 /// inputs, largest |ρ| first), united, in plan order.
-fn swing_candidates(model: &Model, plan: &Plan, summary: &crate::report::Summary) -> Vec<usize> {
-    let mut wanted = vec![false; model.params.len()];
+fn swing_candidates(
+    model: &Model,
+    plan: &Plan,
+    summary: &crate::report::Summary,
+    outputs: Option<&[String]>,
+) -> Vec<usize> {
+    // Each input's largest |ρ| with an output it is in the top SWING_INPUTS of.
+    let mut best = vec![f64::NAN; model.params.len()];
     let mut taken = 0;
     for (k, r) in summary.sensitivity.iter().enumerate() {
         // The summary's rows come grouped by output.
         if k == 0 || summary.sensitivity[k - 1].output != r.output {
             taken = 0;
         }
+        if outputs.is_some_and(|o| !o.contains(&r.output)) {
+            continue;
+        }
         if taken < SWING_INPUTS {
             taken += 1;
             if let Some(i) = model.index_of(&r.input) {
-                wanted[i] = true;
+                let a = r.spearman.abs();
+                if best[i].is_nan() || a > best[i] {
+                    best[i] = a;
+                }
             }
         }
     }
-    plan.inputs.iter().copied().filter(|&i| wanted[i]).collect()
+    // A model with thousands of outputs would swing thousands of inputs (2k + 1 runs
+    // of the whole model): the SWING_MOST inputs of largest |ρ| are kept.
+    let mut chosen: Vec<usize> = plan
+        .inputs
+        .iter()
+        .copied()
+        .filter(|&i| !best[i].is_nan())
+        .collect();
+    if chosen.len() > SWING_MOST {
+        chosen.sort_by(|&a, &b| best[b].total_cmp(&best[a]).then(a.cmp(&b)));
+        chosen.truncate(SWING_MOST);
+        chosen.sort_unstable_by_key(|&i| plan.inputs.iter().position(|&p| p == i));
+    }
+    chosen
 }
+
+/// The most inputs a swing tornado reruns the model for.
+pub const SWING_MOST: usize = 60;
 
 /// The swing tornado: each output's P50 with one input held at its own P5, then at
 /// its P95 (taken from the run's sensitivity rows), while the others vary. Costs
@@ -125,6 +153,19 @@ pub fn swing(
     aggs: &Aggregates,
     summary: &crate::report::Summary,
     threads: usize,
+) -> Result<Vec<crate::report::SwingRow>, Error> {
+    swing_for(model, plan, aggs, summary, threads, None)
+}
+
+/// `swing` for the inputs that matter to `outputs` only (the outputs that get charts),
+/// at most [`SWING_MOST`] of them.
+pub fn swing_for(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    summary: &crate::report::Summary,
+    threads: usize,
+    outputs: Option<&[String]>,
 ) -> Result<Vec<crate::report::SwingRow>, Error> {
     let seed = summary.run.seed;
     use crate::plan::{Fill, compile_with};
@@ -151,7 +192,7 @@ pub fn swing(
         .expect("a thread pool");
     let base = pool.install(|| medians(plan))?;
     // Each input's P5 and P95 over the sensitivity rows.
-    let swung: Vec<(usize, f64, f64)> = swing_candidates(model, plan, summary)
+    let swung: Vec<(usize, f64, f64)> = swing_candidates(model, plan, summary, outputs)
         .into_iter()
         .map(|input| {
             let column = plan

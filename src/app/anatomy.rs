@@ -56,7 +56,14 @@ pub fn simulate(
     progress.finish();
     let Simulated { mut summary, aggs } = simulated?;
     if !args.no_swing {
-        summary.swing = run::swing(&model, &plan, &aggs, &summary, spec.threads)?;
+        // Swing the inputs of the outputs that get charts, as the charts show them.
+        let max = args
+            .sim
+            .max_charts
+            .unwrap_or(crate::report::charts::MAX_CHARTED_OUTPUTS);
+        let charted = crate::report::charts::charted_outputs(&summary, max);
+        summary.swing =
+            run::swing_for(&model, &plan, &aggs, &summary, spec.threads, Some(&charted))?;
     }
     if !args.no_anatomy && !model.claims.is_empty() {
         let run = anatomy::claims(

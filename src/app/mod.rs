@@ -63,6 +63,7 @@ fn chart_options(sim: &SimArgs, exceedance: bool) -> ChartOptions {
         width: sim.width.unwrap_or(d.width),
         height: sim.height.unwrap_or(d.height),
         exceedance,
+        max_outputs: sim.max_charts.unwrap_or(d.max_outputs),
     }
 }
 
@@ -189,6 +190,15 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     commit_or_print(folder, &files, &stdout)?;
     let mut warnings = summary.warnings;
     warnings.extend(row_note);
+    let max = sim
+        .max_charts
+        .unwrap_or(report::charts::MAX_CHARTED_OUTPUTS);
+    if !sim.no_charts && summary.outputs.len() > max {
+        warnings.push(format!(
+            "charts for {max} of {} outputs (those with claims first, then the model's order); --max-charts N for more",
+            summary.outputs.len()
+        ));
+    }
     Ok(Outcome {
         stdout,
         out_dir,

@@ -24,7 +24,14 @@ pub struct ChartOptions {
     pub width: u32,
     pub height: u32,
     pub exceedance: bool,
+    /// Per-output charts (histogram, CDF, tornado, swing, a row of the bands) for at
+    /// most this many outputs: those with claims first, then the model's order.
+    pub max_outputs: usize,
 }
+
+/// The default of [`ChartOptions::max_outputs`]: a 10,000-output model would
+/// otherwise draw 40,000 PNGs, which no report holds.
+pub const MAX_CHARTED_OUTPUTS: usize = 40;
 
 impl Default for ChartOptions {
     fn default() -> ChartOptions {
@@ -32,8 +39,30 @@ impl Default for ChartOptions {
             width: 1600,
             height: 1000,
             exceedance: false,
+            max_outputs: MAX_CHARTED_OUTPUTS,
         }
     }
+}
+
+/// The outputs that get charts: every output with a claim, then the others in the
+/// model's order, up to `max` in all (claims are never left out).
+pub fn charted_outputs(s: &Summary, max: usize) -> Vec<String> {
+    let claimed = |o: &&OutputSummary| s.claims.iter().any(|c| c.param == o.output);
+    let with: Vec<&OutputSummary> = s.outputs.iter().filter(claimed).collect();
+    let room = max.saturating_sub(with.len());
+    let without = s.outputs.iter().filter(|o| !claimed(o)).take(room);
+    let chosen: Vec<&str> = with
+        .iter()
+        .copied()
+        .chain(without)
+        .map(|o| o.output.as_str())
+        .collect();
+    // In the model's order, whatever the order of choosing.
+    s.outputs
+        .iter()
+        .filter(|o| chosen.contains(&o.output.as_str()))
+        .map(|o| o.output.clone())
+        .collect()
 }
 
 /// A claim as a chart shows it.
@@ -158,8 +187,9 @@ pub struct Charts {
 /// Outputs without finite samples get no chart.
 pub fn build(summary: &Summary, tracked: &[&Tracked], opts: &ChartOptions) -> Charts {
     let mut charts = Charts::default();
+    let charted = charted_outputs(summary, opts.max_outputs);
     for (o, t) in summary.outputs.iter().zip(tracked) {
-        if o.count == 0 {
+        if o.count == 0 || !charted.contains(&o.output) {
             continue;
         }
         let claims = claims_on(summary, o);
@@ -168,7 +198,7 @@ pub fn build(summary: &Summary, tracked: &[&Tracked], opts: &ChartOptions) -> Ch
             .push(histogram_chart(summary, o, t, &claims, opts));
         charts.cdfs.push(cdf_chart(summary, o, t, &claims, opts));
     }
-    charts.bands = bands_charts(summary, opts);
+    charts.bands = bands_charts(summary, &charted, opts);
     charts
 }
 
@@ -514,9 +544,13 @@ pub fn unit_slug(unit: &str) -> String {
 
 /// Outputs grouped by unit, groups in order of first appearance; the largest group
 /// (the first among equals) is `bands.png`, every other `bands_<unit-slug>.png`.
-fn bands_charts(s: &Summary, opts: &ChartOptions) -> Vec<BandsChart> {
+fn bands_charts(s: &Summary, charted: &[String], opts: &ChartOptions) -> Vec<BandsChart> {
     let mut groups: Vec<(String, Vec<&OutputSummary>)> = Vec::new();
-    for o in s.outputs.iter().filter(|o| o.count > 0) {
+    for o in s
+        .outputs
+        .iter()
+        .filter(|o| o.count > 0 && charted.contains(&o.output))
+    {
         match groups.iter_mut().find(|(u, _)| *u == o.unit) {
             Some((_, members)) => members.push(o),
             None => groups.push((o.unit.clone(), vec![o])),
@@ -781,7 +815,8 @@ value = 1000
             ("e", "%"),
             ("f", "pct"),
         ]);
-        let files: Vec<String> = bands_charts(&s, &ChartOptions::default())
+        let all: Vec<String> = s.outputs.iter().map(|o| o.output.clone()).collect();
+        let files: Vec<String> = bands_charts(&s, &all, &ChartOptions::default())
             .into_iter()
             .map(|b| b.file)
             .collect();

@@ -71,8 +71,10 @@ pub struct SwingChart {
 
 /// One tornado per output with finite sensitivity rows, in the Summary's order.
 pub fn tornado_charts(s: &Summary, opts: &ChartOptions) -> Vec<TornadoChart> {
+    let charted = crate::report::charts::charted_outputs(s, opts.max_outputs);
     s.outputs
         .iter()
+        .filter(|o| charted.contains(&o.output))
         .filter_map(|o| tornado_chart(s, o, opts))
         .collect()
 }
@@ -123,8 +125,10 @@ fn tornado_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<
 
 /// One swing chart per output with finite swing rows, in the Summary's order.
 pub fn swing_charts(s: &Summary, opts: &ChartOptions) -> Vec<SwingChart> {
+    let charted = crate::report::charts::charted_outputs(s, opts.max_outputs);
     s.outputs
         .iter()
+        .filter(|o| charted.contains(&o.output))
         .filter_map(|o| swing_chart(s, o, opts))
         .collect()
 }
