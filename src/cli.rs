@@ -44,8 +44,7 @@ pub enum Command {
 /// Options of every command that simulates a model.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SimArgs {
-    /// Number of samples (overrides the file's [model] samples); for sobol, the base
-    /// sample count N [default: 16,384]
+    /// Number of samples (overrides the file's [model] samples; sobol: base samples)
     #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
     pub samples: Option<u64>,
     /// RNG seed (overrides the file's [model] seed)
@@ -54,8 +53,8 @@ pub struct SimArgs {
     /// Worker threads [default: all cores]; results do not depend on it
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..1025))]
     pub threads: Option<u64>,
-    /// Folder for the result files [default: output/<model-file-stem> for run,
-    /// output/<stem>-sobol, output/<stem>-sweep, output/compare]
+    /// Folder for the result files [default: output/<model-file-stem>, or
+    /// output/<stem>-sobol, -sweep, output/compare for those commands]
     #[arg(long, short = 'o')]
     pub out: Option<PathBuf>,
     /// Replace a param's value for this run: NAME=EXPR (repeatable)

@@ -99,6 +99,13 @@ fn is_boolean(e: &Expr) -> bool {
             BinOp::Mul => is_boolean(a) && is_boolean(b),
             _ => false,
         },
+        // `a * b * c`: a run of `*` over comparisons is an "and" of all of them. (A run
+        // of comparisons, `a < b < c`, is not: it compares a 0/1 with c.)
+        ExprKind::Chain(first, rest) => {
+            rest.iter().all(|(op, _)| *op == BinOp::Mul)
+                && is_boolean(first)
+                && rest.iter().all(|(_, e)| is_boolean(e))
+        }
         ExprKind::Call { name, args, .. } => match builtins::lookup(name) {
             Some(Builtin::Math(MathFn::Min | MathFn::Max, _)) => {
                 !args.is_empty() && args.iter().all(is_boolean)
@@ -133,6 +140,7 @@ mod tests {
             "min(x > 0, y < 3)",
             "max(x > 1, x < -1)",
             "if(x > 0, y > 1, y < -1)",
+            "(x > 0) * (y < 3) * (x < 5)",
         ] {
             let (with, k) = with_condition(&m, ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert_eq!(k, 2);
@@ -145,7 +153,14 @@ mod tests {
                 }
             );
         }
-        for bad in ["y + 1", "x", "if(x > 0, 1, 0)", "2 * (x > 0)"] {
+        for bad in [
+            "y + 1",
+            "x",
+            "if(x > 0, 1, 0)",
+            "2 * (x > 0)",
+            "(x > 0) * (y < 3) * 2",
+            "(x > 0) + (y < 3) + (x < 5)",
+        ] {
             let e = with_condition(&m, bad).unwrap_err();
             assert!(e.message.contains("not a comparison"), "{bad}: {e}");
         }

@@ -141,7 +141,8 @@ fn percent(x: f64) -> String {
 }
 
 /// A probability as a percentage: "45.1%", "0.05%", "99.95%"; "0%" and "100%" only
-/// when exact. The same digits as [`rank`], so a rank and its P(below) always agree.
+/// when exact. Beyond P1 and P99 the same digits as [`rank`], so in the tails a rank
+/// and its P(below) read alike.
 pub fn probability(p: f64) -> String {
     if !p.is_finite() {
         return "?".into();

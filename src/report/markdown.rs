@@ -59,7 +59,9 @@ fn drivers(out: &mut String, s: &Summary) {
         out,
         "Spearman rank correlation of the output with each input it depends on (through the \
          model's graph) over the first {} samples, and its share of the summed squared \
-         correlations (\"contribution to variance\").\n",
+         correlations (@RISK's \"contribution to variance\"): a ranking of the inputs, not \
+         a split of the variance (`costsim sobol` gives that). Shown for the params of the \
+         claims; sensitivity.csv has every output.\n",
         count(s.run.sensitivity_rows)
     );
     let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");

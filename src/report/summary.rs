@@ -267,7 +267,8 @@ fn claim(
 pub fn verdict(n: u64, below: u64, above: u64) -> String {
     use super::format::{count, probability};
     if n == 0 {
-        return "no finite samples".into();
+        // No finite value, or (in a conditional run) no world met the condition.
+        return "no world to rank it among".into();
     }
     // "0.5%", or "0.0051% ... (51 of 1,000,000)" when the count is the clearer evidence.
     let share = |k: u64| probability(k as f64 / n as f64);
@@ -402,6 +403,6 @@ mod tests {
             verdict(1_000_000, 1_000_000, 0),
             "beyond the upper end: none of 1,000,000 worlds is higher"
         );
-        assert_eq!(verdict(0, 0, 0), "no finite samples");
+        assert_eq!(verdict(0, 0, 0), "no world to rank it among");
     }
 }

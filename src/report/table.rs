@@ -78,7 +78,7 @@ fn drivers(out: &mut String, s: &Summary) {
     }
     let _ = writeln!(
         out,
-        "\nWhat drives the spread (Spearman ρ and share of variance, first {} samples)",
+        "\nWhat drives the spread (Spearman ρ, and ρ² as a share of their sum: a ranking, not a variance split; first {} samples)",
         count(s.run.sensitivity_rows)
     );
     let mut rows = Vec::new();
