@@ -342,3 +342,32 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn check_notes_inputs_that_reach_no_output_or_claim() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("idle.toml");
+    std::fs::write(
+        &m,
+        "[model]\noutputs = [\"y\"]\n[params]\na = \"uniform(1, 2)\"\nb = \"normal(0, 1)\"\n\
+         lost = \"uniform(0, 1)\"\ny = \"a * 2\"\nz = \"b + lost\"\n\
+         [[claims]]\nlabel = \"z claim\"\nparam = \"z\"\nvalue = 1\n",
+    )
+    .unwrap();
+    let out = costsim().arg("check").arg(&m).assert().success();
+    let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // b and lost feed the claim's z; nothing is idle.
+    assert!(!out.contains("reach no output"), "{out}");
+    std::fs::write(
+        &m,
+        "[model]\noutputs = [\"y\"]\n[params]\na = \"uniform(1, 2)\"\nlost = \"uniform(0, 1)\"\n\
+         y = \"a * 2\"\n",
+    )
+    .unwrap();
+    let out = costsim().arg("check").arg(&m).assert().success();
+    let out = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        out.contains("note: 1 input(s) reach no output or claim (drawn, never reported): lost"),
+        "{out}"
+    );
+}

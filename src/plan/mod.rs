@@ -572,15 +572,18 @@ impl Compiler<'_> {
         let (lo, hi) = (self.expr(&args[1])?, self.expr(&args[2])?);
         let site = self.site(kind, at);
         let dst = self.reg();
+        // The window is judged per sample, by rejection, unless everything is constant
+        // and the law has a quantile function.
+        let per_sample = Op::TruncatedArgs {
+            dst,
+            site,
+            kind,
+            args: v.clone(),
+            lo,
+            hi,
+        };
         let (Some(c), Src::Const(lo_v), Src::Const(hi_v)) = (constants(&v), lo, hi) else {
-            self.ops.push(Op::TruncatedArgs {
-                dst,
-                site,
-                kind,
-                args: v,
-                lo,
-                hi,
-            });
+            self.ops.push(per_sample);
             return Ok(Src::Reg(dst));
         };
         if !(lo_v < hi_v) {
@@ -614,14 +617,7 @@ impl Compiler<'_> {
                         .error(at, format!("the window [{lo_v}, {hi_v}] holds no value {} can take", kind.name()))
                         .help("a discrete distribution takes whole values; widen the window to include one"));
                 }
-                self.ops.push(Op::TruncatedArgs {
-                    dst,
-                    site,
-                    kind,
-                    args: v,
-                    lo,
-                    hi,
-                })
+                self.ops.push(per_sample);
             }
         }
         Ok(Src::Reg(dst))
