@@ -463,3 +463,54 @@ fn each_claim_gets_its_chart_and_report_section() {
     );
     assert!(md.contains("300 of "), "{md}");
 }
+
+#[test]
+fn a_two_valued_input_reports_its_share_of_the_worlds_not_its_median() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("switch.toml");
+    std::fs::write(
+        &m,
+        "[params]\ns = \"bernoulli(0.5)\"\nx = \"normal(0, 1)\"\ny = \"s * 4 + x\"\n\
+         [[claims]]\nlabel = \"high\"\nparam = \"y\"\nvalue = 3\n\
+         [[claims]]\nlabel = \"middle\"\nparam = \"y\"\nvalue = 2\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let a = costsim()
+        .arg("run")
+        .arg(&m)
+        .args([
+            "-n",
+            "200000",
+            "--no-charts",
+            "--no-swing",
+            "--anatomy-window",
+            "5%",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    let rows = csv_rows(&std::fs::read_to_string(out.join("anatomy.csv")).unwrap());
+    let rank = |claim: &str| {
+        let r = rows
+            .iter()
+            .find(|r| r["claim"] == claim && r["input"] == "s")
+            .unwrap();
+        num(r, "given_p50_rank")
+    };
+    // Near y = 3, s = 1 in P(s=1|y≈3) = φ(-1)/(φ(-1)+φ(3)) ≈ 98.2% of worlds; near 2,
+    // by symmetry, 50%. The medians are both 1 (rank 75); the shares tell them apart.
+    let share = |y: f64| {
+        let phi = |z: f64| (-z * z / 2.0).exp();
+        phi(y - 4.0) / (phi(y - 4.0) + phi(y))
+    };
+    assert!(
+        (rank("high") - (25.0 + 50.0 * share(3.0))).abs() < 1.0,
+        "{}",
+        rank("high")
+    );
+    assert!((rank("middle") - 50.0).abs() < 1.5, "{}", rank("middle"));
+    assert!(stdout.contains("1 in 98"), "{stdout}");
+}

@@ -54,6 +54,26 @@ pub struct InputAnatomy {
     pub given_p50_rank: f64,
     /// The conditional P5 and P95 as prior percentile ranks, 0–100 (for the chart).
     pub given_band_ranks: [f64; 2],
+    /// For an input that takes two values (a switch, a bernoulli): the higher value
+    /// and its share of the prior's and of the accepted worlds. Its median says little
+    /// (a 0/1 prior at even odds has median 1 whether the claim needs it in 51% or in
+    /// 100% of worlds), so `given_p50_rank` is then the accepted worlds' mean prior
+    /// rank, which moves with that share.
+    pub two_valued: Option<TwoValued>,
+}
+
+/// See [`InputAnatomy::two_valued`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TwoValued {
+    pub high: f64,
+    pub prior_share: f64,
+    pub given_share: f64,
+}
+
+/// The two values of a sorted column that takes exactly two, if it does.
+fn two_values(sorted: &[f64]) -> Option<(f64, f64)> {
+    let (&lo, &hi) = (sorted.first()?, sorted.last()?);
+    (lo < hi && sorted.iter().all(|&x| x == lo || x == hi)).then_some((lo, hi))
 }
 
 /// A claim's (or a condition's) anatomy.
@@ -264,13 +284,33 @@ pub fn describe(
                 pct(&given_sorted)
             };
             let param = &model.params[i];
+            let share = |s: &[f64], hi: f64| {
+                s.iter().filter(|&&x| x == hi).count() as f64 / s.len().max(1) as f64
+            };
+            let two_valued = two_values(&prior_sorted)
+                .filter(|_| !thin)
+                .map(|(_, hi)| TwoValued {
+                    high: hi,
+                    prior_share: share(&prior_sorted, hi),
+                    given_share: share(&given_sorted, hi),
+                });
+            let given_p50_rank = match two_valued {
+                // The mean prior rank of the accepted worlds: P(low)·rank(low) + P(high)·rank(high).
+                Some(t) => {
+                    let (lo, hi) = two_values(&prior_sorted).expect("two values");
+                    (1.0 - t.given_share) * rank_in(&prior_sorted, lo)
+                        + t.given_share * rank_in(&prior_sorted, hi)
+                }
+                None => rank_in(&prior_sorted, given[1]),
+            };
             InputAnatomy {
                 input: param.name.clone(),
                 label: label_of(model, i),
                 unit: param.unit.clone().unwrap_or_default(),
                 prior: pct(&prior_sorted),
                 given,
-                given_p50_rank: rank_in(&prior_sorted, given[1]),
+                given_p50_rank,
+                two_valued,
                 given_band_ranks: [
                     rank_in(&prior_sorted, given[0]),
                     rank_in(&prior_sorted, given[2]),

@@ -112,7 +112,7 @@ pub fn table_section(out: &mut String, run: &AnatomyRun, conditional: bool) {
             rows.push(vec![
                 if k == 0 { head.clone() } else { String::new() },
                 i.label.clone(),
-                human(i.given[1], unit(&i.unit)),
+                given_value(i),
                 rank(i.given_p50_rank),
                 if k == 0 { worlds(a) } else { String::new() },
             ]);
@@ -195,7 +195,7 @@ pub fn markdown_section(out: &mut String, run: &AnatomyRun, conditional: bool, f
                 esc(&human(i.prior[2], u)),
                 esc(&human(i.given[0], u)),
                 esc(&human(i.given[2], u)),
-                esc(&human(i.given[1], u)),
+                esc(&given_value(i)),
                 rank(i.given_p50_rank),
                 if k == 0 { worlds(a) } else { String::new() },
             );
@@ -230,6 +230,20 @@ pub fn chart_names(run: &AnatomyRun) -> Vec<Option<String>> {
             Some(name)
         })
         .collect()
+}
+
+/// What the accepted worlds hold of an input: its conditional median in its unit, or
+/// for a two-valued input its share: "1 in 96% of worlds (prior 50%)".
+pub fn given_value(i: &crate::analysis::anatomy::InputAnatomy) -> String {
+    match i.two_valued {
+        Some(t) => format!(
+            "{} in {} of worlds (prior {})",
+            human(t.high, unit(&i.unit)),
+            crate::report::format::probability(t.given_share),
+            crate::report::format::probability(t.prior_share)
+        ),
+        None => human(i.given[1], unit(&i.unit)),
+    }
 }
 
 /// A claim's chart file: `anatomy_<slug>.png`, the slug its label lower-cased with

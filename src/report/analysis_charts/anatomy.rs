@@ -79,7 +79,7 @@ fn chart(s: &Summary, a: &Anatomy, file: String) -> AnatomyChart {
             ],
             value_label: format!(
                 "{} · {}",
-                human(i.given[1], unit(&i.unit).as_deref()),
+                crate::report::anatomy::given_value(i),
                 rank(i.given_p50_rank)
             ),
         })
