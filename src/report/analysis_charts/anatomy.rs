@@ -77,11 +77,21 @@ fn chart(s: &Summary, a: &Anatomy, file: String) -> AnatomyChart {
                 i.given_p50_rank,
                 i.given_band_ranks[1],
             ],
-            value_label: format!(
-                "{} · {}",
-                crate::report::anatomy::given_value(i),
-                rank(i.given_p50_rank)
-            ),
+            // A switch's share, short enough for the value column: "1: 97.9% (prior 50.1%)".
+            value_label: match i.two_valued {
+                Some(t) => format!(
+                    "{}: {} (prior {}) · {}",
+                    human(t.high, unit(&i.unit).as_deref()),
+                    crate::report::format::probability(t.given_share),
+                    crate::report::format::probability(t.prior_share),
+                    rank(i.given_p50_rank)
+                ),
+                None => format!(
+                    "{} · {}",
+                    crate::report::anatomy::given_value(i),
+                    rank(i.given_p50_rank)
+                ),
+            },
         })
         .collect();
     let (title, subtitle) = if a.param.is_empty() {
