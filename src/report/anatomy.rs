@@ -150,6 +150,8 @@ pub fn markdown_section(out: &mut String, run: &AnatomyRun, conditional: bool, f
         return;
     }
     let esc = |s: &str| s.replace('$', "\\$").replace('|', "\\|");
+    // Values as code spans: "`$5.58M`" reads the same raw and rendered.
+    let code = |s: &str| format!("`{}`", s.replace('`', "'"));
     let heading = if conditional {
         "What the condition takes"
     } else {
@@ -191,11 +193,11 @@ pub fn markdown_section(out: &mut String, run: &AnatomyRun, conditional: bool, f
                 "| {} | {} | {} – {} | {} – {} | {} | {} | {} |",
                 if k == 0 { esc(&a.claim) } else { String::new() },
                 esc(&i.label),
-                esc(&human(i.prior[0], u)),
-                esc(&human(i.prior[2], u)),
-                esc(&human(i.given[0], u)),
-                esc(&human(i.given[2], u)),
-                esc(&given_value(i)),
+                code(&human(i.prior[0], u)),
+                code(&human(i.prior[2], u)),
+                code(&human(i.given[0], u)),
+                code(&human(i.given[2], u)),
+                code(&given_value(i)),
                 rank(i.given_p50_rank),
                 if k == 0 { worlds(a) } else { String::new() },
             );

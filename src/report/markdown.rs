@@ -39,9 +39,11 @@ fn cell(s: &str) -> String {
     text(s).replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-/// A value in its unit, escaped: "\\$5.58M".
+/// A value in its unit as a code span, "`$5.58M`": it reads the same raw and rendered,
+/// where an escaped "\\$5.58M" (needed outside code, or renderers read "$5M … $9M"
+/// as maths) filled the raw text with backslashes.
 fn value(v: f64, u: &str) -> String {
-    text(&human(v, unit(u)))
+    format!("`{}`", human(v, unit(u)))
 }
 
 fn unit(u: &str) -> Option<&str> {
@@ -165,11 +167,69 @@ fn results(out: &mut String, s: &Summary) {
     );
 }
 
+/// One paragraph a reader can quote: how many claims fall where, and by name those
+/// outside the middle half with the share of worlds beyond them.
+fn in_brief(s: &Summary) -> String {
+    use super::summary::ClaimSummary;
+    /// A group's words, who belongs to it, and whether its side is the upper one.
+    type Group = (&'static str, fn(&ClaimSummary) -> bool, bool);
+    let groups: [Group; 5] = [
+        ("in the upper tail or beyond", |c| c.p_above < 0.05, true),
+        ("in the lower tail or beyond", |c| c.p_below < 0.05, false),
+        ("above the middle half", |c| c.p_above < 0.25, true),
+        ("below the middle half", |c| c.p_below < 0.25, false),
+        ("in the middle half", |_| true, true),
+    ];
+    let mut placed = vec![false; s.claims.len()];
+    let mut parts = Vec::new();
+    for (words, test, upper) in groups {
+        let members: Vec<&ClaimSummary> = s
+            .claims
+            .iter()
+            .zip(placed.iter_mut())
+            .filter(|(c, p)| !**p && c.percentile_rank.is_finite() && test(c))
+            .map(|(c, p)| {
+                *p = true;
+                c
+            })
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        if words == "in the middle half" {
+            parts.push(format!("{} {words}", members.len()));
+            continue;
+        }
+        let named: Vec<String> = members
+            .iter()
+            .map(|c| {
+                let (p, side) = if upper {
+                    (c.p_above, "higher")
+                } else {
+                    (c.p_below, "lower")
+                };
+                format!(
+                    "{} ({} of worlds {side})",
+                    text(c.claim.trim()),
+                    probability(p)
+                )
+            })
+            .collect();
+        parts.push(format!("{} {words}: {}", members.len(), named.join(", ")));
+    }
+    let of = match s.claims.len() {
+        1 => "the one claim".to_string(),
+        n => format!("the {n} claims"),
+    };
+    format!("In brief: of {of}, {}.", parts.join("; "))
+}
+
 fn claims(out: &mut String, s: &Summary) {
     if s.claims.is_empty() {
         return;
     }
     let _ = writeln!(out, "## Claims\n");
+    let _ = writeln!(out, "{}\n", in_brief(s));
     let _ = writeln!(
         out,
         "| Claim | Tested against | Value | Rank | P(below) | P(above) | Verdict |"
@@ -317,20 +377,24 @@ mod tests {
         assert!(md.contains("- `price = 2`"), "{md}");
         assert!(md.contains("> **Warning:** p99 is thin"), "{md}");
         assert!(
-            md.contains("| `cost` | Run cost | \\$6M | \\$4.5M | \\$5.2M | \\$5.9M | \\$6.5M | \\$7.8M | USD |"),
+            md.contains("| `cost` | Run cost | `$6M` | `$4.5M` | `$5.2M` | `$5.9M` | `$6.5M` | `$7.8M` | USD |"),
             "{md}"
         );
         assert!(
             md.contains(
-                "| Report | `cost` | \\$5.58M | P45 | 45.2% | 54.8% | in the middle half: 45.2% of worlds are lower, 54.8% higher |"
+                "| Report | `cost` | `$5.58M` | P45 | 45.2% | 54.8% | in the middle half: 45.2% of worlds are lower, 54.8% higher |"
             ),
             "{md}"
         );
         assert!(
-            md.contains("- **Report** (\\$5.58M) sits at P45 of Run cost (`cost`), in the middle half: 45.2% of worlds are lower, 54.8% higher. Source: Table 1.\n"),
+            md.contains("- **Report** (`$5.58M`) sits at P45 of Run cost (`cost`), in the middle half: 45.2% of worlds are lower, 54.8% higher. Source: Table 1.\n"),
             "{md}"
         );
         assert!(!md.contains("## Charts"));
+        assert!(
+            md.contains("In brief: of the one claim, 1 in the middle half."),
+            "{md}"
+        );
     }
 
     #[test]
