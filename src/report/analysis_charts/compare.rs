@@ -127,6 +127,29 @@ fn members<'a>(models: &'a [Compared], name: &str) -> Vec<Member<'a>> {
 
 /// The models' names for legends: their titles, with the overrides (or else the
 /// position) added where two titles are the same.
+/// Names for labels that list every model (claim labels, footers), where long titles
+/// would be cut: the titles when all are short, else the files' stems ("deepseek_v3")
+/// when those tell the models apart.
+pub fn short_names(models: &[Compared]) -> Vec<String> {
+    let names = series_names(models);
+    if names.iter().all(|n| n.chars().count() <= 24) {
+        return names;
+    }
+    let stems: Vec<String> = models
+        .iter()
+        .map(|m| {
+            std::path::Path::new(&m.file)
+                .file_stem()
+                .map_or_else(|| m.file.clone(), |s| s.to_string_lossy().into_owned())
+        })
+        .collect();
+    let distinct = stems
+        .iter()
+        .enumerate()
+        .all(|(k, n)| !stems[..k].contains(n));
+    if distinct { stems } else { names }
+}
+
 pub fn series_names(models: &[Compared]) -> Vec<String> {
     let titles: Vec<&str> = models.iter().map(|m| m.title.as_str()).collect();
     let with_overrides: Vec<String> = models
@@ -176,12 +199,16 @@ pub fn compare_charts(
     charts
 }
 
-/// "Baseline vs High price · 20,000 samples · seed 7 · costsim 0.1.0".
-fn compare_footer(models: &[Compared], names: &[String]) -> String {
+/// "base vs dear · 20,000 samples · seed 7 · costsim 0.1.0": the files' stems, which
+/// fit where the titles were cut.
+fn compare_footer(models: &[Compared]) -> String {
     let Some(first) = models.first() else {
         return String::new();
     };
-    run_footer(&names.join(" vs "), &first.simulated.summary.run)
+    run_footer(
+        &short_names(models).join(" vs "),
+        &first.simulated.summary.run,
+    )
 }
 
 /// What a comparison's claim labels give per model: its percentile rank (histograms),
@@ -261,7 +288,7 @@ fn hist_chart(
     opts: &ChartOptions,
 ) -> CompareHistChart {
     let o = ms[0].o;
-    let claims = claims(ms, names, Per::Rank);
+    let claims = claims(ms, &short_names(models), Per::Rank);
     let x = shared_axis(ms, &claims, opts.width);
     let fewest = ms.iter().map(|m| m.o.count).min().unwrap_or(0);
     let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, fewest), x.scale);
@@ -303,7 +330,7 @@ fn hist_chart(
         y_label: "Share of the model's samples per bin".into(),
         claims: claims.into_iter().map(|c| c.mark).collect(),
         note: off_axis_note(below, above, ("up to ", "of a model's samples")),
-        footer: compare_footer(models, names),
+        footer: compare_footer(models),
     }
 }
 
@@ -319,7 +346,7 @@ fn cdf_chart(
     } else {
         Per::Below
     };
-    let claims = claims(ms, names, per);
+    let claims = claims(ms, &short_names(models), per);
     let x = shared_axis(ms, &claims, opts.width);
     let edges = cdf_edges(&x, opts.width);
     let series = ms
@@ -347,7 +374,7 @@ fn cdf_chart(
         y_ticks: probability_ticks(),
         y_label: y_label.into(),
         claims,
-        footer: compare_footer(models, names),
+        footer: compare_footer(models),
     }
 }
 

@@ -105,7 +105,7 @@ pub(super) fn bands_chart(
         x,
         groups,
         models: names.iter().cloned().enumerate().collect(),
-        footer: compare_footer(models, names),
+        footer: compare_footer(models),
         unit,
     })
 }
