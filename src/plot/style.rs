@@ -4,11 +4,10 @@
 
 use super::PlotError;
 use super::text::{self, Direction, Pen};
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+pub use super::text::Area;
 
 /// The Okabe–Ito palette (Okabe & Ito 2008), distinguishable with any colour vision.
 pub mod palette {

@@ -6,11 +6,15 @@
 //! own bounds, with kerning.
 
 use super::PlotError;
-use super::style::Area;
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 use std::sync::OnceLock;
+
+/// The bitmap a chart is drawn on. Defined here, at the bottom of the drawing layers
+/// (text knows nothing of styles), and re-exported by `style`.
+pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
 const REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
