@@ -56,6 +56,17 @@ pub fn with_condition(model: &Model, text: &str) -> Result<(Model, usize), Diagn
                 .help("compare params of the model, e.g. --where \"fleet_capex >= 1.6B\""),
         );
     }
+    if let Some(inner) = comparison_inside_a_comparison(&expr) {
+        return Err(Diagnostic::at(
+            &source,
+            inner,
+            "this comparison's 0 or 1 is compared again: `*` and `+` bind tighter than comparisons",
+        )
+        .help(
+            "put each comparison in parentheses: --where \"(x >= 1.2B) * (x <= 1.4B)\" keeps \
+             the worlds where both hold",
+        ));
+    }
     if !is_boolean(&expr) {
         return Err(
             Diagnostic::at(&source, expr.span, "the condition is not a comparison").help(
@@ -92,6 +103,73 @@ pub fn with_condition(model: &Model, text: &str) -> Result<(Model, usize), Diagn
 }
 
 /// Whether an expression is a condition (see the module's doc).
+fn is_comparison(op: BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne
+    )
+}
+
+/// Where a comparison's operand holds another comparison outside any function call:
+/// `x >= 1.2B * (x <= 1.4B)` compares x with 1.2B times a 0/1, which no one means
+/// (the "and" was meant). Function calls (`if`, `min`, `max`) are their own scope.
+fn comparison_inside_a_comparison(e: &Expr) -> Option<crate::error::Span> {
+    fn find(e: &Expr) -> Option<crate::error::Span> {
+        match &e.kind {
+            ExprKind::Binary(op, a, b) if is_comparison(*op) => {
+                Some(e.span).or(find(a)).or(find(b))
+            }
+            ExprKind::Binary(_, a, b) => find(a).or(find(b)),
+            ExprKind::Chain(first, rest) => rest
+                .iter()
+                .find_map(|(op, x)| {
+                    if is_comparison(*op) {
+                        Some(x.span)
+                    } else {
+                        find(x)
+                    }
+                })
+                .or_else(|| find(first)),
+            ExprKind::Neg(a) => find(a),
+            _ => None,
+        }
+    }
+    let mut found = None;
+    let mut visit = |e: &Expr| {
+        let operands: Vec<&Expr> = match &e.kind {
+            ExprKind::Binary(op, a, b) if is_comparison(*op) => vec![a, b],
+            ExprKind::Chain(first, rest) if rest.iter().any(|(op, _)| is_comparison(*op)) => {
+                std::iter::once(&**first)
+                    .chain(rest.iter().map(|(_, x)| x))
+                    .collect()
+            }
+            _ => vec![],
+        };
+        if found.is_none() {
+            found = operands.into_iter().find_map(find);
+        }
+    };
+    walk_outside_calls(e, &mut visit);
+    found
+}
+
+/// Calls `f` on `e` and every node below it that is not inside a function call.
+fn walk_outside_calls<'a>(e: &'a Expr, f: &mut impl FnMut(&'a Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Binary(_, a, b) => {
+            walk_outside_calls(a, f);
+            walk_outside_calls(b, f);
+        }
+        ExprKind::Chain(first, rest) => {
+            walk_outside_calls(first, f);
+            rest.iter().for_each(|(_, x)| walk_outside_calls(x, f));
+        }
+        ExprKind::Neg(a) => walk_outside_calls(a, f),
+        _ => {}
+    }
+}
+
 fn is_boolean(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Binary(op, a, b) => match op {
@@ -153,6 +231,12 @@ mod tests {
                 }
             );
         }
+        for trap in ["y >= 1 * (x < 3)", "x > 0 + (y < 1)", "-(x > 1) < y"] {
+            let e = with_condition(&m, trap).unwrap_err();
+            assert!(e.message.contains("compared again"), "{trap}: {e}");
+        }
+        // Inside a call a comparison's 0/1 is an argument, not a trap.
+        assert!(with_condition(&m, "if(x > 0, y > 1, y < -1)").is_ok());
         for bad in [
             "y + 1",
             "x",
