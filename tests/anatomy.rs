@@ -144,15 +144,7 @@ fn only_the_claims_ancestors_are_listed_and_tail_claims_are_reached() {
 }
 
 fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    costsim::report::format::count(n)
 }
 
 #[test]

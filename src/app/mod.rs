@@ -346,7 +346,11 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
         let value = crate::report::table::terminal_safe(&r[3]);
         let _ = writeln!(out, "{:<w0$}  {:<8}  {:<8}  {value}", r[0], r[1], r[2]);
     }
-    let idle = idle_inputs(model, plan);
+    let idle: Vec<&str> = plan
+        .idle_inputs(model)
+        .into_iter()
+        .map(|i| model.params[i].name.as_str())
+        .collect();
     if !idle.is_empty() {
         let _ = writeln!(
             out,
@@ -357,29 +361,6 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
     }
     let _ = write!(out, "\nok: the model is valid");
     out
-}
-
-/// The inputs that no output or claim depends on, in file order: one walk of the
-/// graph from every reported param, so linear in the model's size.
-fn idle_inputs(model: &Model, plan: &Plan) -> Vec<String> {
-    let mut reached = vec![false; model.params.len()];
-    let mut stack: Vec<usize> = model
-        .outputs
-        .iter()
-        .copied()
-        .chain(model.claims.iter().map(|c| c.param))
-        .collect();
-    while let Some(p) = stack.pop() {
-        if std::mem::replace(&mut reached[p], true) {
-            continue;
-        }
-        stack.extend(model.params[p].deps.iter().copied());
-    }
-    plan.inputs
-        .iter()
-        .filter(|&&i| !reached[i])
-        .map(|&i| model.params[i].name.clone())
-        .collect()
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

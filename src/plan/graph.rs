@@ -7,44 +7,51 @@
 use super::Plan;
 use crate::model::Model;
 
+/// Which params `starts` depend on, the starts included: one walk of the graph over
+/// their ancestry, by index.
+pub fn ancestry(model: &Model, starts: &[usize]) -> Vec<bool> {
+    let mut seen = vec![false; model.params.len()];
+    let mut stack = starts.to_vec();
+    while let Some(p) = stack.pop() {
+        if !std::mem::replace(&mut seen[p], true) {
+            stack.extend(model.params[p].deps.iter().copied().filter(|&d| !seen[d]));
+        }
+    }
+    seen
+}
+
 /// Whether `param`'s value depends on `on` (or is it): `on` is among its ancestors in
 /// the model's graph, whatever kind of param (input, derived, constant) `on` is.
 pub fn depends_on(model: &Model, param: usize, on: usize) -> bool {
-    let mut seen = vec![false; model.params.len()];
-    let mut stack = vec![param];
-    while let Some(p) = stack.pop() {
-        if p == on {
-            return true;
-        }
-        for &d in &model.params[p].deps {
-            if !std::mem::replace(&mut seen[d], true) {
-                stack.push(d);
-            }
-        }
-    }
-    false
+    ancestry(model, &[param])[on]
 }
 
 impl Plan {
     /// The inputs (params holding a distribution draw in this plan) that `param`
     /// depends on, itself included when it is an input, in file order.
     ///
-    /// A walk over the dependency graph from `param` alone, so it costs the size of
-    /// that param's ancestry, not of the model. Params held fixed by a fill are not
-    /// inputs of the plan and are never listed.
+    /// A walk over the dependency graph from `param` alone. Params held fixed by a
+    /// fill are not inputs of the plan and are never listed.
     pub fn ancestor_inputs(&self, model: &Model, param: usize) -> Vec<usize> {
-        let mut seen = vec![false; model.params.len()];
-        let mut stack = vec![param];
-        seen[param] = true;
-        while let Some(p) = stack.pop() {
-            for &d in &model.params[p].deps {
-                if !seen[d] {
-                    seen[d] = true;
-                    stack.push(d);
-                }
-            }
-        }
+        let seen = ancestry(model, &[param]);
         self.inputs.iter().copied().filter(|&i| seen[i]).collect()
+    }
+
+    /// The inputs that no output or claim depends on, in file order (drawn, never
+    /// reported): one walk from every reported param.
+    pub fn idle_inputs(&self, model: &Model) -> Vec<usize> {
+        let reported: Vec<usize> = model
+            .outputs
+            .iter()
+            .copied()
+            .chain(model.claims.iter().map(|c| c.param))
+            .collect();
+        let reached = ancestry(model, &reported);
+        self.inputs
+            .iter()
+            .copied()
+            .filter(|&i| !reached[i])
+            .collect()
     }
 
     /// Whether `input` can affect `param`: `input` is among its ancestor inputs.
