@@ -45,6 +45,7 @@ fn a_second_model_into_one_folder_replaces_the_first_and_keeps_foreign_files() {
     run("tests/data/linear.toml", &out, &[]).success();
     let second = manifest(&out);
     let mut expected = second.clone();
+    expected.push(".costsim-lock".into());
     expected.push(".costsim-manifest".into());
     expected.push("my_notes.txt".into());
     expected.sort();
@@ -55,9 +56,9 @@ fn a_second_model_into_one_folder_replaces_the_first_and_keeps_foreign_files() {
         std::fs::read_to_string(out.join("my_notes.txt")).unwrap(),
         "mine"
     );
-    // No staging folder or temp file beside it.
+    // No staging folder, lock or temp file beside it.
     let beside = listing(tmp.path());
-    assert_eq!(beside, [".out.costsim-lock", "out"], "{beside:?}");
+    assert_eq!(beside, ["out"], "{beside:?}");
 }
 
 #[test]
@@ -146,6 +147,7 @@ fn two_runs_into_one_folder_leave_one_complete_set() {
     );
     assert!(a.wait().unwrap().success() && b.wait().unwrap().success());
     let mut files = manifest(&out);
+    files.push(".costsim-lock".into());
     files.push(".costsim-manifest".into());
     files.sort();
     assert_eq!(listing(&out), files, "exactly one run's set");
@@ -181,7 +183,8 @@ fn ctrl_c_leaves_the_previous_set_and_no_staging_folder() {
     let err = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(err.contains("interrupted"), "{err}");
     assert_eq!(listing(&out), before);
-    assert_eq!(listing(tmp.path()), [".out.costsim-lock", "out"]);
+    assert_eq!(listing(tmp.path()), ["out"]);
+    assert!(!listing(&out).contains(&".costsim-staging".to_string()));
 }
 
 #[test]

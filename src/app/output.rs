@@ -1,8 +1,8 @@
 //! A command's output folder, all-or-nothing.
 //!
 //! Before sampling, [`OutputFolder::claim`] refuses an `--out` that is a file or cannot
-//! be created, takes a lock beside it (a second run into the same folder waits), and
-//! makes a staging folder beside it. At the end, [`OutputFolder::commit`] writes the
+//! be created, takes a lock in it (a second run into the same folder waits), and
+//! makes a staging folder in it. At the end, [`OutputFolder::commit`] writes the
 //! whole set into the staging folder, checks that every file can take its place, and
 //! only then moves the files in, one rename each, with signals held off: a failure or
 //! a Ctrl-C at any moment leaves the previous complete set or the new complete set,
@@ -40,16 +40,10 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Er
     }
 }
 
-/// `.NAME.costsim-SUFFIX` beside `dir`.
-fn beside(dir: &Path, suffix: &str) -> PathBuf {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty());
-    parent
-        .unwrap_or(Path::new("."))
-        .join(format!(".{name}.costsim-{suffix}"))
+/// `.costsim-SUFFIX` inside `dir`: the lock and the staging folder live in the
+/// output folder itself (hidden, like the manifest), so a run leaves nothing beside it.
+fn inside(dir: &Path, suffix: &str) -> PathBuf {
+    dir.join(format!(".costsim-{suffix}"))
 }
 
 impl OutputFolder {
@@ -62,12 +56,8 @@ impl OutputFolder {
                 dir.display()
             )));
         }
-        let parent = dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(io("cannot create the folder", parent))?;
-        let lock_path = beside(dir, "lock");
+        std::fs::create_dir_all(dir).map_err(io("cannot create the folder", dir))?;
+        let lock_path = inside(dir, "lock");
         let lock = File::options()
             .create(true)
             .truncate(false)
@@ -82,7 +72,7 @@ impl OutputFolder {
             lock.lock().map_err(io("cannot lock", &lock_path))?;
         }
         // Under the lock, a staging folder left by a killed run is stale.
-        let staging = beside(dir, "staging");
+        let staging = inside(dir, "staging");
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(io("cannot clear", &staging))?;
         }
