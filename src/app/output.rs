@@ -29,6 +29,10 @@ pub struct OutputFolder {
     staging: PathBuf,
     /// Files already written into the staging folder by [`OutputFolder::stream`].
     streamed: Vec<String>,
+    /// The folder did not exist before this run: a run that fails before committing
+    /// removes it again, so bad input leaves nothing behind.
+    created: bool,
+    committed: bool,
     _lock: File,
 }
 
@@ -50,6 +54,7 @@ impl OutputFolder {
     /// Claims `dir` before any sampling: everything that can be known to fail does
     /// so now, before minutes of simulation are spent.
     pub fn claim(dir: &Path) -> Result<OutputFolder, Error> {
+        let created = !dir.exists();
         if dir.exists() && !dir.is_dir() {
             return Err(Error::Usage(format!(
                 "--out {} is a file, not a folder: choose another --out",
@@ -82,6 +87,8 @@ impl OutputFolder {
             dir: dir.to_path_buf(),
             staging,
             streamed: Vec::new(),
+            created,
+            committed: false,
             _lock: lock,
         })
     }
@@ -109,7 +116,7 @@ impl OutputFolder {
     }
 
     /// Puts `files` (and the streamed ones) in place as one set: see the module comment.
-    pub fn commit<S: AsRef<str>>(self, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
+    pub fn commit<S: AsRef<str>>(mut self, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
         for (name, bytes) in files {
             let path = self.staging.join(name.as_ref());
             File::create(&path)
@@ -139,6 +146,7 @@ impl OutputFolder {
         std::fs::write(&manifest_tmp, manifest).map_err(io("cannot write", &manifest_tmp))?;
         // From here to the end a signal waits: the set goes in whole.
         let guard = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+        self.committed = true;
         for name in &names {
             let (from, to) = (self.staging.join(name), self.dir.join(name));
             std::fs::rename(&from, &to).map_err(io("cannot write", &to))?;
@@ -163,6 +171,11 @@ impl Drop for OutputFolder {
     fn drop(&mut self) {
         let mut staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
         let _ = std::fs::remove_dir_all(&self.staging);
+        if self.created && !self.committed {
+            // Only the lock can be in it; remove_dir fails on anything else.
+            let _ = std::fs::remove_file(inside(&self.dir, "lock"));
+            let _ = std::fs::remove_dir(&self.dir);
+        }
         *staging = None;
     }
 }
