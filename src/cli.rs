@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive). `costsim` alone means `costsim run`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -39,10 +40,36 @@ pub enum Command {
     Compare(CompareArgs),
     /// Write the built-in model, its sources and the other views into a folder to edit
     Init(InitArgs),
+    /// Merge the state files of a sharded run (`run --shard K/N --state FILE`) into the
+    /// whole run's result files, byte-identical to one `costsim run`; or, with --state,
+    /// into one state file (merges can form a tree)
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// State files, in any order (e.g. shard-*.cstate)
+    #[arg(required = true, value_name = "STATE")]
+    pub states: Vec<PathBuf>,
+    /// Folder for the result files [default: output/<model-file-stem>]
+    #[arg(long, short = 'o', conflicts_with = "state")]
+    pub out: Option<PathBuf>,
+    /// Write the merged state to FILE instead (the shards need not be complete)
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// What to print on stdout
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Worker threads for what the merge draws again (rows, swing, anatomy) [default: all cores]
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..1025))]
+    pub threads: Option<u64>,
+    /// Print no warnings or progress on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options of every command that simulates a model.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SimArgs {
     /// Number of samples (overrides the file's [model] samples; sobol: base samples)
     #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
@@ -80,7 +107,7 @@ pub struct SimArgs {
     pub height: Option<u32>,
 }
 
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunArgs {
     /// The model file [default: priors/deepseek_v3.toml, built into the binary]
     pub file: Option<PathBuf>,
@@ -109,10 +136,44 @@ pub struct RunArgs {
     pub anatomy_window: f64,
     #[command(flatten)]
     pub sampling: SamplingArgs,
+    /// Run only shard K of N (0 ≤ K < N), a slice of the run's chunks, and write its
+    /// aggregates to --state FILE; `costsim merge` makes the whole run's files from
+    /// the N states (docs/scale-out.md)
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state")]
+    pub shard: Option<Shard>,
+    /// With --shard: the state file to write (nothing else is written)
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub state: Option<PathBuf>,
+}
+
+/// `--shard K/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub k: u64,
+    pub n: u64,
+}
+
+/// The most shards a run may be cut into.
+pub const MAX_SHARDS: u64 = 1_000_000;
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    let bad = || format!("`{text}` is not a shard: write K/N with 0 ≤ K < N, e.g. 3/16");
+    let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.trim().parse().map_err(|_| bad())?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || k >= n {
+        return Err(format!(
+            "`{text}`: shards are numbered 0 to N-1 (like $SLURM_ARRAY_TASK_ID of --array=0-(N-1))"
+        ));
+    }
+    if n > MAX_SHARDS {
+        return Err(format!("`{text}`: at most {MAX_SHARDS} shards"));
+    }
+    Ok(Shard { k, n })
 }
 
 /// How selective passes (a claim's anatomy, a `--where` condition) sample.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
 pub struct SamplingArgs {
     /// Keep only the worlds where a condition holds, e.g. "fleet_capex >= 1.6B": every
     /// output, claim and input is reported over those worlds, with P(condition)
@@ -139,7 +200,7 @@ impl Default for SamplingArgs {
 }
 
 /// `--anatomy-budget`: draws, or a wall-clock limit in seconds.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum BudgetArg {
     Draws(u64),
     Seconds(f64),
@@ -267,7 +328,7 @@ pub struct CheckArgs {
     pub set_file: Vec<PathBuf>,
 }
 
-#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Format {
     /// An aligned table with human numbers
     #[default]

@@ -25,7 +25,7 @@ impl Span {
 }
 
 /// A named source text (a model file, or a `--set` expression).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     pub name: String,
     pub text: String,

@@ -24,14 +24,18 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
     // A mistyped COSTSIM_SIMD is an error, not a silent fall back to "auto".
     costsim::simd::requested().map_err(Error::Usage)?;
     let sim = match &cli.command {
-        Some(Command::Check(_)) | Some(Command::Init(_)) => None,
+        Some(Command::Check(_)) | Some(Command::Init(_)) | Some(Command::Merge(_)) => None,
         Some(Command::Run(args)) => Some(&args.sim),
         Some(Command::Sobol(args)) => Some(&args.sim),
         Some(Command::Sweep(args)) => Some(&args.sim),
         Some(Command::Compare(args)) => Some(&args.sim),
         None => Some(&cli.run.sim),
     };
-    if let Some(threads) = sim.and_then(|s| s.threads) {
+    let threads = match &cli.command {
+        Some(Command::Merge(args)) => args.threads,
+        _ => sim.and_then(|s| s.threads),
+    };
+    if let Some(threads) = threads {
         // `--threads` bounds every parallel stage (ranking the sensitivity columns,
         // the analysis charts), not only the simulation's own pool.
         rayon::ThreadPoolBuilder::new()
@@ -52,6 +56,7 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
         Some(Command::Sobol(args)) => report(app::sobol(&args), args.sim.quiet),
         Some(Command::Sweep(args)) => report(app::sweep(&args), args.sim.quiet),
         Some(Command::Compare(args)) => report(app::compare(&args), args.sim.quiet),
+        Some(Command::Merge(args)) => report(app::merge(&args), args.quiet),
         None => report(app::run(&cli.run), cli.run.sim.quiet),
     }
 }

@@ -8,6 +8,8 @@
 pub mod anatomy;
 pub mod compare;
 pub mod condition;
+pub mod merge;
 pub mod run;
 pub mod sobol;
+pub mod state;
 pub mod sweep;

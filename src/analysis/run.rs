@@ -24,8 +24,7 @@ pub struct RunSpec {
     pub rows: u64,
 }
 
-/// Simulates the plan and summarises it; non-finite outputs are traced to the param
-/// where they first arose.
+/// Simulates the plan and summarises it.
 pub fn simulate(
     model: &Model,
     plan: &Plan,
@@ -43,6 +42,18 @@ pub fn simulate(
     )
     .map_err(|e| sample_error(model, plan, e))?;
     let elapsed_seconds = started.elapsed().as_secs_f64();
+    Ok(summarise(model, plan, spec, aggs, elapsed_seconds))
+}
+
+/// Summarises a run's aggregates (simulated here, or merged from shards); non-finite
+/// outputs are traced to the param where they first arose.
+pub fn summarise(
+    model: &Model,
+    plan: &Plan,
+    spec: RunSpec,
+    aggs: Aggregates,
+    elapsed_seconds: f64,
+) -> Simulated {
     let nonfinite_origins = aggs
         .tracked
         .iter()
@@ -62,7 +73,7 @@ pub fn simulate(
         nonfinite_origins,
     };
     let summary = report::summarise(model, plan, &aggs, facts);
-    Ok(Simulated { summary, aggs })
+    Simulated { summary, aggs }
 }
 
 /// A distribution whose arguments went invalid in some sample: point at the call.

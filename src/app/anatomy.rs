@@ -54,7 +54,20 @@ pub fn simulate(
     }
     let simulated = run::simulate(&model, &plan, spec, &|done| progress.update(done));
     progress.finish();
-    let Simulated { mut summary, aggs } = simulated?;
+    let (summary, aggs) = analyse(args, &model, &plan, simulated?, spec)?;
+    Ok((model, plan, summary, aggs))
+}
+
+/// What a plain run adds to its simulation (one run's, or merged shards'): the swing
+/// tornado and the claims' anatomy, each drawing samples of its own.
+pub fn analyse(
+    args: &RunArgs,
+    model: &Model,
+    plan: &Plan,
+    simulated: Simulated,
+    spec: RunSpec,
+) -> Result<(Summary, Aggregates), Error> {
+    let Simulated { mut summary, aggs } = simulated;
     if !args.no_swing {
         // Swing the inputs of the outputs that get charts, as the charts show them.
         let max = args
@@ -62,13 +75,13 @@ pub fn simulate(
             .max_charts
             .unwrap_or(crate::report::charts::MAX_CHARTED_OUTPUTS);
         let charted = crate::report::charts::charted_outputs(&summary, max);
-        summary.swing =
-            run::swing_for(&model, &plan, &aggs, &summary, spec.threads, Some(&charted))?;
+        summary.swing = run::swing_for(model, plan, &aggs, &summary, spec.threads, Some(&charted))?;
     }
     if !args.no_anatomy && !model.claims.is_empty() {
+        let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
         let run = anatomy::claims(
-            &model,
-            &plan,
+            model,
+            plan,
             &aggs,
             spec.samples,
             spec.seed,
@@ -78,7 +91,7 @@ pub fn simulate(
         summary.warnings.extend(anatomy_warnings(&run));
         summary.anatomy = Some(run);
     }
-    Ok((model, plan, summary, aggs))
+    Ok((summary, aggs))
 }
 
 /// anatomy.csv, when the run took an anatomy.

@@ -2,6 +2,7 @@
 //! called in turn; nothing is written until every stage has succeeded.
 
 use crate::analysis::run::RunSpec;
+use crate::analysis::state::ModelText;
 use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
 use crate::error::Error;
 use crate::model::{self, Model, Override};
@@ -21,7 +22,9 @@ pub const DEFAULT_MODEL_PATH: &str = "priors/deepseek_v3.toml";
 mod anatomy;
 mod compare;
 pub mod init;
+mod merge;
 pub mod output;
+mod shard;
 mod sobol;
 mod sweep;
 
@@ -30,6 +33,7 @@ use output::OutputFolder;
 pub(crate) use anatomy::anatomy_options;
 pub use compare::compare;
 pub use init::init;
+pub use merge::merge;
 pub use sobol::sobol;
 pub use sweep::sweep;
 
@@ -129,22 +133,62 @@ pub fn prepare(
     set: &[String],
     set_file: &[PathBuf],
 ) -> Result<(Model, Plan, String), Error> {
+    let text = model_text(file, set, set_file)?;
+    let (model, plan) = build(&text)?;
+    Ok((model, plan, text.stem))
+}
+
+/// Reads a model file and its overrides, as text.
+fn model_text(
+    file: Option<&Path>,
+    set: &[String],
+    set_file: &[PathBuf],
+) -> Result<ModelText, Error> {
     let (source, stem) = model_source(file)?;
-    let model = model::load(source, &overrides(set, set_file)?)?;
+    Ok(ModelText {
+        stem,
+        source,
+        overrides: overrides(set, set_file)?,
+    })
+}
+
+/// Validates and compiles a model read as text.
+fn build(text: &ModelText) -> Result<(Model, Plan), Error> {
+    let model = model::load(text.source.clone(), &text.overrides)?;
     let plan = plan::compile(&model)?;
-    Ok((model, plan, stem))
+    Ok((model, plan))
 }
 
 pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
-    let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let text = model_text(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let (model, plan) = build(&text)?;
+    if let Some(shard) = args.shard {
+        return shard::run_shard(args, shard, text, &model, &plan);
+    }
+    let stem = text.stem;
     let conditioned = anatomy::condition(args, &model)?;
-    let mut folder = OutputFolder::claim(&out_dir(sim, &stem))?;
+    let folder = OutputFolder::claim(&out_dir(sim, &stem))?;
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
     let (model, plan, summary, aggs) =
         anatomy::simulate(args, model, plan, conditioned, spec, &progress)?;
+    write_run(args, folder, &model, &plan, summary, &aggs, row_note)
+}
+
+/// Renders a run's files (a single run's, or merged shards') and commits them to its
+/// claimed folder; the outcome to print.
+fn write_run(
+    args: &RunArgs,
+    mut folder: OutputFolder,
+    model: &Model,
+    plan: &Plan,
+    summary: Summary,
+    aggs: &Aggregates,
+    row_note: Option<String>,
+) -> Result<Outcome, Error> {
+    let sim = &args.sim;
     let out_dir = folder.dir().to_path_buf();
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
@@ -165,7 +209,7 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
         folder.stream("samples.csv", |w| {
-            report::csv::write_samples_csv(w, &model, &plan.row_params, &aggs.rows, k)
+            report::csv::write_samples_csv(w, model, &plan.row_params, &aggs.rows, k)
         })?;
     }
     let mut extra = Vec::new();
@@ -173,9 +217,9 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
         Charts::default()
     } else {
         let opts = chart_options(sim, args.exceedance);
-        let charts = chart_data(&model, &plan, &aggs, &summary, &opts);
+        let charts = chart_data(model, plan, aggs, &summary, &opts);
         let fail = plot_error(&out_dir);
-        files.extend(plot::render_all(&charts, &opts, spec.threads).map_err(&fail)?);
+        files.extend(plot::render_all(&charts, &opts, summary.run.threads).map_err(&fail)?);
         extra.extend(plot::analysis::tornado_files(&summary, &opts).map_err(&fail)?);
         extra.extend(plot::analysis::swing_files(&summary, &opts).map_err(&fail)?);
         extra.extend(anatomy::chart_files(&summary, &opts).map_err(&fail)?);

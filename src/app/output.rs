@@ -180,6 +180,62 @@ impl Drop for OutputFolder {
     }
 }
 
+/// One result file (a shard's state), all-or-nothing like a folder: claimed before
+/// sampling (its folder is made and a temporary file beside it created, so a path
+/// that cannot be written fails at once), then written whole and renamed into place.
+pub struct OutputFile {
+    path: PathBuf,
+    tmp: PathBuf,
+}
+
+impl OutputFile {
+    pub fn claim(path: &Path) -> Result<OutputFile, Error> {
+        if path.is_dir() {
+            return Err(Error::Usage(format!(
+                "{} is a folder: give the state a file name, e.g. {}/shard-0.cstate",
+                path.display(),
+                path.display()
+            )));
+        }
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::Usage(format!("{} is not a file name", path.display())))?;
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = parent {
+            std::fs::create_dir_all(parent).map_err(io("cannot create the folder", parent))?;
+        }
+        let tmp = parent
+            .unwrap_or(Path::new("."))
+            .join(format!(".{}.costsim-tmp", name.to_string_lossy()));
+        File::create(&tmp).map_err(io("cannot write", &tmp))?;
+        *STAGING.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.clone());
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            tmp,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn commit(self, bytes: &[u8]) -> Result<(), Error> {
+        File::create(&self.tmp)
+            .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+            .map_err(io("cannot write", &self.tmp))?;
+        let _guard = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+        std::fs::rename(&self.tmp, &self.path).map_err(io("cannot write", &self.path))
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        let mut staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = std::fs::remove_file(&self.tmp);
+        *staging = None;
+    }
+}
+
 /// The names the previous run's manifest lists (plain names only: a manifest edited
 /// to name a path elsewhere is ignored there).
 fn previous_manifest(dir: &Path) -> Vec<String> {
@@ -204,7 +260,11 @@ pub fn handle_signals() {
             let staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
             let what = match staging.as_ref() {
                 Some(path) => {
-                    let _ = std::fs::remove_dir_all(path);
+                    let _ = if path.is_dir() {
+                        std::fs::remove_dir_all(path)
+                    } else {
+                        std::fs::remove_file(path)
+                    };
                     "interrupted: no results were written; the folder keeps its previous set"
                 }
                 None => "interrupted",

@@ -5,8 +5,9 @@
 //! what a sample sees never depends on which thread ran it — and holding one input
 //! fixed (a sweep, a swing tornado) leaves every other input's draws unchanged:
 //! common random numbers. Chunks run in parallel in batches; each batch's
-//! aggregates are merged in chunk order. Memory is one batch of chunk aggregates,
-//! whatever the sample count.
+//! aggregates are merged in chunk order, the moments along a fixed tree over chunk
+//! indices (`stats::dyadic`), so that shards of a run merge into the same bits.
+//! Memory is one batch of chunk aggregates, whatever the sample count.
 
 mod kernel;
 pub mod select;
@@ -15,7 +16,7 @@ pub use kernel::{BLOCK, SampleError, fill};
 
 use crate::dist::lanes::LaneRng;
 use crate::plan::{Plan, Src};
-use crate::stats::{Aggregates, Block, Tracked};
+use crate::stats::{Aggregates, Block, Partial, Tracked};
 use kernel::{Registers, eval_block};
 use rayon::prelude::*;
 
@@ -77,28 +78,63 @@ pub fn simulate_here(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Aggregates, SampleError> {
     let chunks = samples.div_ceil(CHUNK);
+    let partial = simulate_chunks(plan, 0..chunks, samples, seed, rows, progress)?;
+    Ok(partial.finish(chunks).expect("a run holds every chunk"))
+}
+
+/// The chunks `range` of a run of `samples`, on `threads` threads: one shard of a run
+/// (`costsim run --shard`), whose partial aggregates merge with the other shards'
+/// into exactly the whole run's. `progress` counts the shard's own samples.
+pub fn simulate_shard(
+    plan: &Plan,
+    samples: u64,
+    seed: u64,
+    threads: usize,
+    range: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Partial, SampleError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| simulate_chunks(plan, range, samples, seed, 0, progress))
+}
+
+/// Runs chunks `range` (of a run of `samples`) on the current pool, keeping the first
+/// `rows` samples' rows.
+fn simulate_chunks(
+    plan: &Plan,
+    range: std::ops::Range<u64>,
+    samples: u64,
+    seed: u64,
+    rows: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Partial, SampleError> {
     let batch = (rayon::current_num_threads() * CHUNKS_PER_THREAD) as u64;
-    let mut total = Aggregates::default();
-    // The batch merged last, and the sample count it brings the run to.
+    let mut total = Partial::default();
+    // The batch merged last, and the sample count it brings the shard to.
     let mut pending: Vec<Result<Aggregates, SampleError>> = Vec::new();
-    let mut pending_end = 0;
-    let mut start = 0;
+    let mut pending_at = range.start;
+    let mut pending_done = 0;
+    let mut start = range.start;
+    let first_sample = range.start.saturating_mul(CHUNK).min(samples);
     // Batch k+1 is computed while batch k is merged into the total (on one worker,
     // which then joins the others): no core idles at a batch boundary. The merges
     // still run one batch after another, in chunk order.
-    while start < chunks || !pending.is_empty() {
-        let end = (start + batch).min(chunks);
+    while start < range.end || !pending.is_empty() {
+        let end = (start + batch).min(range.end);
         let earlier = std::mem::take(&mut pending);
         let (parts, merged) = rayon::join(
             || run_batch(plan, start..end, samples, seed, rows),
-            || merge_in_order(&mut total, earlier),
+            || merge_in_order(&mut total, pending_at, earlier),
         );
         merged?;
-        if pending_end > 0 {
-            progress(pending_end);
+        if pending_done > 0 {
+            progress(pending_done);
         }
         pending = parts;
-        pending_end = end.saturating_mul(CHUNK).min(samples);
+        pending_at = start;
+        pending_done = end.saturating_mul(CHUNK).min(samples) - first_sample;
         start = end;
     }
     Ok(total)
@@ -121,13 +157,15 @@ fn run_batch(
         .collect()
 }
 
-/// Merges a batch in chunk order: the first error is the one of the lowest sample.
+/// Adds a batch (chunks `first`, `first` + 1, ...) in chunk order: the first error is
+/// the one of the lowest sample.
 fn merge_in_order(
-    total: &mut Aggregates,
+    total: &mut Partial,
+    first: u64,
     parts: Vec<Result<Aggregates, SampleError>>,
 ) -> Result<(), SampleError> {
-    for part in parts {
-        total.merge(&part?);
+    for (c, part) in (first..).zip(parts) {
+        total.add_chunk(c, part?).expect("each chunk is run once");
     }
     Ok(())
 }
@@ -269,17 +307,32 @@ pub fn draw_rows(
     seed: u64,
     params: &[usize],
 ) -> Result<Vec<Vec<f64>>, SampleError> {
-    let mut rows = vec![Vec::with_capacity(samples as usize); params.len()];
+    rows_of_run(plan, samples, seed, samples, params)
+}
+
+/// The rows a run of `samples` keeps when asked for `rows` (`simulate_rows`): the
+/// first `rows` samples' values of `params`, drawn again (`costsim merge` finishes
+/// a sharded run with them).
+pub fn rows_of_run(
+    plan: &Plan,
+    samples: u64,
+    seed: u64,
+    rows: u64,
+    params: &[usize],
+) -> Result<Vec<Vec<f64>>, SampleError> {
+    let rows = rows.min(samples);
+    let mut out = vec![Vec::with_capacity(rows as usize); params.len()];
     let mut regs = Registers::new(plan);
-    for c in 0..samples.div_ceil(CHUNK) {
-        each_block(plan, c, samples, seed, &[], &mut regs, |regs, _, n| {
-            for (column, &p) in rows.iter_mut().zip(params) {
-                extend(column, block_of(regs, plan.params[p], n), n);
+    for c in 0..rows.div_ceil(CHUNK) {
+        each_block(plan, c, samples, seed, &[], &mut regs, |regs, at, n| {
+            let lanes = (rows.saturating_sub(at) as usize).min(n);
+            for (column, &p) in out.iter_mut().zip(params) {
+                extend(column, block_of(regs, plan.params[p], n), lanes);
             }
-            true
+            lanes == n
         })?;
     }
-    Ok(rows)
+    Ok(out)
 }
 
 /// Evaluates the plan over `n` samples whose `Op::Column` inputs come from

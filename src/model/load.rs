@@ -12,7 +12,7 @@ use toml::Spanned;
 const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// A change layered over the model for one run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Override {
     /// `NAME=EXPR`, as given to `--set`.
     Set(String),

@@ -514,7 +514,7 @@ pub fn chart_file(prefix: &str, name: &str) -> String {
 }
 
 /// FNV-1a, 64 bits: a stable hash (the same in every build and on every machine).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -105,12 +105,12 @@ fn header(out: &mut String, s: &Summary) {
     let r = &s.run;
     let _ = writeln!(
         out,
-        "*Model `{}` · {} · seed {} · {} threads · {:.2} s simulating · percentiles within ±{}% · costsim {}*\n",
+        // No thread count or timing: the report is a function of the model, seed and
+        // samples alone, the same from one run or from merged shards.
+        "*Model `{}` · {} · seed {} · percentiles within ±{}% · costsim {}*\n",
         s.model.file,
         super::format::samples(r.samples),
         r.seed,
-        r.threads,
-        r.elapsed_seconds,
         r.sketch_relative_accuracy * 100.0,
         r.costsim_version
     );

@@ -4,17 +4,20 @@
 //! chunk order, so the floating-point moments come out bit-identical for any number
 //! of threads (the sketch's and counters' merges are exact integers anyway).
 
+pub mod dyadic;
 pub mod histogram;
 pub mod moments;
+pub mod partial;
 pub mod sensitivity;
 pub mod sketch;
 pub mod sobol;
 
 pub use moments::Moments;
+pub use partial::Partial;
 pub use sketch::Sketch;
 
 /// Everything known about one tracked param's distribution.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tracked {
     pub sketch: Sketch,
     pub moments: Moments,
@@ -118,7 +121,11 @@ impl Tracked {
         self.min = self.min.min(later.min);
         self.max = self.max.max(later.max);
         self.nonfinite += later.nonfinite;
-        self.first_nonfinite = self.first_nonfinite.or(later.first_nonfinite);
+        // The earliest, whatever the order of merging (shards merge in any order).
+        self.first_nonfinite = match (self.first_nonfinite, later.first_nonfinite) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         for (mine, theirs) in self.claims.iter_mut().zip(&later.claims) {
             mine.1 += theirs.1;
             mine.2 += theirs.2;

@@ -8,7 +8,7 @@
 //! ~1e154 do too. Scaling by a power of two is exact, and every ordinary value keeps
 //! scale 1, so ordinary results are bit-identical to unscaled arithmetic.
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Moments {
     pub n: u64,
     pub mean: f64,

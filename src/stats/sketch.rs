@@ -16,6 +16,8 @@
 //! ~6,700 buckets per decade at α = 0.05%: it depends on the data's range, never on
 //! the number of values. Merging adds counts, so it is exact and order-independent.
 
+use serde::{Deserialize, Serialize};
+
 /// The relative accuracy of every quantile the sketch returns.
 pub const RELATIVE_ACCURACY: f64 = 0.0005;
 
@@ -28,7 +30,8 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 /// Magnitudes below this count as zero.
 const MIN_MAGNITUDE: f64 = 1e-300;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "SketchState", try_from = "SketchState")]
 pub struct Sketch {
     /// M: buckets per unit of f(x) ≈ log2 x.
     multiplier: f64,
@@ -47,6 +50,87 @@ struct Store {
     counts: Vec<u64>,
     total: u64,
     collapsed: bool,
+}
+
+/// A sketch as a state file holds it: each store's buckets from its first to its last
+/// non-empty one (the dense slack around them is an in-memory detail).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SketchState {
+    pos: StoreState,
+    neg: StoreState,
+    zeros: u64,
+    tiny: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct StoreState {
+    offset: i64,
+    counts: Vec<u64>,
+    collapsed: bool,
+}
+
+impl From<&Store> for StoreState {
+    fn from(s: &Store) -> StoreState {
+        let first = s.counts.iter().position(|&c| c > 0);
+        let last = s.counts.iter().rposition(|&c| c > 0);
+        match (first, last) {
+            (Some(a), Some(b)) => StoreState {
+                offset: s.offset + a as i64,
+                counts: s.counts[a..=b].to_vec(),
+                collapsed: s.collapsed,
+            },
+            _ => StoreState {
+                offset: 0,
+                counts: Vec::new(),
+                collapsed: s.collapsed,
+            },
+        }
+    }
+}
+
+impl TryFrom<StoreState> for Store {
+    type Error = String;
+    fn try_from(s: StoreState) -> Result<Store, String> {
+        if s.counts.len() > MAX_BINS {
+            return Err(format!("a sketch store of {} buckets", s.counts.len()));
+        }
+        let mut total: u64 = 0;
+        for &c in &s.counts {
+            total = total
+                .checked_add(c)
+                .ok_or("a sketch whose counts overflow")?;
+        }
+        Ok(Store {
+            offset: s.offset,
+            counts: s.counts,
+            total,
+            collapsed: s.collapsed,
+        })
+    }
+}
+
+impl From<Sketch> for SketchState {
+    fn from(s: Sketch) -> SketchState {
+        SketchState {
+            pos: (&s.pos).into(),
+            neg: (&s.neg).into(),
+            zeros: s.zeros,
+            tiny: s.tiny,
+        }
+    }
+}
+
+impl TryFrom<SketchState> for Sketch {
+    type Error = String;
+    fn try_from(s: SketchState) -> Result<Sketch, String> {
+        Ok(Sketch {
+            pos: s.pos.try_into()?,
+            neg: s.neg.try_into()?,
+            zeros: s.zeros,
+            tiny: s.tiny,
+            ..Sketch::new()
+        })
+    }
 }
 
 impl Default for Sketch {

@@ -1,0 +1,162 @@
+//! Merging the states of a sharded run: every state must come from the same resolved
+//! model, options, seed, samples and shard count, and hold shards no other state
+//! holds; the merged aggregates are then exactly the single run's, whatever the
+//! order or grouping of the merges (the moments follow the fixed chunk tree).
+
+use super::state::State;
+use crate::engine::CHUNK;
+use crate::error::{Diagnostic, Error};
+use crate::stats::Aggregates;
+
+/// A state and the file it came from.
+pub struct Named {
+    pub name: String,
+    pub state: State,
+}
+
+/// Merges states (at least one) into one, refusing any that do not belong together.
+pub fn combine(states: Vec<Named>) -> Result<Named, Error> {
+    let mut states = states.into_iter();
+    let first = states.next().expect("at least one state");
+    let mut acc = first.state;
+    // Which file brought each range of shards, for naming a repeated one.
+    let mut owners: Vec<((u64, u64), String)> =
+        acc.held.iter().map(|&r| (r, first.name.clone())).collect();
+    for next in states {
+        check_same(&first.name, &acc, &next.name, &next.state)?;
+        for &(a, b) in &next.state.held {
+            if let Some(((c, _), owner)) = owners.iter().find(|((c, d), _)| a < *d && *c < b) {
+                let k = a.max(*c);
+                return Err(Diagnostic::new(
+                    &next.name,
+                    format!(
+                        "shard {k}/{} is also in {owner}: each shard must be merged once",
+                        acc.shards
+                    ),
+                )
+                .help("drop one of the two files (a shard run twice gives the same state)")
+                .into());
+            }
+            owners.push(((a, b), next.name.clone()));
+        }
+        acc.partial
+            .absorb(next.state.partial)
+            .map_err(|o| Diagnostic::new(&next.name, format!("chunk {} is held twice", o.chunk)))?;
+        acc.held = union(&acc.held, &next.state.held);
+        acc.elapsed_nanos = acc.elapsed_nanos.saturating_add(next.state.elapsed_nanos);
+    }
+    Ok(Named {
+        name: first.name,
+        state: acc,
+    })
+}
+
+/// The whole run's aggregates from a merged state holding every shard.
+pub fn finish(merged: Named) -> Result<(State, Aggregates), Error> {
+    let Named { name, mut state } = merged;
+    let missing = missing_shards(&state);
+    if !missing.is_empty() {
+        let list: Vec<String> = missing.iter().take(12).map(u64::to_string).collect();
+        let more = if missing.len() > 12 {
+            format!(" and {} more", missing.len() - 12)
+        } else {
+            String::new()
+        };
+        let k = missing[0];
+        return Err(Error::Usage(format!(
+            "{} of the {} shards are missing: {}{more} (the states given hold {}, from {name} on)\n  \
+             help: run each missing shard, e.g. `costsim run ... --shard {k}/{} --state shard-{k}.cstate`, then merge again",
+            missing.len(),
+            state.shards,
+            list.join(", "),
+            state.describe(),
+            state.shards
+        )));
+    }
+    let chunks = state.samples.div_ceil(CHUNK);
+    let partial = std::mem::take(&mut state.partial);
+    let aggs = partial.finish(chunks).map_err(|gap| {
+        Error::from(Diagnostic::new(
+            &name,
+            format!("the states hold every shard but not chunk {gap}: they are damaged"),
+        ))
+    })?;
+    Ok((state, aggs))
+}
+
+/// Shards of 0..N held by no state.
+pub fn missing_shards(state: &State) -> Vec<u64> {
+    let mut missing = Vec::new();
+    let mut at = 0;
+    for &(a, b) in &state.held {
+        missing.extend(at..a);
+        at = b;
+    }
+    missing.extend(at..state.shards);
+    missing
+}
+
+/// Sorted disjoint ranges of both (which are disjoint from each other), joined where
+/// they touch.
+fn union(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut all: Vec<(u64, u64)> = a.iter().chain(b).copied().collect();
+    all.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for (s, e) in all {
+        match out.last_mut() {
+            Some(last) if last.1 == s => last.1 = e,
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// States merge only if they are shards of one run: the same model, options, seed,
+/// samples and shard count (the version was checked when each was read).
+fn check_same(first_name: &str, first: &State, name: &str, s: &State) -> Result<(), Error> {
+    let differ = |what: String, help: &str| -> Result<(), Error> {
+        Err(Diagnostic::new(
+            name,
+            format!("not a shard of the same run as {first_name}: {what}"),
+        )
+        .help(help)
+        .into())
+    };
+    let same_run =
+        "merge only the states of one run: the same model file, --set, seed, samples and --shard N";
+    if s.model.hash() != first.model.hash() {
+        let what = if s.model.source.text != first.model.source.text {
+            format!(
+                "it is from a different model ({} against {})",
+                s.model.source.name, first.model.source.name
+            )
+        } else {
+            "the same model file with different --set or --set-file overrides".to_string()
+        };
+        return differ(what, same_run);
+    }
+    if s.seed != first.seed {
+        return differ(format!("seed {} against {}", s.seed, first.seed), same_run);
+    }
+    if s.samples != first.samples {
+        return differ(
+            format!("{} samples against {}", s.samples, first.samples),
+            same_run,
+        );
+    }
+    if s.shards != first.shards {
+        return differ(
+            format!("cut into {} shards against {}", s.shards, first.shards),
+            same_run,
+        );
+    }
+    let options = |a: &State| serde_json::to_string(&a.args).unwrap_or_default();
+    if options(s) != options(first) {
+        return differ(
+            "it was run with different options (e.g. --sensitivity-rows, --no-swing, chart size)"
+                .to_string(),
+            same_run,
+        );
+    }
+    Ok(())
+}

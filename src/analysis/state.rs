@@ -1,0 +1,205 @@
+//! State files: the aggregates of some shards of a run, with everything needed to
+//! check that states belong together and to finish the run from them. The layout is
+//! documented in docs/state-format.md:
+//!
+//! ```text
+//! magic "CSTATE\r\n" · format version (u32 LE) · body length (u64 LE) ·
+//! CRC-32 of the body (u32 LE) · body (postcard encoding of `State`)
+//! ```
+//!
+//! The CRC finds a truncated or corrupted file before anything is decoded; the
+//! format version, a file written by an older or newer costsim.
+
+use crate::cli::{RunArgs, Shard};
+use crate::error::{Diagnostic, Error, Source};
+use crate::model::Override;
+use crate::stats::Partial;
+use serde::{Deserialize, Serialize};
+
+pub const MAGIC: &[u8; 8] = b"CSTATE\r\n";
+/// Bumped whenever the body's layout changes.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 4;
+
+/// The model a run was made from, exactly as it was read: merging rebuilds it from
+/// here, so states can be merged where the model file is not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelText {
+    /// The model file's stem: the default output folder, output/<stem>.
+    pub stem: String,
+    pub source: Source,
+    /// `--set-file` and `--set`, in the order they were applied.
+    pub overrides: Vec<Override>,
+}
+
+impl ModelText {
+    /// A hash of the resolved model (its text and every override): two states come
+    /// from the same model exactly when these agree.
+    pub fn hash(&self) -> u64 {
+        let bytes = postcard::to_allocvec(self).expect("a model text encodes");
+        crate::report::charts::fnv1a(&bytes)
+    }
+}
+
+/// One state file's contents.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct State {
+    pub costsim_version: String,
+    pub model: ModelText,
+    /// The run's options (those that shape its results; --shard, --state, --out,
+    /// --threads and --quiet cleared): `merge` finishes the run with them.
+    pub args: RunArgs,
+    pub seed: u64,
+    pub samples: u64,
+    /// N of `--shard K/N`.
+    pub shards: u64,
+    /// The shards this state holds, as sorted disjoint ranges K..K'.
+    pub held: Vec<(u64, u64)>,
+    /// Nanoseconds spent simulating, summed over the shards (an integer, so that the
+    /// sum does not depend on the order of merging).
+    pub elapsed_nanos: u64,
+    pub partial: Partial,
+}
+
+impl State {
+    /// "shard 3/8", "shards 0-3/8" or "shards 0-1, 4/8".
+    pub fn describe(&self) -> String {
+        let ranges: Vec<String> = self
+            .held
+            .iter()
+            .map(|&(a, b)| {
+                if b == a + 1 {
+                    a.to_string()
+                } else {
+                    format!("{a}-{}", b - 1)
+                }
+            })
+            .collect();
+        let one = self.held.len() == 1 && self.held[0].1 == self.held[0].0 + 1;
+        let word = if one { "shard" } else { "shards" };
+        format!("{word} {}/{}", ranges.join(", "), self.shards)
+    }
+}
+
+/// The run's options as a state records them: what shapes the results, not how or
+/// where this process ran.
+pub fn recorded_args(args: &RunArgs) -> RunArgs {
+    let mut a = args.clone();
+    a.shard = None;
+    a.state = None;
+    a.sim.out = None;
+    a.sim.threads = None;
+    a.sim.quiet = false;
+    a.format = Default::default();
+    a
+}
+
+/// Chunks `k·C/N .. (k+1)·C/N` of a run of `chunks` chunks: contiguous, in order,
+/// and every chunk in exactly one shard.
+pub fn shard_chunks(shard: Shard, chunks: u64) -> std::ops::Range<u64> {
+    let at = |k: u64| (u128::from(k) * u128::from(chunks) / u128::from(shard.n)) as u64;
+    at(shard.k)..at(shard.k + 1)
+}
+
+pub fn encode(state: &State) -> Vec<u8> {
+    let body = postcard::to_allocvec(state).expect("a state encodes");
+    let mut out = Vec::with_capacity(HEADER + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Decodes a state file's bytes; `name` is the file, for the messages.
+pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
+    let bad = |msg: String, help: &str| -> Error { Diagnostic::new(name, msg).help(help).into() };
+    let rerun = "run that shard again (same --shard K/N) to write it anew";
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(bad(
+            "not a costsim state file (it does not start with CSTATE)".into(),
+            "pass the files written by `costsim run --shard K/N --state FILE`",
+        ));
+    }
+    if bytes.len() < HEADER {
+        return Err(bad(
+            format!("truncated: {} bytes, shorter than the header", bytes.len()),
+            rerun,
+        ));
+    }
+    let word = |at: usize, n: usize| -> u64 {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&bytes[at..at + n]);
+        u64::from_le_bytes(b)
+    };
+    let version = word(8, 4) as u32;
+    if version != FORMAT_VERSION {
+        return Err(bad(
+            format!(
+                "state format version {version}; this costsim ({}) reads version {FORMAT_VERSION}",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "write every state with the same costsim version, then merge with that version",
+        ));
+    }
+    let length = word(12, 8);
+    let body = &bytes[HEADER..];
+    if (body.len() as u64) < length {
+        return Err(bad(
+            format!(
+                "truncated: the body has {} of its {length} bytes",
+                body.len()
+            ),
+            rerun,
+        ));
+    }
+    if body.len() as u64 > length {
+        return Err(bad(
+            format!(
+                "{} bytes past the end of the state: the file is damaged",
+                body.len() as u64 - length
+            ),
+            rerun,
+        ));
+    }
+    if crc32fast::hash(body) != word(20, 4) as u32 {
+        return Err(bad(
+            "corrupted: its checksum (CRC-32) does not match its contents".into(),
+            rerun,
+        ));
+    }
+    let state: State = postcard::from_bytes(body)
+        .map_err(|e| bad(format!("corrupted: cannot decode the state ({e})"), rerun))?;
+    if state.costsim_version != env!("CARGO_PKG_VERSION") {
+        return Err(bad(
+            format!(
+                "written by costsim {}; this is costsim {}",
+                state.costsim_version,
+                env!("CARGO_PKG_VERSION")
+            ),
+            "write every state and merge them with the same costsim version",
+        ));
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_chunk_once_in_order() {
+        for chunks in [0u64, 1, 5, 16, 1000] {
+            for n in [1u64, 2, 3, 7, 16, 2000] {
+                let mut at = 0;
+                for k in 0..n {
+                    let r = shard_chunks(Shard { k, n }, chunks);
+                    assert_eq!(r.start, at);
+                    at = r.end;
+                }
+                assert_eq!(at, chunks);
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! Sharded runs (`run --shard K/N --state FILE`) merged with `costsim merge`: the
+//! merged files are byte-identical to one run's, whatever the shard count and the
+//! order or tree of merging; and every way a set of states can be wrong is an exit
+//! 2 naming the file, with nothing written.
+
+mod common;
+
+use common::costsim;
+use costsim::analysis::merge::{self, Named};
+use costsim::analysis::state;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// A model with claims (anatomy), inputs feeding outputs (sensitivity, swing) and an
+/// output that is sometimes not finite (its origin is traced from the merged state).
+const MODEL: &str = r#"
+[model]
+title = "Shards"
+samples = 300_000
+seed = 5
+outputs = ["cost", "ratio", "odd"]
+
+[params]
+price = { value = "2 to 6", unit = "USD" }
+hours = "normal(1000, 100)"
+share = "uniform(0.2, 0.9)"
+k = "triangular(1, 2, 4)"
+cost = { value = "price * hours * k", unit = "USD", label = "Cost" }
+ratio = "share / k"
+noise = "normal(0, 1)"
+odd = "ln(noise + 3)"
+
+[[claims]]
+label = "a cost of 10k"
+param = "cost"
+value = 10_000
+"#;
+
+/// The files a run writes, by name, with the timing fields of summary.json removed
+/// (a merge reports the shards' summed time, and its own thread count).
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let mut bytes = std::fs::read(&p).unwrap();
+            if name == "summary.json" {
+                let text = String::from_utf8(bytes).unwrap();
+                let kept: Vec<&str> = text
+                    .lines()
+                    .filter(|l| !l.contains("\"elapsed_seconds\"") && !l.contains("\"threads\""))
+                    .collect();
+                bytes = kept.join("\n").into_bytes();
+            }
+            (name, bytes)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn write_model(dir: &Path) -> PathBuf {
+    let path = dir.join("shards.toml");
+    std::fs::write(&path, MODEL).unwrap();
+    path
+}
+
+/// Runs shards 0..n as concurrent processes; their state files.
+fn run_shards(model: &Path, dir: &Path, n: u64, extra: &[&str]) -> Vec<PathBuf> {
+    let children: Vec<(PathBuf, std::process::Child)> = (0..n)
+        .map(|k| {
+            let state = dir.join(format!("shard-{k}.cstate"));
+            let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
+                .arg("run")
+                .arg(model)
+                .args(extra)
+                .args(["--shard", &format!("{k}/{n}"), "--state"])
+                .arg(&state)
+                .args(["--quiet", "--threads", "1"])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            (state, child)
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|(state, mut child)| {
+            assert!(child.wait().unwrap().success(), "shard {state:?} failed");
+            state
+        })
+        .collect()
+}
+
+fn merge_into(states: &[PathBuf], out: &Path) -> std::process::Output {
+    costsim()
+        .arg("merge")
+        .args(states)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn merged_shards_write_the_single_runs_files_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_model(dir.path());
+    let single = dir.path().join("single");
+    common::run_ok(&[model.to_str().unwrap()], &single);
+    let want = files(&single);
+    let names: Vec<&str> = want.iter().map(|(n, _)| n.as_str()).collect();
+    for must in ["summary.csv", "claims.csv", "sensitivity.csv", "report.md"] {
+        assert!(names.contains(&must), "{names:?}");
+    }
+    assert!(names.iter().filter(|n| n.ends_with(".png")).count() >= 6);
+    // 300,000 samples are 5 chunks: 7 shards leave two of them empty.
+    for n in [1u64, 2, 3, 7] {
+        let shards = dir.path().join(format!("n{n}"));
+        let mut states = run_shards(&model, &shards, n, &[]);
+        // Merged in a shuffled order.
+        states.rotate_left((n as usize) / 2);
+        states.reverse();
+        let out = dir.path().join(format!("merged-{n}"));
+        let merged = merge_into(&states, &out);
+        assert!(
+            merged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        let got = files(&out);
+        assert_eq!(
+            got.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            want.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
+        for ((name, a), (_, b)) in got.iter().zip(&want) {
+            assert!(
+                a == b,
+                "{name} differs between {n} merged shards and one run"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_state_is_small_and_a_shard_says_what_it_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_model(dir.path());
+    let state = dir.path().join("s.cstate");
+    let out = costsim()
+        .args(["run", model.to_str().unwrap(), "--shard", "1/3", "--state"])
+        .arg(&state)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        said.starts_with("shard 1/3: chunks 1..3 of 5, 131,072 samples of 300,000"),
+        "{said}"
+    );
+    let size = std::fs::metadata(&state).unwrap().len();
+    assert!(size < 1_000_000, "{size} bytes");
+    // Nothing but the state is written: no output folder, no temporary file.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+}
+
+/// Shards 0..3 of the model, written once for the tests of bad merges.
+fn three_states(dir: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let model = write_model(dir);
+    run_shards(&model, &dir.join("states"), 3, extra)
+}
+
+/// A merge that must fail: exit 2, the message, and no output folder.
+fn refused(states: &[PathBuf], dir: &Path) -> String {
+    let out = dir.join("never");
+    let merged = merge_into(states, &out);
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(!out.exists(), "a refused merge wrote {out:?}");
+    String::from_utf8(merged.stderr).unwrap()
+}
+
+#[test]
+fn every_bad_set_of_states_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let states = three_states(dir.path(), &[]);
+    let name = |p: &PathBuf| p.display().to_string();
+
+    let missing = refused(&states[..2], dir.path());
+    assert!(
+        missing.contains("1 of the 3 shards are missing: 2"),
+        "{missing}"
+    );
+    assert!(missing.contains("--shard 2/3"), "{missing}");
+
+    let twice = refused(
+        &[
+            states[0].clone(),
+            states[1].clone(),
+            states[1].clone(),
+            states[2].clone(),
+        ],
+        dir.path(),
+    );
+    assert!(twice.contains("shard 1/3 is also in"), "{twice}");
+    assert!(twice.contains(&name(&states[1])), "{twice}");
+
+    let bytes = std::fs::read(&states[2]).unwrap();
+    let corrupt = dir.path().join("corrupt.cstate");
+    let mut c = bytes.clone();
+    let at = c.len() - 100;
+    c[at] ^= 0x20;
+    std::fs::write(&corrupt, &c).unwrap();
+    let e = refused(
+        &[states[0].clone(), states[1].clone(), corrupt.clone()],
+        dir.path(),
+    );
+    assert!(e.contains(&name(&corrupt)) && e.contains("checksum"), "{e}");
+
+    let truncated = dir.path().join("truncated.cstate");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let e = refused(
+        &[states[0].clone(), states[1].clone(), truncated.clone()],
+        dir.path(),
+    );
+    assert!(
+        e.contains(&name(&truncated)) && e.contains("truncated"),
+        "{e}"
+    );
+
+    let not_state = dir.path().join("shards.toml");
+    let e = refused(std::slice::from_ref(&not_state), dir.path());
+    assert!(e.contains("not a costsim state file"), "{e}");
+
+    // A newer state format, and a state written by another costsim version.
+    let format = dir.path().join("format.cstate");
+    let mut f = bytes.clone();
+    f[8] = 9;
+    std::fs::write(&format, &f).unwrap();
+    let e = refused(
+        &[states[0].clone(), states[1].clone(), format.clone()],
+        dir.path(),
+    );
+    assert!(e.contains("state format version 9"), "{e}");
+    let mut s = state::decode(&bytes, "x").unwrap();
+    s.costsim_version = "0.0.9".into();
+    let version = dir.path().join("version.cstate");
+    std::fs::write(&version, state::encode(&s)).unwrap();
+    let e = refused(
+        &[states[0].clone(), states[1].clone(), version.clone()],
+        dir.path(),
+    );
+    assert!(
+        e.contains(&name(&version)) && e.contains("written by costsim 0.0.9"),
+        "{e}"
+    );
+}
+
+#[test]
+fn states_of_another_run_are_refused_by_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let states = three_states(dir.path(), &[]);
+    let model = dir.path().join("shards.toml");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--seed", "6"], "seed 6 against 5"),
+        (&["--samples", "200000"], "200000 samples against 300000"),
+        (
+            &["--set", "price=3"],
+            "different --set or --set-file overrides",
+        ),
+        (&["--no-swing"], "different options"),
+    ];
+    for (flags, says) in cases {
+        let other = dir.path().join("other.cstate");
+        costsim()
+            .args(["run", model.to_str().unwrap(), "--shard", "2/3", "--state"])
+            .arg(&other)
+            .args(flags)
+            .arg("-q")
+            .assert()
+            .success();
+        let e = refused(
+            &[states[0].clone(), states[1].clone(), other.clone()],
+            dir.path(),
+        );
+        assert!(
+            e.contains(says) && e.contains("other.cstate"),
+            "{flags:?}: {e}"
+        );
+    }
+    // Another model altogether.
+    let elsewhere = dir.path().join("elsewhere.toml");
+    std::fs::write(&elsewhere, MODEL.replace("2 to 6", "2 to 7")).unwrap();
+    let other = dir.path().join("other.cstate");
+    costsim()
+        .args([
+            "run",
+            elsewhere.to_str().unwrap(),
+            "--shard",
+            "2/3",
+            "--state",
+        ])
+        .arg(&other)
+        .arg("-q")
+        .assert()
+        .success();
+    let e = refused(&[states[0].clone(), states[1].clone(), other], dir.path());
+    assert!(e.contains("from a different model"), "{e}");
+    // A different shard count.
+    let other = dir.path().join("four.cstate");
+    costsim()
+        .args(["run", model.to_str().unwrap(), "--shard", "3/4", "--state"])
+        .arg(&other)
+        .arg("-q")
+        .assert()
+        .success();
+    let e = refused(&[states[0].clone(), other], dir.path());
+    assert!(e.contains("cut into 4 shards against 3"), "{e}");
+}
+
+#[test]
+fn a_failed_shard_run_again_alone_completes_the_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let states = three_states(dir.path(), &["--no-charts"]);
+    // Shard 1's file is lost; re-running that shard alone gives the same state.
+    let before = std::fs::read(&states[1]).unwrap();
+    std::fs::remove_file(&states[1]).unwrap();
+    let model = dir.path().join("shards.toml");
+    costsim()
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--no-charts",
+            "--shard",
+            "1/3",
+            "--state",
+        ])
+        .arg(&states[1])
+        .args(["-q", "--threads", "2"])
+        .assert()
+        .success();
+    let after = state::decode(&std::fs::read(&states[1]).unwrap(), "after").unwrap();
+    let before = state::decode(&before, "before").unwrap();
+    assert_eq!(
+        postcard_of(&before.partial),
+        postcard_of(&after.partial),
+        "a shard's aggregates do not depend on when or on how many threads it ran"
+    );
+    let out = dir.path().join("out");
+    assert!(merge_into(&states, &out).status.success());
+    assert!(out.join("summary.csv").exists());
+}
+
+fn postcard_of(p: &costsim::stats::Partial) -> Vec<u8> {
+    postcard::to_allocvec(p).unwrap()
+}
+
+/// Seven shards' states, read once for the property test.
+fn seven() -> &'static Vec<Vec<u8>> {
+    static ONCE: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let model = write_model(dir.path());
+        run_shards(&model, dir.path(), 7, &["--samples", "600000"])
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect()
+    })
+}
+
+/// Merges states in the tree a list of picks describes: each pick merges two of the
+/// states still open (chosen by index, modulo) into one.
+fn merge_tree(states: Vec<Named>, picks: &[(usize, usize)]) -> Vec<u8> {
+    let mut open = states;
+    let mut picks = picks.iter().cycle();
+    while open.len() > 1 {
+        let &(a, b) = picks.next().unwrap();
+        let i = a % open.len();
+        let x = open.swap_remove(i);
+        let j = b % open.len();
+        let y = open.swap_remove(j);
+        let mut m = merge::combine(vec![x, y]).unwrap();
+        // Through the file format, as `merge --state` would.
+        m.state = state::decode(&state::encode(&m.state), "m").unwrap();
+        open.push(m);
+    }
+    let mut last = open.pop().unwrap();
+    last.state.elapsed_nanos = 0;
+    state::encode(&last.state)
+}
+
+fn named(bytes: &[Vec<u8>]) -> Vec<Named> {
+    bytes
+        .iter()
+        .enumerate()
+        .map(|(k, b)| Named {
+            name: format!("s{k}"),
+            state: state::decode(b, "s").unwrap(),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn any_order_and_any_tree_of_merges_gives_the_same_bytes(
+        picks in prop::collection::vec((0usize..7, 0usize..7), 1..8)
+    ) {
+        let want = merge_tree(named(seven()), &[(0, 0)]);
+        prop_assert_eq!(merge_tree(named(seven()), &picks), want);
+    }
+}
+
+#[test]
+fn merge_state_builds_a_tree_that_finishes_like_the_flat_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let states = three_states(dir.path(), &["--no-charts"]);
+    let ab = dir.path().join("ab.cstate");
+    let merged = costsim()
+        .arg("merge")
+        .args([&states[2], &states[0]])
+        .arg("--state")
+        .arg(&ab)
+        .output()
+        .unwrap();
+    assert!(merged.status.success());
+    let said = String::from_utf8(merged.stdout).unwrap();
+    assert!(said.contains("shards 0, 2/3 (1 missing)"), "{said}");
+    let flat = dir.path().join("flat");
+    let tree = dir.path().join("tree");
+    assert!(merge_into(&states, &flat).status.success());
+    assert!(merge_into(&[states[1].clone(), ab], &tree).status.success());
+    assert_eq!(files(&flat), files(&tree));
+}
