@@ -13,28 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// A model with claims (anatomy), inputs feeding outputs (sensitivity, swing) and an
 /// output that is sometimes not finite (its origin is traced from the merged state).
-const MODEL: &str = r#"
-[model]
-title = "Shards"
-samples = 300_000
-seed = 5
-outputs = ["cost", "ratio", "odd"]
-
-[params]
-price = { value = "2 to 6", unit = "USD" }
-hours = "normal(1000, 100)"
-share = "uniform(0.2, 0.9)"
-k = "triangular(1, 2, 4)"
-cost = { value = "price * hours * k", unit = "USD", label = "Cost" }
-ratio = "share / k"
-noise = "normal(0, 1)"
-odd = "ln(noise + 3)"
-
-[[claims]]
-label = "a cost of 10k"
-param = "cost"
-value = 10_000
-"#;
+const MODEL: &str = include_str!("data/shards.toml");
 
 /// The files a run writes, by name, with the timing fields of summary.json removed
 /// (a merge reports the shards' summed time, and its own thread count).
