@@ -264,7 +264,7 @@ pub struct SobolArgs {
     pub sim: SimArgs,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
 #[command(group(clap::ArgGroup::new("steps").required(true).args(["values", "range"])))]
 pub struct SweepArgs {
     /// The model file [default: priors/deepseek_v3.toml, built into the binary]
@@ -290,6 +290,13 @@ pub struct SweepArgs {
     pub outputs: Option<Vec<String>>,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Run only shard K of N of the sweep's steps × chunks and write its aggregates to
+    /// --state FILE, for `costsim merge` (docs/scale-out.md)
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state")]
+    pub shard: Option<Shard>,
+    /// With --shard: the state file to write (nothing else is written)
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -328,8 +328,8 @@ fn a_failed_shard_run_again_alone_completes_the_merge() {
     let after = state::decode(&std::fs::read(&states[1]).unwrap(), "after").unwrap();
     let before = state::decode(&before, "before").unwrap();
     assert_eq!(
-        postcard_of(&before.partial),
-        postcard_of(&after.partial),
+        postcard_of(&before.job),
+        postcard_of(&after.job),
         "a shard's aggregates do not depend on when or on how many threads it ran"
     );
     let out = dir.path().join("out");
@@ -337,7 +337,7 @@ fn a_failed_shard_run_again_alone_completes_the_merge() {
     assert!(out.join("summary.csv").exists());
 }
 
-fn postcard_of(p: &costsim::stats::Partial) -> Vec<u8> {
+fn postcard_of(p: &state::Job) -> Vec<u8> {
     postcard::to_allocvec(p).unwrap()
 }
 
@@ -417,4 +417,74 @@ fn merge_state_builds_a_tree_that_finishes_like_the_flat_merge() {
     assert!(merge_into(&states, &flat).status.success());
     assert!(merge_into(&[states[1].clone(), ab], &tree).status.success());
     assert_eq!(files(&flat), files(&tree));
+}
+
+#[test]
+fn a_sharded_sweep_merges_into_the_sweeps_files_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_model(dir.path());
+    let sweep = [
+        "sweep",
+        model.to_str().unwrap(),
+        "--param",
+        "price",
+        "--values",
+        "2,3,4.5",
+    ];
+    let sweep = [&sweep[..], &["--samples", "200000"]].concat();
+    let single = dir.path().join("single");
+    costsim()
+        .args(&sweep)
+        .arg("--out")
+        .arg(&single)
+        .arg("-q")
+        .assert()
+        .success();
+    // 3 steps × 4 chunks = 12 units: 5 shards cut steps in the middle, 16 leave
+    // some shards empty.
+    for n in [1u64, 5, 16] {
+        let states: Vec<PathBuf> = (0..n)
+            .rev()
+            .map(|k| {
+                let state = dir.path().join(format!("sweep-{n}-{k}.cstate"));
+                costsim()
+                    .args(&sweep)
+                    .args(["--shard", &format!("{k}/{n}"), "--state"])
+                    .arg(&state)
+                    .arg("-q")
+                    .assert()
+                    .success();
+                state
+            })
+            .collect();
+        let out = dir.path().join(format!("merged-{n}"));
+        let merged = merge_into(&states, &out);
+        assert!(
+            merged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        assert_eq!(files(&out), files(&single), "{n} shards");
+    }
+    // A sweep's state and a run's do not mix.
+    let run = dir.path().join("run.cstate");
+    costsim()
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--samples",
+            "200000",
+            "--shard",
+            "1/2",
+            "--state",
+        ])
+        .arg(&run)
+        .arg("-q")
+        .assert()
+        .success();
+    let e = refused(&[dir.path().join("sweep-5-0.cstate"), run], dir.path());
+    assert!(
+        e.contains("a shard of `costsim run`, not of `costsim sweep`"),
+        "{e}"
+    );
 }

@@ -3,10 +3,11 @@
 //! holds; the merged aggregates are then exactly the single run's, whatever the
 //! order or grouping of the merges (the moments follow the fixed chunk tree).
 
-use super::state::State;
+use super::state::{Job, State, StepPartial};
 use crate::engine::CHUNK;
 use crate::error::{Diagnostic, Error};
 use crate::stats::Aggregates;
+use crate::stats::dyadic::Overlap;
 
 /// A state and the file it came from.
 pub struct Named {
@@ -39,8 +40,7 @@ pub fn combine(states: Vec<Named>) -> Result<Named, Error> {
             }
             owners.push(((a, b), next.name.clone()));
         }
-        acc.partial
-            .absorb(next.state.partial)
+        absorb(&mut acc.job, next.state.job)
             .map_err(|o| Diagnostic::new(&next.name, format!("chunk {} is held twice", o.chunk)))?;
         acc.held = union(&acc.held, &next.state.held);
         acc.elapsed_nanos = acc.elapsed_nanos.saturating_add(next.state.elapsed_nanos);
@@ -51,8 +51,32 @@ pub fn combine(states: Vec<Named>) -> Result<Named, Error> {
     })
 }
 
-/// The whole run's aggregates from a merged state holding every shard.
-pub fn finish(merged: Named) -> Result<(State, Aggregates), Error> {
+/// Adds a state's aggregates to another's (of the same command: checked before).
+fn absorb(into: &mut Job, from: Job) -> Result<(), Overlap> {
+    match (into, from) {
+        (Job::Run { partial, .. }, Job::Run { partial: p, .. }) => partial.absorb(p),
+        (Job::Sweep { steps, .. }, Job::Sweep { steps: more, .. }) => {
+            for s in more {
+                match steps.binary_search_by_key(&s.step, |x| x.step) {
+                    Ok(k) => steps[k].partial.absorb(s.partial)?,
+                    Err(k) => steps.insert(k, s),
+                }
+            }
+            Ok(())
+        }
+        _ => unreachable!("states of different commands are refused before merging"),
+    }
+}
+
+/// What a complete set of shards gives: the run's aggregates, or each sweep step's.
+pub enum Finished {
+    Run(Aggregates),
+    Sweep(Vec<Aggregates>),
+}
+
+/// The whole job's aggregates from a merged state holding every shard; the state is
+/// returned with its aggregates taken out.
+pub fn finish(merged: Named) -> Result<(State, Finished), Error> {
     let Named { name, mut state } = merged;
     let missing = missing_shards(&state);
     if !missing.is_empty() {
@@ -65,23 +89,36 @@ pub fn finish(merged: Named) -> Result<(State, Aggregates), Error> {
         let k = missing[0];
         return Err(Error::Usage(format!(
             "{} of the {} shards are missing: {}{more} (the states given hold {}, from {name} on)\n  \
-             help: run each missing shard, e.g. `costsim run ... --shard {k}/{} --state shard-{k}.cstate`, then merge again",
+             help: run each missing shard, e.g. `costsim {} ... --shard {k}/{} --state shard-{k}.cstate`, then merge again",
             missing.len(),
             state.shards,
             list.join(", "),
             state.describe(),
+            state.job.command(),
             state.shards
         )));
     }
     let chunks = state.samples.div_ceil(CHUNK);
-    let partial = std::mem::take(&mut state.partial);
-    let aggs = partial.finish(chunks).map_err(|gap| {
+    let damaged = |gap: u64| {
         Error::from(Diagnostic::new(
             &name,
             format!("the states hold every shard but not chunk {gap}: they are damaged"),
         ))
-    })?;
-    Ok((state, aggs))
+    };
+    let finished = match &mut state.job {
+        Job::Run { partial, .. } => {
+            Finished::Run(std::mem::take(partial).finish(chunks).map_err(damaged)?)
+        }
+        Job::Sweep { steps, .. } => {
+            let steps: Vec<StepPartial> = std::mem::take(steps);
+            let runs = steps
+                .into_iter()
+                .map(|s| s.partial.finish(chunks).map_err(damaged))
+                .collect::<Result<Vec<_>, _>>()?;
+            Finished::Sweep(runs)
+        }
+    };
+    Ok((state, finished))
 }
 
 /// Shards of 0..N held by no state.
@@ -124,6 +161,16 @@ fn check_same(first_name: &str, first: &State, name: &str, s: &State) -> Result<
     };
     let same_run =
         "merge only the states of one run: the same model file, --set, seed, samples and --shard N";
+    if s.job.command() != first.job.command() {
+        return differ(
+            format!(
+                "it is a shard of `costsim {}`, not of `costsim {}`",
+                s.job.command(),
+                first.job.command()
+            ),
+            same_run,
+        );
+    }
     if s.model.hash() != first.model.hash() {
         let what = if s.model.source.text != first.model.source.text {
             format!(
@@ -150,8 +197,7 @@ fn check_same(first_name: &str, first: &State, name: &str, s: &State) -> Result<
             same_run,
         );
     }
-    let options = |a: &State| serde_json::to_string(&a.args).unwrap_or_default();
-    if options(s) != options(first) {
+    if s.job.options() != first.job.options() {
         return differ(
             "it was run with different options (e.g. --sensitivity-rows, --no-swing, chart size)"
                 .to_string(),

@@ -10,7 +10,7 @@
 //! The CRC finds a truncated or corrupted file before anything is decoded; the
 //! format version, a file written by an older or newer costsim.
 
-use crate::cli::{RunArgs, Shard};
+use crate::cli::{RunArgs, Shard, SweepArgs};
 use crate::error::{Diagnostic, Error, Source};
 use crate::model::Override;
 use crate::stats::Partial;
@@ -46,9 +46,6 @@ impl ModelText {
 pub struct State {
     pub costsim_version: String,
     pub model: ModelText,
-    /// The run's options (those that shape its results; --shard, --state, --out,
-    /// --threads and --quiet cleared): `merge` finishes the run with them.
-    pub args: RunArgs,
     pub seed: u64,
     pub samples: u64,
     /// N of `--shard K/N`.
@@ -58,7 +55,78 @@ pub struct State {
     /// Nanoseconds spent simulating, summed over the shards (an integer, so that the
     /// sum does not depend on the order of merging).
     pub elapsed_nanos: u64,
+    pub job: Job,
+}
+
+/// What was sharded, with its options (those that shape its results: --shard,
+/// --state, --out, --threads, --quiet and --format cleared; `merge` finishes the job
+/// with them) and the aggregates of the chunks this state holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Job {
+    /// `costsim run`: chunks of one run.
+    Run { args: RunArgs, partial: Partial },
+    /// `costsim sweep`: chunks of its steps' runs (step × chunk is the unit of work).
+    Sweep {
+        args: SweepArgs,
+        steps: Vec<StepPartial>,
+    },
+}
+
+/// Some chunks of one sweep step's run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StepPartial {
+    pub step: u64,
     pub partial: Partial,
+}
+
+impl Job {
+    pub fn command(&self) -> &'static str {
+        match self {
+            Job::Run { .. } => "run",
+            Job::Sweep { .. } => "sweep",
+        }
+    }
+
+    /// The options, for comparing two states' (JSON, so the comparison ignores how
+    /// the binary encodes them).
+    pub fn options(&self) -> String {
+        match self {
+            Job::Run { args, .. } => serde_json::to_string(args),
+            Job::Sweep { args, .. } => serde_json::to_string(args),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// A sweep's options as a state records them.
+pub fn recorded_sweep_args(args: &SweepArgs) -> SweepArgs {
+    let mut a = args.clone();
+    a.shard = None;
+    a.state = None;
+    a.sim.out = None;
+    a.sim.threads = None;
+    a.sim.quiet = false;
+    a.format = Default::default();
+    a
+}
+
+/// The units of work of shard K of a sweep of `steps` steps of `chunks` chunks each:
+/// units `k·U/N .. (k+1)·U/N` of the U = steps × chunks, in step-major order, as
+/// (step, chunk range) pairs.
+pub fn sweep_units(shard: Shard, steps: u64, chunks: u64) -> Vec<(u64, std::ops::Range<u64>)> {
+    let total = u128::from(steps) * u128::from(chunks);
+    let at = |k: u64| (u128::from(k) * total / u128::from(shard.n)) as u64;
+    let (start, end) = (at(shard.k), at(shard.k + 1));
+    let mut out = Vec::new();
+    let mut u = start;
+    while u < end {
+        let step = u / chunks;
+        let first = u % chunks;
+        let last = (end - step * chunks).min(chunks);
+        out.push((step, first..last));
+        u = step * chunks + last;
+    }
+    out
 }
 
 impl State {
@@ -187,6 +255,22 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sweep_shards_cover_every_step_and_chunk_once() {
+        for (steps, chunks) in [(1u64, 1u64), (3, 5), (10, 1), (2, 16)] {
+            for n in [1u64, 2, 3, 7, 40] {
+                let mut seen = Vec::new();
+                for k in 0..n {
+                    for (s, r) in sweep_units(Shard { k, n }, steps, chunks) {
+                        assert!(!r.is_empty());
+                        seen.extend(r.map(|c| s * chunks + c));
+                    }
+                }
+                assert_eq!(seen, (0..steps * chunks).collect::<Vec<_>>());
+            }
+        }
+    }
 
     #[test]
     fn shards_cover_every_chunk_once_in_order() {

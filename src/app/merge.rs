@@ -2,13 +2,17 @@
 //! (byte-identical to one `costsim run`), or into one state file.
 
 use super::output::{OutputFile, OutputFolder};
+use super::sweep;
 use super::{Outcome, anatomy, build, out_dir, sensitivity_rows, spec, write_run};
-use crate::analysis::merge::{self, Named};
+use crate::analysis::merge::{self, Finished, Named};
 use crate::analysis::run::{self, RunSpec};
-use crate::analysis::state;
+use crate::analysis::state::{self, Job, State};
+use crate::analysis::sweep::Step;
 use crate::cli::MergeArgs;
 use crate::engine;
 use crate::error::{Diagnostic, Error};
+use crate::plan::Fill;
+use crate::stats::Aggregates;
 
 pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
     let states = args
@@ -32,9 +36,20 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
             warnings: Vec::new(),
         });
     }
-    let (state, mut aggs) = merge::finish(merged)?;
+    let (state, finished) = merge::finish(merged)?;
+    match finished {
+        Finished::Run(aggs) => finish_run(args, state, aggs),
+        Finished::Sweep(runs) => finish_sweep(args, state, runs),
+    }
+}
+
+/// A sharded run's files, as `costsim run` writes them.
+fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Outcome, Error> {
+    let Job::Run { args: recorded, .. } = &state.job else {
+        unreachable!("a run's state")
+    };
     // The run's options, with where and how this merge writes and runs.
-    let mut run_args = state.args.clone();
+    let mut run_args = recorded.clone();
     run_args.sim.out = args.out.clone();
     run_args.sim.threads = args.threads;
     run_args.sim.quiet = args.quiet;
@@ -42,18 +57,65 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
     let (model, plan) = build(&state.model)?;
     let folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
     let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len());
-    let spec = RunSpec {
-        samples: state.samples,
-        seed: state.seed,
-        ..spec(&run_args.sim, &model, rows)
-    };
+    let spec = run_spec(&state, spec(&run_args.sim, &model, rows));
     // The states hold no rows (they would dwarf the aggregates): they are a function
     // of the seed, drawn again here as the run drew them.
     aggs.rows = engine::rows_of_run(&plan, spec.samples, spec.seed, rows, &plan.row_params)
         .map_err(|e| run::sample_error(&model, &plan, e))?;
-    let simulated = run::summarise(&model, &plan, spec, aggs, state.elapsed_nanos as f64 * 1e-9);
+    let simulated = run::summarise(&model, &plan, spec, aggs, elapsed(&state));
     let (summary, aggs) = anatomy::analyse(&run_args, &model, &plan, simulated, spec)?;
     write_run(&run_args, folder, &model, &plan, summary, &aggs, row_note)
+}
+
+/// A sharded sweep's files, as `costsim sweep` writes them.
+fn finish_sweep(args: &MergeArgs, state: State, runs: Vec<Aggregates>) -> Result<Outcome, Error> {
+    let Job::Sweep { args: recorded, .. } = &state.job else {
+        unreachable!("a sweep's state")
+    };
+    let mut sweep_args = recorded.clone();
+    sweep_args.sim.out = args.out.clone();
+    sweep_args.sim.threads = args.threads;
+    sweep_args.sim.quiet = args.quiet;
+    sweep_args.format = args.format;
+    let (model, _) = build(&state.model)?;
+    let p = sweep::prepare_sweep(&sweep_args, model)?;
+    if runs.len() != p.values.len() {
+        return Err(Error::Usage(format!(
+            "the states hold {} of the sweep's {} steps: they are damaged",
+            runs.len(),
+            p.values.len()
+        )));
+    }
+    let folder = OutputFolder::claim(&out_dir(
+        &sweep_args.sim,
+        &format!("{}-sweep", state.model.stem),
+    ))?;
+    let spec = run_spec(&state, spec(&sweep_args.sim, &p.model, 0));
+    // Each step's share of the time, for its summary.
+    let each = elapsed(&state) / runs.len() as f64;
+    let mut steps = Vec::with_capacity(runs.len());
+    for (&value, aggs) in p.values.iter().zip(runs) {
+        let plan = crate::plan::compile_with(&p.model, &[(p.param, Fill::Constant(value))])?;
+        let simulated = run::summarise(&p.model, &plan, spec, aggs, each);
+        steps.push(Step {
+            value,
+            summary: simulated.summary,
+        });
+    }
+    sweep::write_sweep(&sweep_args, folder, p, steps)
+}
+
+/// The merged run's size and seed, with this merge's threads.
+fn run_spec(state: &State, spec: RunSpec) -> RunSpec {
+    RunSpec {
+        samples: state.samples,
+        seed: state.seed,
+        ..spec
+    }
+}
+
+fn elapsed(state: &State) -> f64 {
+    state.elapsed_nanos as f64 * 1e-9
 }
 
 /// Reads and decodes one state file.

@@ -3,12 +3,15 @@
 
 use super::output::OutputFile;
 use super::{Outcome, Progress, spec};
-use crate::analysis::state::{self, ModelText, State};
-use crate::cli::{RunArgs, Shard};
+use crate::analysis::run::RunSpec;
+use crate::analysis::state::{self, Job, ModelText, State, StepPartial};
+use crate::cli::{RunArgs, Shard, SweepArgs};
 use crate::engine::{self, CHUNK};
 use crate::error::Error;
 use crate::model::Model;
+use crate::plan::Fill;
 use crate::plan::Plan;
+use crate::report::format::count;
 use std::time::Instant;
 
 pub fn run_shard(
@@ -46,29 +49,115 @@ pub fn run_shard(
     );
     progress.finish();
     let partial = partial.map_err(|e| crate::analysis::run::sample_error(model, plan, e))?;
+    let job = Job::Run {
+        args: state::recorded_args(args),
+        partial,
+    };
+    let what = format!(
+        "chunks {}..{} of {}, {} samples of {}",
+        chunks.start,
+        chunks.end,
+        spec.samples.div_ceil(CHUNK),
+        count(own),
+        count(spec.samples),
+    );
+    write_state(file, text, spec, shard, started, job, &what)
+}
+
+/// `costsim sweep --shard K/N --state FILE`: the shard's units of the sweep's steps ×
+/// chunks, each step's chunks run with the param held at its value.
+pub fn sweep_shard(
+    args: &SweepArgs,
+    shard: Shard,
+    text: ModelText,
+    model: &Model,
+    param: usize,
+    values: &[f64],
+) -> Result<Outcome, Error> {
+    let path = args
+        .state
+        .as_deref()
+        .expect("clap requires --state with --shard");
+    let file = OutputFile::claim(path)?;
+    let spec = spec(&args.sim, model, 0);
+    let chunks = spec.samples.div_ceil(CHUNK);
+    let units = state::sweep_units(shard, values.len() as u64, chunks);
+    let total: u64 = units.iter().map(|(_, r)| r.end - r.start).sum();
+    let progress = Progress::counting(total, Progress::wanted(args.sim.quiet), "chunks");
+    let started = Instant::now();
+    let mut steps = Vec::with_capacity(units.len());
+    let mut done = 0;
+    for (step, range) in &units {
+        let value = values[*step as usize];
+        let plan = crate::plan::compile_with(model, &[(param, Fill::Constant(value))])?;
+        let partial = engine::simulate_shard(
+            &plan,
+            spec.samples,
+            spec.seed,
+            spec.threads,
+            range.clone(),
+            &|_| {},
+        )
+        .map_err(|e| crate::analysis::run::sample_error(model, &plan, e))?;
+        steps.push(StepPartial {
+            step: *step,
+            partial,
+        });
+        done += range.end - range.start;
+        progress.update(done);
+    }
+    progress.finish();
+    let what = match (units.first(), units.last()) {
+        (Some((s0, r0)), Some((s1, r1))) => format!(
+            "steps {}..={} (chunk {} of step {} to chunk {} of step {}), {} of {} step × chunk units",
+            s0,
+            s1,
+            r0.start,
+            s0,
+            r1.end - 1,
+            s1,
+            count(total),
+            count(values.len() as u64 * chunks)
+        ),
+        _ => format!(
+            "no units (the sweep has {} step × chunk units)",
+            count(values.len() as u64 * chunks)
+        ),
+    };
+    let job = Job::Sweep {
+        args: state::recorded_sweep_args(args),
+        steps,
+    };
+    write_state(file, text, spec, shard, started, job, &what)
+}
+
+/// Encodes a shard's state, puts it in place, and says what it holds.
+fn write_state(
+    file: OutputFile,
+    text: ModelText,
+    spec: RunSpec,
+    shard: Shard,
+    started: Instant,
+    job: Job,
+    what: &str,
+) -> Result<Outcome, Error> {
     let state = State {
         costsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model: text,
-        args: state::recorded_args(args),
         seed: spec.seed,
         samples: spec.samples,
         shards: shard.n,
         held: vec![(shard.k, shard.k + 1)],
         elapsed_nanos: started.elapsed().as_nanos().min(u64::MAX.into()) as u64,
-        partial,
+        job,
     };
     let bytes = state::encode(&state);
     let out_dir = file.path().to_path_buf();
     file.commit(&bytes)?;
     let line = format!(
-        "{}: chunks {}..{} of {}, {} samples of {} · {} bytes\n",
+        "{}: {what} · {} bytes\n",
         state.describe(),
-        chunks.start,
-        chunks.end,
-        spec.samples.div_ceil(CHUNK),
-        crate::report::format::count(own),
-        crate::report::format::count(spec.samples),
-        crate::report::format::count(bytes.len() as u64),
+        count(bytes.len() as u64),
     );
     Ok(Outcome {
         stdout: line.into_bytes(),

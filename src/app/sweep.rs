@@ -1,7 +1,7 @@
 //! `costsim sweep FILE --param NAME (--values … | --range START:END:STEPS [--log])`.
 
 use super::{
-    Outcome, OutputFolder, chart_options, commit_or_print, out_dir, plot_error, prepare,
+    Outcome, OutputFolder, build, chart_options, commit_or_print, model_text, out_dir, plot_error,
     selected_outputs, spec,
 };
 use crate::analysis::sweep::{
@@ -9,13 +9,40 @@ use crate::analysis::sweep::{
 };
 use crate::cli::SweepArgs;
 use crate::error::Error;
+use crate::model::Model;
 use crate::progress::Progress;
 use crate::report::{self, format::human, table::aligned};
 use std::fmt::Write as _;
 
+/// A sweep's model, param, values and outputs, checked.
+pub(super) struct Prepared {
+    pub model: Model,
+    pub param: usize,
+    pub values: Vec<f64>,
+    pub outputs: Vec<String>,
+    pub notes: Vec<String>,
+}
+
 pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
-    let (model, _, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let text = model_text(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let (model, _) = build(&text)?;
+    let p = prepare_sweep(args, model)?;
+    if let Some(shard) = args.shard {
+        return super::shard::sweep_shard(args, shard, text, &p.model, p.param, &p.values);
+    }
+    let folder = OutputFolder::claim(&out_dir(sim, &format!("{}-sweep", text.stem)))?;
+    let spec = spec(sim, &p.model, 0);
+    let progress = Progress::counting(p.values.len() as u64, Progress::wanted(sim.quiet), "steps");
+    let steps = run_sweep(&p.model, p.param, &p.values, spec, &|k| {
+        progress.update(k as u64)
+    });
+    progress.finish();
+    write_sweep(args, folder, p, steps?)
+}
+
+/// Checks the param, the values and the outputs of a sweep of `model`.
+pub(super) fn prepare_sweep(args: &SweepArgs, model: Model) -> Result<Prepared, Error> {
     let param = param_index(&model, &args.param, "--param")?;
     let values = match (&args.values, &args.range) {
         (Some(v), _) => parse_values(v)?,
@@ -50,12 +77,30 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
             moved
         }
     };
-    let folder = OutputFolder::claim(&out_dir(sim, &format!("{stem}-sweep")))?;
-    let spec = spec(sim, &model, 0);
-    let progress = Progress::counting(values.len() as u64, Progress::wanted(sim.quiet), "steps");
-    let steps = run_sweep(&model, param, &values, spec, &|k| progress.update(k as u64));
-    progress.finish();
-    let steps = steps?;
+    Ok(Prepared {
+        model,
+        param,
+        values,
+        outputs,
+        notes,
+    })
+}
+
+/// Writes a sweep's files (one machine's, or merged shards') and says what it found.
+pub(super) fn write_sweep(
+    args: &SweepArgs,
+    folder: OutputFolder,
+    p: Prepared,
+    steps: Vec<Step>,
+) -> Result<Outcome, Error> {
+    let sim = &args.sim;
+    let Prepared {
+        model,
+        param,
+        outputs,
+        notes,
+        ..
+    } = p;
     let out_dir = folder.dir().to_path_buf();
     let mut files = vec![("sweep.csv".to_string(), sweep_csv(&steps, &outputs))];
     if !sim.no_charts {
