@@ -249,7 +249,7 @@ fn parse_budget(text: &str) -> Result<BudgetArg, String> {
     }
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Serialize, Deserialize)]
 pub struct SobolArgs {
     /// The model file [default: priors/deepseek_v3.toml, built into the binary]
     pub file: Option<PathBuf>,
@@ -262,6 +262,13 @@ pub struct SobolArgs {
     pub outputs: Option<Vec<String>>,
     #[command(flatten)]
     pub sim: SimArgs,
+    /// Run only shard K of N of the design's units (chunks of rows × inputs) and write
+    /// its sums to --state FILE, for `costsim merge` (docs/scale-out.md)
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state")]
+    pub shard: Option<Shard>,
+    /// With --shard: the state file to write (nothing else is written)
+    #[arg(long, value_name = "FILE", requires = "shard")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Serialize, Deserialize)]

@@ -488,3 +488,45 @@ fn a_sharded_sweep_merges_into_the_sweeps_files_byte_for_byte() {
         "{e}"
     );
 }
+
+#[test]
+fn a_sharded_sobol_analysis_merges_into_its_files_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_model(dir.path());
+    // 100,000 rows are 2 chunks; × 5 inputs = 10 units of work.
+    let sobol = ["sobol", model.to_str().unwrap(), "--samples", "100000"];
+    let single = dir.path().join("single");
+    costsim()
+        .args(sobol)
+        .arg("--out")
+        .arg(&single)
+        .arg("-q")
+        .assert()
+        .success();
+    for n in [1u64, 3, 12] {
+        let states: Vec<PathBuf> = (0..n)
+            .map(|k| {
+                let state = dir.path().join(format!("sobol-{n}-{k}.cstate"));
+                costsim()
+                    .args(sobol)
+                    .args(["--shard", &format!("{k}/{n}"), "--state"])
+                    .arg(&state)
+                    .args(["-q", "--threads", "1"])
+                    .assert()
+                    .success();
+                state
+            })
+            .rev()
+            .collect();
+        let out = dir.path().join(format!("merged-{n}"));
+        let merged = merge_into(&states, &out);
+        assert!(
+            merged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        assert_eq!(files(&out), files(&single), "{n} shards");
+    }
+    let text = std::fs::read_to_string(single.join("sobol.csv")).unwrap();
+    assert!(text.lines().count() > 5, "{text}");
+}

@@ -3,6 +3,7 @@
 //! holds; the merged aggregates are then exactly the single run's, whatever the
 //! order or grouping of the merges (the moments follow the fixed chunk tree).
 
+use super::sobol::SobolPartial;
 use super::state::{Job, State, StepPartial};
 use crate::engine::CHUNK;
 use crate::error::{Diagnostic, Error};
@@ -64,6 +65,9 @@ fn absorb(into: &mut Job, from: Job) -> Result<(), Overlap> {
             }
             Ok(())
         }
+        (Job::Sobol { partial, .. }, Job::Sobol { partial: p, .. }) => {
+            partial.absorb(p).map_err(|(chunk, _)| Overlap { chunk })
+        }
         _ => unreachable!("states of different commands are refused before merging"),
     }
 }
@@ -72,6 +76,8 @@ fn absorb(into: &mut Job, from: Job) -> Result<(), Overlap> {
 pub enum Finished {
     Run(Aggregates),
     Sweep(Vec<Aggregates>),
+    /// A Sobol design's units, all present (`Design::finish` checks).
+    Sobol(SobolPartial),
 }
 
 /// The whole job's aggregates from a merged state holding every shard; the state is
@@ -117,6 +123,7 @@ pub fn finish(merged: Named) -> Result<(State, Finished), Error> {
                 .collect::<Result<Vec<_>, _>>()?;
             Finished::Sweep(runs)
         }
+        Job::Sobol { partial, .. } => Finished::Sobol(std::mem::take(partial)),
     };
     Ok((state, finished))
 }

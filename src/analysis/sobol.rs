@@ -15,7 +15,8 @@ use crate::engine;
 use crate::error::{Diagnostic, Error};
 use crate::model::Model;
 use crate::plan::{self, Fill, Plan};
-use crate::stats::sobol::{Indices, indices};
+use crate::stats::sobol::{BlockSums, Indices, block_rows, indices_of_blocks};
+use serde::{Deserialize, Serialize};
 
 /// The indices of one (output, input) pair.
 #[derive(Clone, Debug)]
@@ -123,85 +124,278 @@ pub fn sobol_of(
     seed: u64,
     threads: usize,
 ) -> Result<Vec<SobolRow>, Error> {
-    check_independent(model, plan)?;
-    let mut outputs = outputs.to_vec();
-    outputs.sort_by_key(|o| model.outputs.iter().position(|p| p == o));
-    outputs.dedup();
-    let (needed, ancestors) = needed(model, plan, &outputs);
-    let params: Vec<usize> = needed.iter().map(|&i| plan.inputs[i]).collect();
-    let runtime = |e: engine::SampleError| crate::analysis::run::sample_error(model, plan, e);
-    let a = engine::draw_rows(plan, n, seed, &params).map_err(runtime)?;
-    let b = engine::draw_rows(plan, n, seed ^ 0x5EED_B0B5_A17E_1105, &params).map_err(runtime)?;
-    // Needed inputs come from the design's columns; the others affect no output asked
-    // for, so they are held at NaN rather than drawn.
-    let mut fills: Vec<(usize, Fill)> = plan
-        .inputs
-        .iter()
-        .map(|&p| (p, Fill::Constant(f64::NAN)))
-        .collect();
-    for (column, &i) in needed.iter().enumerate() {
-        fills[i].1 = Fill::Column(column);
-    }
-    let design = plan::compile_with(model, &fills)?;
-    let eval = |columns: Vec<&[f64]>| {
-        engine::evaluate(&design, &columns, n, seed, threads).map_err(runtime)
-    };
-    let f_a = eval(a.iter().map(Vec::as_slice).collect())?;
-    let f_b = eval(b.iter().map(Vec::as_slice).collect())?;
-    // Each output's place among the model's outputs (the bootstrap seeds) and among
-    // the design's tracked values.
-    let place: Vec<(usize, usize)> = outputs
-        .iter()
-        .map(|&o| {
-            let k = model
-                .outputs
-                .iter()
-                .position(|&p| p == o)
-                .expect("an output");
-            (k, design.tracked_index(o).expect("outputs are tracked"))
-        })
-        .collect();
-    // rows[j][i]: output outputs[j], input plan.inputs[i]; filled in here for the
-    // inputs that cannot affect the output, below for its ancestors.
-    let mut ancestor = vec![false; model.params.len()];
-    let mut rows: Vec<Vec<Option<SobolRow>>> = Vec::with_capacity(outputs.len());
-    for (&output, ancestry) in outputs.iter().zip(&ancestors) {
-        ancestry.iter().for_each(|&i| ancestor[i] = true);
-        rows.push(
-            plan.inputs
-                .iter()
-                .map(|&input| {
-                    (input != output && !ancestor[input]).then_some(SobolRow {
-                        output,
-                        input,
-                        affects: false,
-                        indices: Indices::ZERO,
-                    })
-                })
-                .collect(),
-        );
-        ancestry.iter().for_each(|&i| ancestor[i] = false);
-    }
-    for (column, &i) in needed.iter().enumerate() {
-        let input = plan.inputs[i];
-        let mut columns: Vec<&[f64]> = a.iter().map(Vec::as_slice).collect();
-        columns[column] = &b[column];
-        let f_ab = eval(columns)?;
-        for (j, &output) in outputs.iter().enumerate() {
-            if output == input || rows[j][i].is_some() {
-                continue;
+    let d = Design::new(model, plan, outputs)?;
+    let partial = d.run(model, plan, n, seed, 0..d.units(n), threads)?;
+    d.finish(partial, n, seed)
+        .map_err(|unit| Error::Usage(format!("the design lacks unit {unit}")))
+}
+
+/// Rows evaluated at a time: the design's memory is this many rows of every needed
+/// input and tracked value, whatever N.
+const SLICE: usize = 4096;
+
+/// The seed of matrix B (A uses the run's).
+const B_SEED: u64 = 0x5EED_B0B5_A17E_1105;
+
+/// A Sobol design for some outputs: which inputs vary, the compiled design, and which
+/// (output, input) pairs get estimated. Its work is cut into units, one per (chunk of
+/// N rows, needed input): a shard of a Sobol analysis is a range of units.
+pub struct Design {
+    outputs: Vec<usize>,
+    /// The plan's inputs.
+    inputs: Vec<usize>,
+    /// Indices into `plan.inputs` of the inputs that vary.
+    needed: Vec<usize>,
+    design: Plan,
+    /// Each output's place among the model's outputs (the bootstrap seeds) and among
+    /// the design's tracked values.
+    place: Vec<(usize, usize)>,
+    /// For each needed input, the outputs (indices into `outputs`) it is an ancestor of.
+    pairs: Vec<Vec<usize>>,
+    /// rows[j][i]: output outputs[j], input plan.inputs[i]; the inputs that cannot
+    /// affect the output already filled in (indices exactly 0).
+    rows: Vec<Vec<Option<SobolRow>>>,
+}
+
+/// The block sums of one unit: needed input `column` over chunk `chunk` of the rows,
+/// for each output it is an ancestor of (in `Design::pairs` order), block by block.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UnitSums {
+    pub chunk: u64,
+    pub column: u64,
+    pub sums: Vec<Vec<BlockSums>>,
+}
+
+/// Some units of a design, sorted by (chunk, column): mergeable in any order.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SobolPartial {
+    pub units: Vec<UnitSums>,
+}
+
+impl SobolPartial {
+    /// Adds other units; Err(unit) for one already held.
+    pub fn absorb(&mut self, other: SobolPartial) -> Result<(), (u64, u64)> {
+        for u in other.units {
+            let key = (u.chunk, u.column);
+            match self
+                .units
+                .binary_search_by_key(&key, |x| (x.chunk, x.column))
+            {
+                Ok(_) => return Err(key),
+                Err(k) => self.units.insert(k, u),
             }
-            let (k, t) = place[j];
-            let seed_i = seed ^ ((k as u64) << 32 | i as u64);
-            rows[j][i] = Some(SobolRow {
-                output,
-                input,
-                affects: true,
-                indices: indices(&f_a[t], &f_b[t], &f_ab[t], seed_i),
-            });
         }
+        Ok(())
     }
-    Ok(rows.into_iter().flatten().flatten().collect())
+}
+
+impl Design {
+    pub fn new(model: &Model, plan: &Plan, outputs: &[usize]) -> Result<Design, Error> {
+        check_independent(model, plan)?;
+        let mut outputs = outputs.to_vec();
+        outputs.sort_by_key(|o| model.outputs.iter().position(|p| p == o));
+        outputs.dedup();
+        let (needed, ancestors) = needed(model, plan, &outputs);
+        // Needed inputs come from the design's columns; the others affect no output
+        // asked for, so they are held at NaN rather than drawn.
+        let mut fills: Vec<(usize, Fill)> = plan
+            .inputs
+            .iter()
+            .map(|&p| (p, Fill::Constant(f64::NAN)))
+            .collect();
+        for (column, &i) in needed.iter().enumerate() {
+            fills[i].1 = Fill::Column(column);
+        }
+        let design = plan::compile_with(model, &fills)?;
+        let place: Vec<(usize, usize)> = outputs
+            .iter()
+            .map(|&o| {
+                let k = model
+                    .outputs
+                    .iter()
+                    .position(|&p| p == o)
+                    .expect("an output");
+                (k, design.tracked_index(o).expect("outputs are tracked"))
+            })
+            .collect();
+        let mut ancestor = vec![false; model.params.len()];
+        let mut rows: Vec<Vec<Option<SobolRow>>> = Vec::with_capacity(outputs.len());
+        for (&output, ancestry) in outputs.iter().zip(&ancestors) {
+            ancestry.iter().for_each(|&i| ancestor[i] = true);
+            rows.push(
+                plan.inputs
+                    .iter()
+                    .map(|&input| {
+                        (input != output && !ancestor[input]).then_some(SobolRow {
+                            output,
+                            input,
+                            affects: false,
+                            indices: Indices::ZERO,
+                        })
+                    })
+                    .collect(),
+            );
+            ancestry.iter().for_each(|&i| ancestor[i] = false);
+        }
+        let pairs = needed
+            .iter()
+            .map(|&i| {
+                let input = plan.inputs[i];
+                (0..outputs.len())
+                    .filter(|&j| outputs[j] != input && rows[j][i].is_none())
+                    .collect()
+            })
+            .collect();
+        Ok(Design {
+            outputs,
+            inputs: plan.inputs.clone(),
+            needed,
+            design,
+            place,
+            pairs,
+            rows,
+        })
+    }
+
+    /// Units of work for N rows: chunks of N × needed inputs.
+    pub fn units(&self, n: u64) -> u64 {
+        n.div_ceil(engine::CHUNK) * self.needed.len() as u64
+    }
+
+    /// Evaluates units `range` (unit u is chunk u / k, needed input u % k) on
+    /// `threads` threads.
+    pub fn run(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        n: u64,
+        seed: u64,
+        range: std::ops::Range<u64>,
+        threads: usize,
+    ) -> Result<SobolPartial, Error> {
+        let k = self.needed.len() as u64;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool");
+        let mut partial = SobolPartial::default();
+        let mut u = range.start;
+        while u < range.end {
+            let chunk = u / k;
+            let last = (range.end - chunk * k).min(k);
+            let columns = (u % k) as usize..last as usize;
+            let units = pool.install(|| self.run_chunk(model, plan, n, seed, chunk, columns))?;
+            partial.units.extend(units);
+            u = chunk * k + last;
+        }
+        Ok(partial)
+    }
+
+    /// The units of chunk `chunk` for needed inputs `columns`, slice by slice.
+    fn run_chunk(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        n: u64,
+        seed: u64,
+        chunk: u64,
+        columns: std::ops::Range<usize>,
+    ) -> Result<Vec<UnitSums>, Error> {
+        use rayon::prelude::*;
+        let runtime = |e: engine::SampleError| crate::analysis::run::sample_error(model, plan, e);
+        let params: Vec<usize> = self.needed.iter().map(|&i| plan.inputs[i]).collect();
+        let mut a_rows = engine::RowCursor::new(plan, chunk, n, seed, &params);
+        let mut b_rows = engine::RowCursor::new(plan, chunk, n, seed ^ B_SEED, &params);
+        let size = block_rows(n, engine::CHUNK);
+        let segment = (size as usize).min(SLICE);
+        let chunk_rows = (n - chunk * engine::CHUNK).min(engine::CHUNK);
+        let blocks = chunk_rows.div_ceil(size) as usize;
+        let mut units: Vec<UnitSums> = columns
+            .clone()
+            .map(|column| UnitSums {
+                chunk,
+                column: column as u64,
+                sums: vec![vec![BlockSums::default(); blocks]; self.pairs[column].len()],
+            })
+            .collect();
+        let mut at = 0usize;
+        loop {
+            let a = a_rows.next_rows(SLICE).map_err(runtime)?;
+            let b = b_rows.next_rows(SLICE).map_err(runtime)?;
+            let len = a.first().map_or(0, Vec::len);
+            if len == 0 {
+                break;
+            }
+            let eval = |cols: Vec<&[f64]>| {
+                engine::evaluate_here(&self.design, &cols, len as u64, seed).map_err(runtime)
+            };
+            let a_cols: Vec<&[f64]> = a.iter().map(Vec::as_slice).collect();
+            let b_cols: Vec<&[f64]> = b.iter().map(Vec::as_slice).collect();
+            let (fa, fb) = rayon::join(|| eval(a_cols.clone()), || eval(b_cols));
+            let (fa, fb) = (fa?, fb?);
+            units
+                .par_iter_mut()
+                .map(|unit| -> Result<(), Error> {
+                    let column = unit.column as usize;
+                    let mut cols = a_cols.clone();
+                    cols[column] = &b[column];
+                    let fab = eval(cols)?;
+                    for (sums, &j) in unit.sums.iter_mut().zip(&self.pairs[column]) {
+                        let t = self.place[j].1;
+                        for start in (0..len).step_by(segment) {
+                            let end = (start + segment).min(len);
+                            let part = BlockSums::of(
+                                &fa[t][start..end],
+                                &fb[t][start..end],
+                                &fab[t][start..end],
+                            );
+                            sums[(at + start) / size as usize].merge(&part);
+                        }
+                    }
+                    Ok(())
+                })
+                .collect::<Result<(), Error>>()?;
+            at += len;
+        }
+        Ok(units)
+    }
+
+    /// The rows of every (output, input) pair, once every unit is held; else the
+    /// first unit missing.
+    pub fn finish(&self, partial: SobolPartial, n: u64, seed: u64) -> Result<Vec<SobolRow>, u64> {
+        let k = self.needed.len() as u64;
+        let chunks = n.div_ceil(engine::CHUNK);
+        if partial.units.len() as u64 != chunks * k {
+            let have: Vec<(u64, u64)> = partial.units.iter().map(|u| (u.chunk, u.column)).collect();
+            let missing = (0..chunks * k)
+                .find(|&u| have.binary_search(&(u / k, u % k)).is_err())
+                .unwrap_or(0);
+            return Err(missing);
+        }
+        let mut rows = self.rows.clone();
+        for (column, &i) in self.needed.iter().enumerate() {
+            for (jj, &j) in self.pairs[column].iter().enumerate() {
+                // The pair's blocks in order: chunk by chunk (units are sorted by
+                // chunk, then column).
+                let blocks: Vec<BlockSums> = (0..chunks as usize)
+                    .flat_map(|c| {
+                        partial.units[c * k as usize + column].sums[jj]
+                            .iter()
+                            .copied()
+                    })
+                    .collect();
+                let (kk, _) = self.place[j];
+                let seed_i = seed ^ ((kk as u64) << 32 | i as u64);
+                rows[j][i] = Some(SobolRow {
+                    output: self.outputs[j],
+                    input: self.inputs[i],
+                    affects: true,
+                    indices: indices_of_blocks(&blocks, seed_i),
+                });
+            }
+        }
+        Ok(rows.into_iter().flatten().flatten().collect())
+    }
 }
 
 /// sobol.csv: `output,input,first_order,first_order_lo,first_order_hi,total,total_lo,total_hi`.

@@ -10,9 +10,11 @@
 //! The CRC finds a truncated or corrupted file before anything is decoded; the
 //! format version, a file written by an older or newer costsim.
 
-use crate::cli::{RunArgs, Shard, SweepArgs};
+use crate::analysis::sobol::SobolPartial;
+use crate::cli::{RunArgs, Shard, SobolArgs, SweepArgs};
 use crate::error::{Diagnostic, Error, Source};
 use crate::model::Override;
+use crate::report::format::count;
 use crate::stats::Partial;
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +72,11 @@ pub enum Job {
         args: SweepArgs,
         steps: Vec<StepPartial>,
     },
+    /// `costsim sobol`: units of its design (a chunk of the N rows × a needed input).
+    Sobol {
+        args: SobolArgs,
+        partial: SobolPartial,
+    },
 }
 
 /// Some chunks of one sweep step's run.
@@ -84,6 +91,7 @@ impl Job {
         match self {
             Job::Run { .. } => "run",
             Job::Sweep { .. } => "sweep",
+            Job::Sobol { .. } => "sobol",
         }
     }
 
@@ -93,6 +101,7 @@ impl Job {
         match self {
             Job::Run { args, .. } => serde_json::to_string(args),
             Job::Sweep { args, .. } => serde_json::to_string(args),
+            Job::Sobol { args, .. } => serde_json::to_string(args),
         }
         .unwrap_or_default()
     }
@@ -101,13 +110,24 @@ impl Job {
 /// A sweep's options as a state records them.
 pub fn recorded_sweep_args(args: &SweepArgs) -> SweepArgs {
     let mut a = args.clone();
-    a.shard = None;
-    a.state = None;
-    a.sim.out = None;
-    a.sim.threads = None;
-    a.sim.quiet = false;
-    a.format = Default::default();
+    (a.shard, a.state, a.format) = (None, None, Default::default());
+    a.sim = recorded_sim(&a.sim);
     a
+}
+
+/// A Sobol analysis's options as a state records them.
+pub fn recorded_sobol_args(args: &SobolArgs) -> SobolArgs {
+    let mut a = args.clone();
+    (a.shard, a.state, a.format) = (None, None, Default::default());
+    a.sim = recorded_sim(&a.sim);
+    a
+}
+
+/// The shared options without where and how this process ran.
+fn recorded_sim(sim: &crate::cli::SimArgs) -> crate::cli::SimArgs {
+    let mut s = sim.clone();
+    (s.out, s.threads, s.quiet) = (None, None, false);
+    s
 }
 
 /// The units of work of shard K of a sweep of `steps` steps of `chunks` chunks each:
@@ -153,17 +173,14 @@ impl State {
 /// where this process ran.
 pub fn recorded_args(args: &RunArgs) -> RunArgs {
     let mut a = args.clone();
-    a.shard = None;
-    a.state = None;
-    a.sim.out = None;
-    a.sim.threads = None;
-    a.sim.quiet = false;
-    a.format = Default::default();
+    (a.shard, a.state, a.format) = (None, None, Default::default());
+    a.sim = recorded_sim(&a.sim);
     a
 }
 
 /// Chunks `k·C/N .. (k+1)·C/N` of a run of `chunks` chunks: contiguous, in order,
-/// and every chunk in exactly one shard.
+/// and every chunk in exactly one shard. (Also any other units of work: a Sobol
+/// design's.)
 pub fn shard_chunks(shard: Shard, chunks: u64) -> std::ops::Range<u64> {
     let at = |k: u64| (u128::from(k) * u128::from(chunks) / u128::from(shard.n)) as u64;
     at(shard.k)..at(shard.k + 1)
@@ -216,8 +233,9 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
     if (body.len() as u64) < length {
         return Err(bad(
             format!(
-                "truncated: the body has {} of its {length} bytes",
-                body.len()
+                "truncated: the body has {} of its {} bytes",
+                count(body.len() as u64),
+                count(length)
             ),
             rerun,
         ));
@@ -226,7 +244,7 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
         return Err(bad(
             format!(
                 "{} bytes past the end of the state: the file is damaged",
-                body.len() as u64 - length
+                count(body.len() as u64 - length)
             ),
             rerun,
         ));

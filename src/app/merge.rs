@@ -2,10 +2,11 @@
 //! (byte-identical to one `costsim run`), or into one state file.
 
 use super::output::{OutputFile, OutputFolder};
-use super::sweep;
 use super::{Outcome, anatomy, build, out_dir, sensitivity_rows, spec, write_run};
+use super::{sobol, sweep};
 use crate::analysis::merge::{self, Finished, Named};
 use crate::analysis::run::{self, RunSpec};
+use crate::analysis::sobol::{Design, SobolPartial};
 use crate::analysis::state::{self, Job, State};
 use crate::analysis::sweep::Step;
 use crate::cli::MergeArgs;
@@ -40,6 +41,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
     match finished {
         Finished::Run(aggs) => finish_run(args, state, aggs),
         Finished::Sweep(runs) => finish_sweep(args, state, runs),
+        Finished::Sobol(partial) => finish_sobol(args, state, partial),
     }
 }
 
@@ -103,6 +105,31 @@ fn finish_sweep(args: &MergeArgs, state: State, runs: Vec<Aggregates>) -> Result
         });
     }
     sweep::write_sweep(&sweep_args, folder, p, steps)
+}
+
+/// A sharded Sobol analysis's files, as `costsim sobol` writes them.
+fn finish_sobol(args: &MergeArgs, state: State, partial: SobolPartial) -> Result<Outcome, Error> {
+    let Job::Sobol { args: recorded, .. } = &state.job else {
+        unreachable!("a Sobol analysis's state")
+    };
+    let mut sobol_args = recorded.clone();
+    sobol_args.sim.out = args.out.clone();
+    sobol_args.sim.threads = args.threads;
+    sobol_args.sim.quiet = args.quiet;
+    sobol_args.format = args.format;
+    let (model, plan) = build(&state.model)?;
+    let p = sobol::prepare_sobol(&sobol_args, model, plan)?;
+    let design = Design::new(&p.model, &p.plan, &p.outputs)?;
+    let rows = design.finish(partial, p.n, state.seed).map_err(|unit| {
+        Error::Usage(format!(
+            "the states hold every shard but not unit {unit} of the design: they are damaged"
+        ))
+    })?;
+    let folder = OutputFolder::claim(&out_dir(
+        &sobol_args.sim,
+        &format!("{}-sobol", state.model.stem),
+    ))?;
+    sobol::write_sobol(&sobol_args, folder, &p, &rows, state.seed)
 }
 
 /// The merged run's size and seed, with this merge's threads.

@@ -4,8 +4,9 @@
 use super::output::OutputFile;
 use super::{Outcome, Progress, spec};
 use crate::analysis::run::RunSpec;
+use crate::analysis::sobol::Design;
 use crate::analysis::state::{self, Job, ModelText, State, StepPartial};
-use crate::cli::{RunArgs, Shard, SweepArgs};
+use crate::cli::{RunArgs, Shard, SobolArgs, SweepArgs};
 use crate::engine::{self, CHUNK};
 use crate::error::Error;
 use crate::model::Model;
@@ -127,6 +128,49 @@ pub fn sweep_shard(
     let job = Job::Sweep {
         args: state::recorded_sweep_args(args),
         steps,
+    };
+    write_state(file, text, spec, shard, started, job, &what)
+}
+
+/// `costsim sobol --shard K/N --state FILE`: the shard's units of the design (a chunk
+/// of the N rows × a needed input).
+pub(super) fn sobol_shard(
+    args: &SobolArgs,
+    shard: Shard,
+    text: ModelText,
+    p: &super::sobol::Prepared,
+    design: &Design,
+) -> Result<Outcome, Error> {
+    let path = args
+        .state
+        .as_deref()
+        .expect("clap requires --state with --shard");
+    let file = OutputFile::claim(path)?;
+    let spec = RunSpec {
+        samples: p.n,
+        ..spec(&args.sim, &p.model, 0)
+    };
+    let units = design.units(p.n);
+    let range = state::shard_chunks(shard, units);
+    let started = Instant::now();
+    let partial = design.run(
+        &p.model,
+        &p.plan,
+        p.n,
+        spec.seed,
+        range.clone(),
+        spec.threads,
+    )?;
+    let what = format!(
+        "units {}..{} of {} (chunks of the {} rows × inputs)",
+        range.start,
+        range.end,
+        count(units),
+        count(p.n)
+    );
+    let job = Job::Sobol {
+        args: state::recorded_sobol_args(args),
+        partial,
     };
     write_state(file, text, spec, shard, started, job, &what)
 }

@@ -1,10 +1,10 @@
 //! `costsim sobol FILE`: Sobol indices of every output to every input.
 
 use super::{
-    Outcome, OutputFolder, chart_options, commit_or_print, out_dir, plot_error, prepare,
+    Outcome, OutputFolder, build, chart_options, commit_or_print, model_text, out_dir, plot_error,
     selected_outputs, spec,
 };
-use crate::analysis::sobol::{SobolRow, sobol_csv};
+use crate::analysis::sobol::{Design, SobolRow, sobol_csv};
 use crate::cli::SobolArgs;
 use crate::error::Error;
 use crate::model::Model;
@@ -16,45 +16,92 @@ use std::fmt::Write as _;
 /// that can affect some output asked for.
 pub const DEFAULT_BASE_SAMPLES: u64 = 1 << 14;
 
+/// A Sobol analysis's model, plan and outputs, checked.
+pub(super) struct Prepared {
+    pub model: Model,
+    pub plan: Plan,
+    pub outputs: Vec<usize>,
+    /// Base samples N.
+    pub n: u64,
+}
+
 pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
     let sim = &args.sim;
-    let (model, plan, stem) = prepare(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let text = model_text(args.file.as_deref(), &sim.set, &sim.set_file)?;
+    let (model, plan) = build(&text)?;
+    let p = prepare_sobol(args, model, plan)?;
+    let design = Design::new(&p.model, &p.plan, &p.outputs)?;
+    if let Some(shard) = args.shard {
+        return super::shard::sobol_shard(args, shard, text, &p, &design);
+    }
+    let folder = OutputFolder::claim(&out_dir(sim, &format!("{}-sobol", text.stem)))?;
+    let spec = spec(sim, &p.model, 0);
+    let units = design.units(p.n);
+    let partial = design.run(&p.model, &p.plan, p.n, spec.seed, 0..units, spec.threads)?;
+    let rows = design
+        .finish(partial, p.n, spec.seed)
+        .expect("a whole design holds every unit");
+    write_sobol(args, folder, &p, &rows, spec.seed)
+}
+
+/// Checks the model and the outputs asked for.
+pub(super) fn prepare_sobol(args: &SobolArgs, model: Model, plan: Plan) -> Result<Prepared, Error> {
     if plan.inputs.is_empty() {
         return Err(Error::Usage(format!(
             "{} has no inputs (no param holds a distribution), so there is no variance for Sobol indices to share out",
             model.file
         )));
     }
-    let outputs = selected_outputs(&model, args.outputs.as_deref())?;
-    let folder = OutputFolder::claim(&out_dir(sim, &format!("{stem}-sobol")))?;
-    let spec = spec(sim, &model, 0);
-    let n = sim.samples.unwrap_or(DEFAULT_BASE_SAMPLES);
+    let names = selected_outputs(&model, args.outputs.as_deref())?;
     let outputs: Vec<usize> = model
         .outputs
         .iter()
         .copied()
-        .filter(|&o| outputs.contains(&model.params[o].name))
+        .filter(|&o| names.contains(&model.params[o].name))
         .collect();
-    let rows: Vec<SobolRow> =
-        crate::analysis::sobol::sobol_of(&model, &plan, &outputs, n, spec.seed, spec.threads)?;
+    let n = args.sim.samples.unwrap_or(DEFAULT_BASE_SAMPLES);
+    Ok(Prepared {
+        model,
+        plan,
+        outputs,
+        n,
+    })
+}
+
+/// Writes a Sobol analysis's files (one machine's, or merged shards').
+pub(super) fn write_sobol(
+    args: &SobolArgs,
+    folder: OutputFolder,
+    p: &Prepared,
+    rows: &[SobolRow],
+    seed: u64,
+) -> Result<Outcome, Error> {
+    let sim = &args.sim;
+    let Prepared {
+        model,
+        plan,
+        outputs,
+        n,
+    } = p;
+    let n = *n;
     let out_dir = folder.dir().to_path_buf();
-    let mut files = vec![("sobol.csv".to_string(), sobol_csv(&model, &rows))];
+    let mut files = vec![("sobol.csv".to_string(), sobol_csv(model, rows))];
     if !sim.no_charts {
         let footer = format!(
             "{} · Sobol indices, {} base samples · seed {} · costsim {}",
             model.title,
             report::format::count(n),
-            spec.seed,
+            seed,
             env!("CARGO_PKG_VERSION")
         );
         let opts = chart_options(sim, false);
-        let charts = crate::plot::analysis::sobol_files(&model, &rows, &footer, &opts);
+        let charts = crate::plot::analysis::sobol_files(model, rows, &footer, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
-    let evaluations = crate::analysis::sobol::evaluations(&model, &plan, &outputs, n);
+    let evaluations = crate::analysis::sobol::evaluations(model, plan, outputs, n);
     let stdout = super::stdout_for(
         args.format,
-        || table(&model, &plan, &rows, n, evaluations),
+        || table(model, plan, rows, n, evaluations),
         &files[0].1,
     );
     commit_or_print(folder, &files, &stdout)?;

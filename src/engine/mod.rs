@@ -207,12 +207,7 @@ fn each_block_in(
     regs: &mut Registers,
     mut visit: impl FnMut(&Registers, u64, usize) -> bool,
 ) -> Result<(), SampleError> {
-    let mut rngs: Vec<LaneRng> = plan
-        .sites
-        .iter()
-        .map(|s| site_rng(seed, c, s.stream))
-        .chain(std::iter::once(site_rng(seed, c, u64::MAX - 1)))
-        .collect();
+    let mut rngs = chunk_rngs(plan, seed, c);
     let mut at = first;
     while at < end {
         let n = ((end - at) as usize).min(BLOCK);
@@ -223,6 +218,16 @@ fn each_block_in(
         at += n as u64;
     }
     Ok(())
+}
+
+/// The streams of chunk `c`: one per distribution site, and a spare so that a plan
+/// with no site still has one.
+fn chunk_rngs(plan: &Plan, seed: u64, c: u64) -> Vec<LaneRng> {
+    plan.sites
+        .iter()
+        .map(|s| site_rng(seed, c, s.stream))
+        .chain(std::iter::once(site_rng(seed, c, u64::MAX - 1)))
+        .collect()
 }
 
 /// A param's values in a block.
@@ -354,16 +359,7 @@ pub fn evaluate(
             .into_par_iter()
             .map_init(
                 || Registers::new(plan),
-                |regs, c| {
-                    let mut out = vec![Vec::new(); plan.tracked.len()];
-                    each_block(plan, c, n, seed, columns, regs, |regs, _, lanes| {
-                        for (column, t) in out.iter_mut().zip(&plan.tracked) {
-                            extend(column, block_of(regs, t.src, lanes), lanes);
-                        }
-                        true
-                    })?;
-                    Ok(out)
-                },
+                |regs, c| evaluate_chunk(plan, columns, c, n, seed, regs),
             )
             .collect()
     });
@@ -374,6 +370,90 @@ pub fn evaluate(
         }
     }
     Ok(values)
+}
+
+/// `evaluate` on this thread: for callers that run many evaluations in parallel.
+pub fn evaluate_here(
+    plan: &Plan,
+    columns: &[&[f64]],
+    n: u64,
+    seed: u64,
+) -> Result<Vec<Vec<f64>>, SampleError> {
+    let mut regs = Registers::new(plan);
+    let mut values = vec![Vec::with_capacity(n as usize); plan.tracked.len()];
+    for c in 0..n.div_ceil(CHUNK) {
+        for (all, chunk) in values
+            .iter_mut()
+            .zip(evaluate_chunk(plan, columns, c, n, seed, &mut regs)?)
+        {
+            all.extend(chunk);
+        }
+    }
+    Ok(values)
+}
+
+/// Every tracked param's values over chunk `c` of an evaluation of `n` samples.
+fn evaluate_chunk(
+    plan: &Plan,
+    columns: &[&[f64]],
+    c: u64,
+    n: u64,
+    seed: u64,
+    regs: &mut Registers,
+) -> Result<Vec<Vec<f64>>, SampleError> {
+    let mut out = vec![Vec::new(); plan.tracked.len()];
+    each_block(plan, c, n, seed, columns, regs, |regs, _, lanes| {
+        for (column, t) in out.iter_mut().zip(&plan.tracked) {
+            extend(column, block_of(regs, t.src, lanes), lanes);
+        }
+        true
+    })?;
+    Ok(out)
+}
+
+/// Draws the rows of one chunk of a run a slice at a time: the values of `params` in
+/// samples `first..` of chunk `c`, as the run draws them, without holding the whole
+/// chunk (a Sobol design of thousands of inputs would hold 65,536 rows of each).
+pub struct RowCursor<'p> {
+    plan: &'p Plan,
+    params: Vec<usize>,
+    rngs: Vec<LaneRng>,
+    regs: Registers,
+    at: u64,
+    end: u64,
+}
+
+impl<'p> RowCursor<'p> {
+    /// Chunk `c` of a run of `samples` samples with `seed`.
+    pub fn new(plan: &'p Plan, c: u64, samples: u64, seed: u64, params: &[usize]) -> RowCursor<'p> {
+        let (first, end) = chunk_range(c, samples);
+        RowCursor {
+            plan,
+            params: params.to_vec(),
+            rngs: chunk_rngs(plan, seed, c),
+            regs: Registers::new(plan),
+            at: first,
+            end,
+        }
+    }
+
+    /// The next `rows` rows (fewer at the chunk's end; none past it), one vector per
+    /// param. `rows` should be a multiple of the engine's block (256) so that slices
+    /// meet blocks.
+    pub fn next_rows(&mut self, rows: usize) -> Result<Vec<Vec<f64>>, SampleError> {
+        let mut out = vec![Vec::with_capacity(rows); self.params.len()];
+        let mut taken = 0;
+        while self.at < self.end && taken < rows {
+            let n = ((self.end - self.at) as usize).min(BLOCK);
+            eval_block(self.plan, &mut self.regs, &mut self.rngs, &[], n, self.at)?;
+            for (column, &p) in out.iter_mut().zip(&self.params) {
+                extend(column, block_of(&self.regs, self.plan.params[p], n), n);
+            }
+            self.at += n as u64;
+            taken += n;
+        }
+        Ok(out)
+    }
 }
 
 /// Finds the first param (in dependency order) whose value is non-finite at sample

@@ -331,7 +331,8 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
         };
         out.push(format!(
             "`{name}`: {} of {} samples are not finite (NaN or infinite){from}; its statistics are over the finite ones",
-            t.nonfinite, facts.samples
+            super::format::count(t.nonfinite),
+            super::format::count(facts.samples)
         ));
     }
     if facts.samples < 3 && !plan.inputs.is_empty() && !model.outputs.is_empty() {

@@ -15,15 +15,31 @@
 //! move the estimate's mean, E[f(AB_i) − f(A)] being 0, but keeps its noise from
 //! growing with the output's mean.
 //!
-//! The 95% intervals are bootstrap percentiles: the N rows are resampled with
-//! replacement, from a seeded stream, so they are reproducible. Rows where any of the
-//! values involved is not finite are left out. Cost: O(B · N · k) for B resamples.
+//! The 95% intervals are bootstrap percentiles over blocks of rows: the design's N
+//! rows fall in at most ~256 blocks of consecutive rows (a power of two each,
+//! [`block_rows`]), each summarised by its [`BlockSums`], and the blocks — independent
+//! and identically distributed, like the rows — are resampled with replacement from a
+//! seeded stream, so the intervals are reproducible. Blocks make the estimate
+//! streaming: memory does not grow with N, and shards of the design merge exactly
+//! (the blocks are kept apart and combined in block order). Rows where any of the
+//! values involved is not finite are left out. Cost: O(B · blocks) per index.
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 
 /// Bootstrap resamples for the intervals.
 pub const BOOTSTRAP: usize = 200;
+
+/// About this many blocks per design: enough for bootstrap percentiles, few enough to
+/// keep per (output, input) pair.
+pub const BLOCKS: u64 = 256;
+
+/// Rows per block for a design of `n` rows: the power of two that makes at most
+/// [`BLOCKS`] blocks, at most `max` (a chunk, so that no block spans two).
+pub fn block_rows(n: u64, max: u64) -> u64 {
+    n.div_ceil(BLOCKS).next_power_of_two().min(max)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Indices {
@@ -47,44 +63,105 @@ impl Indices {
     };
 }
 
-/// (S_i, ST_i) over the rows `rows` (indices into the vectors).
-fn estimate(fa: &[f64], fb: &[f64], fab: &[f64], rows: &[usize]) -> (f64, f64) {
-    let n = rows.len() as f64;
-    let mean = rows.iter().map(|&j| fa[j] + fb[j]).sum::<f64>() / (2.0 * n);
-    let var = rows
-        .iter()
-        .map(|&j| (fa[j] - mean).powi(2) + (fb[j] - mean).powi(2))
-        .sum::<f64>()
-        / (2.0 * n - 1.0);
+/// What the estimators need of a block of rows, for one output and one input, with
+/// Δ = f(AB_i) − f(A) over the block's rows where all three values are finite.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlockSums {
+    /// Rows used.
+    pub n: u64,
+    /// The mean of the 2n values f(A) and f(B), and their Σ of squared deviations.
+    pub mean: f64,
+    pub m2: f64,
+    /// Σ (f(B) − mean)·Δ, ΣΔ and ΣΔ².
+    pub c: f64,
+    pub d: f64,
+    pub t: f64,
+}
+
+impl BlockSums {
+    /// The sums over rows of `fa`, `fb` and `fab` (one block, or part of one).
+    pub fn of(fa: &[f64], fb: &[f64], fab: &[f64]) -> BlockSums {
+        let ok = |j: &usize| fa[*j].is_finite() && fb[*j].is_finite() && fab[*j].is_finite();
+        let rows: Vec<usize> = (0..fa.len()).filter(ok).collect();
+        if rows.is_empty() {
+            return BlockSums::default();
+        }
+        let n = rows.len();
+        let mean = rows.iter().map(|&j| fa[j] + fb[j]).sum::<f64>() / (2 * n) as f64;
+        let m2 = rows
+            .iter()
+            .map(|&j| (fa[j] - mean).powi(2) + (fb[j] - mean).powi(2))
+            .sum::<f64>();
+        let (mut c, mut d, mut t) = (0.0, 0.0, 0.0);
+        for &j in &rows {
+            let change = fab[j] - fa[j];
+            c += (fb[j] - mean) * change;
+            d += change;
+            t += change * change;
+        }
+        BlockSums {
+            n: n as u64,
+            mean,
+            m2,
+            c,
+            d,
+            t,
+        }
+    }
+
+    /// Adds the sums of other rows (Chan et al.'s update for the mean and m2; the
+    /// cross sum re-centred on the new mean).
+    pub fn merge(&mut self, o: &BlockSums) {
+        if o.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *o;
+            return;
+        }
+        let (n1, n2) = ((2 * self.n) as f64, (2 * o.n) as f64);
+        let delta = o.mean - self.mean;
+        let mean = self.mean + delta * n2 / (n1 + n2);
+        self.m2 += o.m2 + delta * delta * n1 * n2 / (n1 + n2);
+        self.c = self.c + (self.mean - mean) * self.d + o.c + (o.mean - mean) * o.d;
+        self.mean = mean;
+        self.d += o.d;
+        self.t += o.t;
+        self.n += o.n;
+    }
+}
+
+/// (S_i, ST_i) from the blocks picked (indices into `blocks`, repeats allowed).
+fn estimate(blocks: &[BlockSums], picked: impl Iterator<Item = usize>) -> (f64, f64) {
+    let mut all = BlockSums::default();
+    for k in picked {
+        all.merge(&blocks[k]);
+    }
+    let n = all.n as f64;
+    let var = all.m2 / (2.0 * n - 1.0);
     if !(var > 0.0) {
         return (f64::NAN, f64::NAN);
     }
-    let (mut first, mut total) = (0.0, 0.0);
-    for &j in rows {
-        let change = fab[j] - fa[j];
-        first += (fb[j] - mean) * change;
-        total += change * change;
-    }
-    (first / n / var, total / (2.0 * n) / var)
+    (all.c / n / var, all.t / (2.0 * n) / var)
 }
 
-/// The indices of one input for one output, with bootstrap intervals.
-pub fn indices(fa: &[f64], fb: &[f64], fab: &[f64], seed: u64) -> Indices {
-    let rows: Vec<usize> = (0..fa.len())
-        .filter(|&j| fa[j].is_finite() && fb[j].is_finite() && fab[j].is_finite())
-        .collect();
-    let (first, total) = estimate(fa, fb, fab, &rows);
+/// The indices of one input for one output from its blocks (in block order), with
+/// bootstrap intervals.
+pub fn indices_of_blocks(blocks: &[BlockSums], seed: u64) -> Indices {
+    let used: Vec<usize> = (0..blocks.len()).filter(|&k| blocks[k].n > 0).collect();
+    let (first, total) = estimate(blocks, used.iter().copied());
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut firsts = Vec::with_capacity(BOOTSTRAP);
     let mut totals = Vec::with_capacity(BOOTSTRAP);
-    let mut resample = vec![0usize; rows.len()];
-    for _ in 0..BOOTSTRAP {
-        for r in resample.iter_mut() {
-            *r = rows[rng.random_range(0..rows.len())];
+    if !used.is_empty() {
+        for _ in 0..BOOTSTRAP {
+            let picks: Vec<usize> = (0..used.len())
+                .map(|_| used[rng.random_range(0..used.len())])
+                .collect();
+            let (f, t) = estimate(blocks, picks.into_iter());
+            firsts.push(f);
+            totals.push(t);
         }
-        let (f, t) = estimate(fa, fb, fab, &resample);
-        firsts.push(f);
-        totals.push(t);
     }
     let (first_lo, first_hi) = interval(&mut firsts);
     let (total_lo, total_hi) = interval(&mut totals);
@@ -96,6 +173,20 @@ pub fn indices(fa: &[f64], fb: &[f64], fab: &[f64], seed: u64) -> Indices {
         total_lo,
         total_hi,
     }
+}
+
+/// The indices of one input for one output from the design's values, in blocks of
+/// [`block_rows`].
+pub fn indices(fa: &[f64], fb: &[f64], fab: &[f64], seed: u64) -> Indices {
+    let size = block_rows(fa.len() as u64, u64::MAX) as usize;
+    let blocks: Vec<BlockSums> = (0..fa.len())
+        .step_by(size.max(1))
+        .map(|at| {
+            let end = (at + size).min(fa.len());
+            BlockSums::of(&fa[at..end], &fb[at..end], &fab[at..end])
+        })
+        .collect();
+    indices_of_blocks(&blocks, seed)
 }
 
 /// The 2.5th and 97.5th percentiles (exact order statistics) of the bootstrap values.
@@ -144,6 +235,30 @@ mod tests {
         let fa: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 1e6).collect();
         let fb: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 1e6).collect();
         assert_eq!(indices(&fa, &fb, &fa, 9), Indices::ZERO);
+    }
+
+    #[test]
+    fn block_sums_merged_in_parts_match_one_pass() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let mut draw =
+            |k: usize| -> Vec<f64> { (0..k).map(|_| rng.random::<f64>() * 3e3 + 1e6).collect() };
+        let (fa, fb, fab) = (draw(300), draw(300), draw(300));
+        let one = BlockSums::of(&fa, &fb, &fab);
+        let mut parts = BlockSums::of(&fa[..17], &fb[..17], &fab[..17]);
+        parts.merge(&BlockSums::of(&fa[17..], &fb[17..], &fab[17..]));
+        assert_eq!(parts.n, one.n);
+        for (a, b) in [
+            (parts.mean, one.mean),
+            (parts.m2, one.m2),
+            (parts.c, one.c),
+            (parts.d, one.d),
+            (parts.t, one.t),
+        ] {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{parts:?} {one:?}"
+            );
+        }
     }
 
     #[test]
