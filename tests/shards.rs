@@ -217,6 +217,12 @@ fn every_bad_set_of_states_is_refused_by_name() {
     let not_state = dir.path().join("shards.toml");
     let e = refused(std::slice::from_ref(&not_state), dir.path());
     assert!(e.contains("not a costsim state file"), "{e}");
+    // Refused from its first bytes, not read forever.
+    let e = refused(&[PathBuf::from("/dev/zero")], dir.path());
+    assert!(
+        e.contains("/dev/zero") && e.contains("not a costsim state file"),
+        "{e}"
+    );
 
     // A newer state format, and a state written by another costsim version.
     let format = dir.path().join("format.cstate");

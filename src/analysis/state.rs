@@ -21,7 +21,12 @@ use serde::{Deserialize, Serialize};
 pub const MAGIC: &[u8; 8] = b"CSTATE\r\n";
 /// Bumped whenever the body's layout changes.
 pub const FORMAT_VERSION: u32 = 1;
-const HEADER: usize = 8 + 4 + 8 + 4;
+/// Bytes before the body.
+pub const HEADER: usize = 8 + 4 + 8 + 4;
+
+/// The most a state's body may be: far above any real state (the default model's
+/// whole run is 154 KB), far below what would exhaust memory.
+const MAX_BODY: u64 = 1 << 34;
 
 /// The model a run was made from, exactly as it was read: merging rebuilds it from
 /// here, so states can be merged where the model file is not.
@@ -197,30 +202,35 @@ pub fn encode(state: &State) -> Vec<u8> {
     out
 }
 
-/// Decodes a state file's bytes; `name` is the file, for the messages.
-pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
-    let bad = |msg: String, help: &str| -> Error { Diagnostic::new(name, msg).help(help).into() };
-    let rerun = "run that shard again (same --shard K/N) to write it anew";
+fn rerun() -> &'static str {
+    "run that shard again (same --shard K/N) to write it anew"
+}
+
+fn bad(name: &str, msg: String, help: &str) -> Error {
+    Diagnostic::new(name, msg).help(help).into()
+}
+
+/// Checks a state's header (the first [`HEADER`] bytes of `bytes`, or fewer if the
+/// file is shorter) and returns the body's length.
+pub fn check_header(bytes: &[u8], name: &str) -> Result<u64, Error> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(bad(
+            name,
             "not a costsim state file (it does not start with CSTATE)".into(),
             "pass the files written by `costsim run --shard K/N --state FILE`",
         ));
     }
     if bytes.len() < HEADER {
         return Err(bad(
+            name,
             format!("truncated: {} bytes, shorter than the header", bytes.len()),
-            rerun,
+            rerun(),
         ));
     }
-    let word = |at: usize, n: usize| -> u64 {
-        let mut b = [0u8; 8];
-        b[..n].copy_from_slice(&bytes[at..at + n]);
-        u64::from_le_bytes(b)
-    };
-    let version = word(8, 4) as u32;
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version != FORMAT_VERSION {
         return Err(bad(
+            name,
             format!(
                 "state format version {version}; this costsim ({}) reads version {FORMAT_VERSION}",
                 env!("CARGO_PKG_VERSION")
@@ -228,37 +238,63 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
             "write every state with the same costsim version, then merge with that version",
         ));
     }
-    let length = word(12, 8);
+    let length = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    if length > MAX_BODY {
+        return Err(bad(
+            name,
+            format!(
+                "its header gives a body of {} bytes: the file is damaged",
+                count(length)
+            ),
+            rerun(),
+        ));
+    }
+    Ok(length)
+}
+
+/// Decodes a state file's bytes; `name` is the file, for the messages.
+pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
+    let length = check_header(bytes, name)?;
     let body = &bytes[HEADER..];
     if (body.len() as u64) < length {
         return Err(bad(
+            name,
             format!(
                 "truncated: the body has {} of its {} bytes",
                 count(body.len() as u64),
                 count(length)
             ),
-            rerun,
+            rerun(),
         ));
     }
     if body.len() as u64 > length {
         return Err(bad(
+            name,
             format!(
                 "{} bytes past the end of the state: the file is damaged",
                 count(body.len() as u64 - length)
             ),
-            rerun,
+            rerun(),
         ));
     }
-    if crc32fast::hash(body) != word(20, 4) as u32 {
+    let crc = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
+    if crc32fast::hash(body) != crc {
         return Err(bad(
+            name,
             "corrupted: its checksum (CRC-32) does not match its contents".into(),
-            rerun,
+            rerun(),
         ));
     }
-    let state: State = postcard::from_bytes(body)
-        .map_err(|e| bad(format!("corrupted: cannot decode the state ({e})"), rerun))?;
+    let state: State = postcard::from_bytes(body).map_err(|e| {
+        bad(
+            name,
+            format!("corrupted: cannot decode the state ({e})"),
+            rerun(),
+        )
+    })?;
     if state.costsim_version != env!("CARGO_PKG_VERSION") {
         return Err(bad(
+            name,
             format!(
                 "written by costsim {}; this is costsim {}",
                 state.costsim_version,

@@ -145,15 +145,28 @@ fn elapsed(state: &State) -> f64 {
     state.elapsed_nanos as f64 * 1e-9
 }
 
-/// Reads and decodes one state file.
+/// Reads and decodes one state file: the header first, so that something that is not a
+/// state (`/dev/zero`, a pipe, a model file) is refused before it is read whole.
 fn read(path: &std::path::Path) -> Result<Named, Error> {
+    use std::io::Read as _;
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         Error::from(
             Diagnostic::new(&name, format!("cannot read the state file: {e}"))
                 .help("pass the files written by `costsim run --shard K/N --state FILE`"),
         )
-    })?;
+    };
+    let mut file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(state::HEADER as u64)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    let length = state::check_header(&bytes, &name)?;
+    // One byte more than the header says, to see a file that runs on.
+    file.take(length.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
     Ok(Named {
         state: state::decode(&bytes, &name)?,
         name,
