@@ -4,6 +4,7 @@
 use crate::analysis::run::RunSpec;
 use crate::analysis::state::ModelText;
 use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
+use crate::engine;
 use crate::error::Error;
 use crate::model::{self, Model, Override};
 use crate::plan::{self, Plan, Src};
@@ -170,6 +171,12 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let conditioned = anatomy::condition(args, &model)?;
     let folder = OutputFolder::claim(&out_dir(sim, &stem))?;
     let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
+    // A conditional run's samples.csv holds its first accepted worlds, which cannot
+    // be drawn again without the selection: they are kept.
+    let rows = match conditioned {
+        Some(_) => rows.max(args.save_rows.unwrap_or(0)),
+        None => rows,
+    };
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
     let (model, plan, summary, aggs) =
@@ -208,8 +215,20 @@ fn write_run(
     ];
     files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
-        folder.stream("samples.csv", |w| {
-            report::csv::write_samples_csv(w, model, &plan.row_params, &aggs.rows, k)
+        let (samples, seed) = (summary.run.samples, summary.run.seed);
+        let params = &plan.row_params;
+        folder.stream("samples.csv", |w| match summary.condition {
+            // The accepted worlds kept by the conditional run.
+            Some(_) => report::csv::write_samples_csv(w, model, params, [Ok(aggs.rows.clone())], k),
+            // The run's first k samples, drawn again a chunk at a time.
+            None => {
+                let chunks = (0..k.min(samples).div_ceil(engine::CHUNK)).map(|c| {
+                    engine::RowCursor::new(plan, c, samples, seed, params)
+                        .next_rows(engine::CHUNK as usize)
+                        .map_err(|e| std::io::Error::other(e.message))
+                });
+                report::csv::write_samples_csv(w, model, params, chunks, k)
+            }
         })?;
     }
     let mut extra = Vec::new();
@@ -277,7 +296,9 @@ const ROW_BUDGET: u64 = 8_000_000;
 
 /// The rows to keep: `--sensitivity-rows`, fewer if the model keeps so many columns
 /// that they would pass [`ROW_BUDGET`] (memory must not depend on the model's size
-/// beyond that), and at least `--save-rows`, which the user asked for explicitly.
+/// beyond that). A plain run's `--save-rows` are drawn again as samples.csv is
+/// written, a chunk at a time, so they cost no memory; a conditional run keeps its
+/// first accepted worlds for it (see `run`).
 fn sensitivity_rows(args: &RunArgs, columns: usize) -> (u64, Option<String>) {
     let fit = ROW_BUDGET / columns.max(1) as u64;
     let rows = args.sensitivity_rows.min(fit);
@@ -288,7 +309,7 @@ fn sensitivity_rows(args: &RunArgs, columns: usize) -> (u64, Option<String>) {
             args.sensitivity_rows
         )
     });
-    (rows.max(args.save_rows.unwrap_or(0)), note)
+    (rows, note)
 }
 
 /// The chart data: the Summary's numbers and each output's aggregate.
