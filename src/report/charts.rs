@@ -305,10 +305,16 @@ fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
 }
 
 fn range_legend(o: &OutputSummary, pct: &Percentiles) -> RangeLegend {
-    let h = |v: f64| human(v, unit_of(o));
+    let h = |v: f64| human(v, unit_of(o)).replacen('-', "−", 1);
+    // "P5–P95 $1M–$2M"; with a negative end "−$9.99M to −$1k", where a dash between
+    // two minus signs read as a third.
+    let range = |name: &str, a: f64, b: f64| {
+        let sep = if a < 0.0 || b < 0.0 { " to " } else { "–" };
+        format!("{name} {}{sep}{}", h(a), h(b))
+    };
     RangeLegend {
-        p5_p95: format!("P5–P95 {}–{}", h(pct.p5), h(pct.p95)),
-        p25_p75: format!("P25–P75 {}–{}", h(pct.p25), h(pct.p75)),
+        p5_p95: range("P5–P95", pct.p5, pct.p95),
+        p25_p75: range("P25–P75", pct.p25, pct.p75),
         p50: format!("P50 {}", h(pct.p50)),
         mean: format!("mean {}", h(o.mean)),
     }
@@ -737,6 +743,27 @@ value = 1000
         }
         let rows: Vec<&str> = bands.rows.iter().map(|r| r.output.as_str()).collect();
         assert_eq!(rows, ["cost", "spread", "other_cost"]);
+    }
+
+    #[test]
+    fn legends_of_negative_ranges_read_with_minus_signs_and_to() {
+        let (s, _, _) = run(2_000);
+        let o = &s.outputs[0];
+        let pct = Percentiles {
+            p1: -2e7,
+            p5: -9.99e6,
+            p25: -5e6,
+            p50: -1e6,
+            p75: -1e3,
+            p95: 2e3,
+            p99: 5e3,
+        };
+        let l = range_legend(o, &pct);
+        assert_eq!(l.p5_p95, "P5–P95 −$9.99M to $2k");
+        assert_eq!(l.p25_p75, "P25–P75 −$5M to −$1k");
+        assert_eq!(l.p50, "P50 −$1M");
+        let pct = Percentiles { p5: 1e3, ..pct };
+        assert_eq!(range_legend(o, &pct).p5_p95, "P5–P95 $1k–$2k");
     }
 
     #[test]
