@@ -506,3 +506,61 @@ fn a_two_valued_input_reports_its_share_of_the_worlds_not_its_median() {
     assert!((rank("middle") - 50.0).abs() < 1.5, "{}", rank("middle"));
     assert!(stdout.contains("1 in 98"), "{stdout}");
 }
+
+#[test]
+fn a_condition_that_never_holds_is_said_once_with_counts_formatted() {
+    let tmp = tempfile::tempdir().unwrap();
+    // run: one warning, with 20,000,000 formatted; no "rest on 0 samples".
+    let a = costsim()
+        .args([
+            MODEL,
+            "--no-charts",
+            "-n",
+            "2000",
+            "--anatomy-budget",
+            "20000",
+        ])
+        .args(["--where", "s >= 100", "--out"])
+        .arg(tmp.path().join("run"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("no world met `s >= 100` in "), "{err}");
+    let unformatted = |t: &str| {
+        t.as_bytes()
+            .windows(5)
+            .any(|w| w.iter().all(u8::is_ascii_digit))
+    };
+    assert!(!unformatted(&err), "a count without separators: {err}");
+    assert!(!err.contains("rest on 0 samples"), "{err}");
+    assert!(!err.contains("with 0 samples"), "{err}");
+    // compare: the model where it never holds is named (its rows are NaN).
+    let shifted = tmp.path().join("shifted.toml");
+    let text = std::fs::read_to_string(MODEL).unwrap();
+    std::fs::write(
+        &shifted,
+        text.replace("x = \"normal(0, 1)\"", "x = \"normal(100, 1)\""),
+    )
+    .unwrap();
+    let a = costsim()
+        .args(["compare", MODEL])
+        .arg(&shifted)
+        .args(["--no-charts", "-n", "2000", "--anatomy-budget", "20000"])
+        .args(["--where", "s >= 50", "--out"])
+        .arg(tmp.path().join("cmp"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(
+        err.contains("`s >= 50` never held in Anatomy of claims with closed forms (tests/data/anatomy.toml): none of "),
+        "{err}"
+    );
+    assert!(!unformatted(&err), "a count without separators: {err}");
+    assert_eq!(err.matches("never held").count(), 1, "{err}");
+    // The header gives the samples asked for, not the draws of the first model.
+    assert!(
+        out.starts_with("comparison of 2 models · 2,000 samples ·"),
+        "{out}"
+    );
+}
