@@ -276,6 +276,40 @@ fn shared_axis(ms: &[Member], claims: &[CompareClaim], width: u32) -> Axis {
     axis_over(&points, unit_of(ms[0].o), max_ticks(width))
 }
 
+/// For each series, the model (its series index) of the first earlier series with
+/// the same bars or points: drawn over each other, the later one would hide it, so its
+/// legend says "identical to …" instead of its P50.
+fn identical<T, D: PartialEq + ?Sized>(all: &[T], data: impl Fn(&T) -> &D) -> Vec<Option<usize>>
+where
+    T: HasSeries,
+{
+    (0..all.len())
+        .map(|k| {
+            all[..k]
+                .iter()
+                .find(|e| data(e) == data(&all[k]))
+                .map(HasSeries::series)
+        })
+        .collect()
+}
+
+/// A chart series of a model.
+trait HasSeries {
+    fn series(&self) -> usize;
+}
+
+impl HasSeries for HistSeries {
+    fn series(&self) -> usize {
+        self.series
+    }
+}
+
+impl HasSeries for CdfSeries {
+    fn series(&self) -> usize {
+        self.series
+    }
+}
+
 fn legend(names: &[String], m: &Member) -> String {
     let p50 = m.o.percentile("p50").unwrap_or(f64::NAN);
     format!("{} — P50 {}", names[m.series], human(p50, unit_of(m.o)))
@@ -293,7 +327,7 @@ fn hist_chart(
     let fewest = ms.iter().map(|m| m.o.count).min().unwrap_or(0);
     let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, fewest), x.scale);
     let (mut below, mut above) = (0.0f64, 0.0f64);
-    let series: Vec<HistSeries> = ms
+    let mut series: Vec<HistSeries> = ms
         .iter()
         .map(|m| {
             let h = histogram::rebin(&m.t.sketch.buckets(), &edges, x.scale);
@@ -307,6 +341,12 @@ fn hist_chart(
             }
         })
         .collect();
+    let same: Vec<Option<usize>> = identical(&series, |s| &s.bars);
+    for (s, j) in series.iter_mut().zip(same) {
+        if let Some(j) = j {
+            s.legend = format!("{} — identical to {}", names[s.series], names[j]);
+        }
+    }
     let tallest = series
         .iter()
         .flat_map(|s| s.bars.iter().map(|b| b.share))
@@ -349,7 +389,7 @@ fn cdf_chart(
     let claims = claims(ms, &short_names(models), per);
     let x = shared_axis(ms, &claims, opts.width);
     let edges = cdf_edges(&x, opts.width);
-    let series = ms
+    let mut series: Vec<CdfSeries> = ms
         .iter()
         .map(|m| CdfSeries {
             series: m.series,
@@ -357,6 +397,12 @@ fn cdf_chart(
             points: cdf_points(m.t, &edges, x.scale, opts.exceedance),
         })
         .collect();
+    let same: Vec<Option<usize>> = identical(&series, |s| &s.points);
+    for (s, j) in series.iter_mut().zip(same) {
+        if let Some(j) = j {
+            s.legend = format!("{} — identical to {}", names[s.series], names[j]);
+        }
+    }
     let (what, y_label) = if opts.exceedance {
         ("Exceedance curves", "P(value > x)")
     } else {
@@ -426,6 +472,28 @@ value = 5.576e6
         ["cost", "hours", "other_cost", "absent"]
             .map(String::from)
             .to_vec()
+    }
+
+    #[test]
+    fn a_model_identical_to_an_earlier_one_says_so_in_the_legend() {
+        let models = [
+            compared(&[], "Base"),
+            compared(&[], "Same"),
+            compared(&["price = 10 to 30"], "Dear"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        let legends = |h: &CompareHistChart| -> Vec<String> {
+            h.series.iter().map(|s| s.legend.clone()).collect()
+        };
+        let hist = legends(&c.histograms[0]);
+        assert_eq!(hist[1], "Same — identical to Base", "{hist:?}");
+        assert!(hist[0].starts_with("Base — P50 "), "{hist:?}");
+        assert!(hist[2].starts_with("Dear — P50 "), "{hist:?}");
+        let cdf: Vec<&str> = c.cdfs[0].series.iter().map(|s| s.legend.as_str()).collect();
+        assert_eq!(cdf[1], "Same — identical to Base", "{cdf:?}");
+        // hours does not depend on price: all three are the same there.
+        let hours = legends(&c.histograms[1]);
+        assert_eq!(hours[2], "Dear — identical to Base", "{hours:?}");
     }
 
     #[test]
