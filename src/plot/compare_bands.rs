@@ -154,7 +154,8 @@ fn row(
     for (k, c) in claims.iter().enumerate() {
         let x = f.px(c.value);
         let r = half(0.17).max(l.px(6.0));
-        style::diamond(area, (x, yc), r, palette::VERMILLION)?;
+        // An outline: a narrow bar under it stays visible.
+        style::hollow_diamond(area, (x, yc), r, palette::VERMILLION, l.stroke(3.0))?;
         let w = style::text_width(&c.label, claim_size, true)?;
         let baseline = frame::centred_baseline(yc, claim_size);
         let right = ((x + r + l.px(6.0), baseline), HPos::Left);
