@@ -10,14 +10,38 @@ use crate::report::charts::{BandRow, BandsChart, Percentiles};
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-pub fn draw(area: &Area, c: &BandsChart) -> Result<(), PlotError> {
-    let l = Layout::of(area);
+/// The canvas height for `c` at the `asked` size: rows tall enough for text of at
+/// least [`Layout::row_text_floor`] and the claim labels under them, at most ~140
+/// base pixels each.
+pub fn height(c: &BandsChart, asked: (u32, u32)) -> u32 {
+    let t = Layout::new(asked.0, asked.1).row_text_floor();
+    let claims = c.rows.iter().map(|r| r.claims.len()).max().unwrap_or(0);
+    let min_row = if claims == 0 {
+        t / TEXT_SHARE
+    } else {
+        t * (3.2 + 1.2 * claims as f64)
+    };
+    frame::rows_height(asked, c.rows.len(), min_row, 140.0)
+}
+
+/// The text's size as a share of the row's height, for rows without claim labels
+/// under them (with them: a third).
+const TEXT_SHARE: f64 = 0.45;
+
+fn text_size(l: &Layout, row_h: f64, with_claims: bool) -> f64 {
+    let share = if with_claims { 0.34 } else { TEXT_SHARE };
+    l.label().min(row_h * share).max(l.row_text_floor())
+}
+
+/// Draws `c` on a canvas of [`height`], with the text sizes of the `asked` one.
+pub fn draw(area: &Area, c: &BandsChart, asked: (u32, u32)) -> Result<(), PlotError> {
+    let l = Layout::sized_as(area, asked);
     let with_claims = c.rows.iter().any(|r| !r.claims.is_empty());
     let items = legend(&l, with_claims);
     let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
     let rows = Rows::new(&l, legend_end, c.rows.len());
     let (top, row_h) = (rows.top, rows.h);
-    let text_size = l.label().min(row_h * 0.34).max(9.0);
+    let text_size = text_size(&l, row_h, with_claims);
     let col = LabelColumn::new(&l, c.rows.iter().map(|r| r.label.as_str()), text_size, 34)?;
     let medians = c.rows.iter().map(|r| r.median_label.as_str());
     let median_w = style::widest(medians, text_size, false)?;
