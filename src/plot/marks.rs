@@ -78,9 +78,13 @@ pub fn claims(
     let size = l.label();
     let row = claim_row(l);
     for (i, c) in claims.iter().enumerate() {
-        let x = f.px(c.value);
         let baseline = band_top + row * (i as i32 + 1) - (row - size as i32) / 2;
         let mid = baseline - (size * 0.36) as i32;
+        if !f.x.contains(c.value) {
+            off_axis(area, l, f, c, (baseline, mid), size)?;
+            continue;
+        }
+        let x = f.px(c.value);
         style::line(
             area,
             vec![(x, f.bottom), (x, mid)],
@@ -115,6 +119,47 @@ pub fn claims(
         )?;
     }
     Ok(())
+}
+
+/// A claim the axis leaves out (far from the distribution, it would crush it): an
+/// arrowhead at the frame's edge on its side, pointing out, and its label (which
+/// names its value) inside, "(off the axis) Far below $1k — P0 · 0% lower".
+fn off_axis(
+    area: &Area,
+    l: &Layout,
+    f: &Frame,
+    c: &ClaimMark,
+    (baseline, mid): (i32, i32),
+    size: f64,
+) -> Result<(), PlotError> {
+    let below = c.value < f.x.lo || c.value.is_nan();
+    let (tip, dir) = if below { (f.left, 1) } else { (f.right, -1) };
+    let (len, half) = (l.px(16.0), l.px(9.0));
+    let head = vec![
+        (tip, mid),
+        (tip + dir * len, mid - half),
+        (tip + dir * len, mid + half),
+    ];
+    area.draw(&Polygon::new(head, palette::VERMILLION.filled()))?;
+    let gap = l.px(8.0);
+    let at = tip + dir * (len + gap);
+    let (text, h, room) = if below {
+        let text = format!("(off the axis) {}", c.label);
+        (text, HPos::Left, l.w - l.margin() - at)
+    } else {
+        let text = format!("{} (off the axis)", c.label);
+        (text, HPos::Right, at - l.margin())
+    };
+    let text = style::fit(&text, room, size, true)?;
+    style::boxed_text(
+        area,
+        &text,
+        (at, baseline),
+        size,
+        palette::VERMILLION,
+        h,
+        true,
+    )
 }
 
 /// Legend entries for the marks of [`shade_ranges`], [`centre_lines`] and [`claims`],

@@ -8,8 +8,9 @@
 //! An axis spans its data — for a histogram or CDF the output's P0.5–P99.5 (so one
 //! extreme sample cannot squash the body; a note says how much lies beyond), its mean
 //! and every claim on it; for a bands chart every row's P1–P99 and claims — by the
-//! rule of [`super::axis`]. A claim far outside the distribution therefore widens the
-//! axis instead of falling off it.
+//! rule of [`super::axis`]. A claim outside the distribution widens the axis, unless
+//! it is so far that the body would fill less than a third of it (or a log axis
+//! would turn linear): the chart then marks it at the edge with its value.
 
 pub use super::axis::{Axis, Tick};
 use super::axis::{axis_over, linear_ticks, with_labels};
@@ -327,9 +328,39 @@ pub(crate) fn max_ticks(width: u32) -> usize {
 
 /// The axis for one output: its P0.5–P99.5, mean and claims (see the module header).
 fn output_axis(o: &OutputSummary, t: &Tracked, claims: &[ClaimMark], width: u32) -> Axis {
-    let mut points: Vec<f64> = body_points(o, t).collect();
-    points.extend(claims.iter().map(|c| c.value));
-    axis_over(&points, unit_of(o), max_ticks(width))
+    let body: Vec<f64> = body_points(o, t).collect();
+    let unit = unit_of(o);
+    let base = axis_over(&body, unit, max_ticks(width));
+    let mut points = body.clone();
+    points.extend(
+        claims
+            .iter()
+            .map(|c| c.value)
+            .filter(|&v| !far(&base, &body, v, width)),
+    );
+    axis_over(&points, unit, max_ticks(width))
+}
+
+/// Whether a claim at `v` is too far from the distribution (`body`, on axis `base`)
+/// to widen the axis to it: it would turn a log axis linear (v ≤ 0: −$2M against
+/// `1k to 10M` made it linear to $140M), or leave the body less than a third of the
+/// axis ($1k against $5M–$9M). The chart marks such a claim at the axis's edge,
+/// naming its value, where it crushed the data into two or three bars.
+fn far(base: &Axis, body: &[f64], v: f64, width: u32) -> bool {
+    if !v.is_finite() {
+        return true;
+    }
+    let mut with = body.to_vec();
+    with.push(v);
+    let wide = axis_over(&with, None, max_ticks(width));
+    if base.scale == Scale::Log && wide.scale == Scale::Linear {
+        return true;
+    }
+    let finite = body.iter().copied().filter(|b| b.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    let share = wide.fraction(hi) - wide.fraction(lo);
+    share.is_finite() && share < 1.0 / 3.0
 }
 
 /// What an axis must show of an output's distribution: its mean, P0.5 and P99.5 (from
@@ -673,6 +704,10 @@ value = 40
 label = "Far below"
 param = "cost"
 value = 1000
+[[claims]]
+label = "Negative"
+param = "spread"
+value = -2e6
 "#;
 
     fn run(samples: u64) -> (Summary, Aggregates, Vec<usize>) {
@@ -783,15 +818,22 @@ value = 1000
     }
 
     #[test]
-    fn claims_far_outside_the_distribution_widen_the_axis() {
+    fn claims_outside_the_distribution_widen_the_axis_unless_they_would_crush_it() {
         let (_, c) = charts(&ChartOptions::default());
         let total = c.histograms.iter().find(|h| h.output == "total").unwrap();
         assert!(total.x.contains(40.0), "{:?}", total.x);
         assert_eq!(total.x.scale, Scale::Linear);
         let cost = c.cdfs.iter().find(|h| h.output == "cost").unwrap();
-        assert!(cost.x.contains(1000.0) && cost.x.contains(5.576e6));
-        // $1k against a $5M–$9M distribution: a log axis.
-        assert_eq!(cost.x.scale, Scale::Log);
+        // $1k against a $5M–$9M distribution made the axis log from $1k, the body a
+        // sliver: the claim stays off it (marked at the edge); the near one is on it.
+        assert!(!cost.x.contains(1000.0) && cost.x.contains(5.576e6));
+        assert_eq!(cost.x.scale, Scale::Linear);
+        assert!(cost.x.lo > 3e6, "{:?}", cost.x);
+        // −$2M against `1k to 10M` turned the log axis linear.
+        let spread = c.histograms.iter().find(|h| h.output == "spread").unwrap();
+        assert_eq!(spread.x.scale, Scale::Log);
+        assert!(!spread.x.contains(-2e6));
+        assert_eq!(spread.claims.len(), 1);
         let bands = c.bands.iter().find(|b| b.unit.is_empty()).unwrap();
         assert!(bands.x.contains(40.0));
         assert_eq!(bands.file, "bands_unitless.png");
