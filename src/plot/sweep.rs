@@ -77,6 +77,11 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
         .zip(&xs)
         .map(|(p, &x)| (x, py(p.pct.p50)))
         .collect();
+    // Claims under the P50 line and its dots, each label at the end where it covers
+    // fewer dots (a label box hid the dot at 24k).
+    for claim in &c.claims {
+        level(area, &l, &f, py(claim.value), &claim.label, &median)?;
+    }
     style::line(
         area,
         median.clone(),
@@ -86,9 +91,6 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
     for &(x, y) in &median {
         area.draw(&Circle::new((x, y), l.px(7.0), WHITE.filled()))?;
         area.draw(&Circle::new((x, y), l.px(5.0), palette::BLACK.filled()))?;
-    }
-    for claim in &c.claims {
-        level(area, &l, &f, py(claim.value), &claim.label)?;
     }
     axes::y_axis(area, &l, &f, &y_ticks, &c.y_label)?;
     axes::x_axis(area, &l, &f, &c.x_label)?;
@@ -114,9 +116,17 @@ fn fill_between(
     Ok(())
 }
 
-/// A claim: a dashed vermillion line across the frame, labelled at its right end
-/// (above the line, or below it at the top of the frame).
-fn level(area: &Area, l: &Layout, f: &Frame, y: i32, label: &str) -> Result<(), PlotError> {
+/// A claim: a dashed vermillion line across the frame, labelled at its right end, or
+/// at its left end when that box covers fewer of the `dots` (above the line, or below
+/// it at the top of the frame).
+fn level(
+    area: &Area,
+    l: &Layout,
+    f: &Frame,
+    y: i32,
+    label: &str,
+    dots: &[(i32, i32)],
+) -> Result<(), PlotError> {
     let color = palette::VERMILLION;
     style::dashed(
         area,
@@ -129,13 +139,22 @@ fn level(area: &Area, l: &Layout, f: &Frame, y: i32, label: &str) -> Result<(), 
     let size = l.label();
     let baseline = frame::label_baseline(l, f, y, size, l.px(8.0));
     let text = style::fit(label, f.right - f.left - l.px(24.0), size, true)?;
-    style::boxed_text(
-        area,
-        &text,
-        (f.right - l.px(12.0), baseline),
-        size,
-        color,
-        HPos::Right,
-        true,
-    )
+    let w = style::text_width(&text, size, true)?;
+    let (top, bottom) = (baseline - size as i32, baseline + (size * 0.3) as i32);
+    let reach = l.px(8.0);
+    let covered = |x0: i32, x1: i32| {
+        dots.iter()
+            .filter(|&&(x, y)| {
+                x + reach >= x0 && x - reach <= x1 && y + reach >= top && y - reach <= bottom
+            })
+            .count()
+    };
+    let right = (f.right - l.px(12.0), HPos::Right);
+    let left = (f.left + l.px(12.0), HPos::Left);
+    let (x, h) = if covered(left.0, left.0 + w) < covered(right.0 - w, right.0) {
+        left
+    } else {
+        right
+    };
+    style::boxed_text(area, &text, (x, baseline), size, color, h, true)
 }
