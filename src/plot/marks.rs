@@ -107,7 +107,7 @@ pub fn claims(
         } else {
             (x - gap, HPos::Right, room_left)
         };
-        let label = style::fit(&c.label, room, size, true)?;
+        let label = fit_claim(&c.label, room, size)?;
         style::boxed_text(
             area,
             &label,
@@ -119,6 +119,30 @@ pub fn claims(
         )?;
     }
     Ok(())
+}
+
+/// A claim's label fitted into `room` pixels: the claim's name (before its value, " — "
+/// and the ranks) is shortened first, so the numbers stay whole — a comparison's
+/// label lost its last model's rank ("…, de…") at 800 pixels; the end is cut only
+/// when even the numbers do not fit.
+pub fn fit_claim(label: &str, room: i32, size: f64) -> Result<String, PlotError> {
+    if style::text_width(label, size, true)? <= room {
+        return Ok(label.into());
+    }
+    if let Some((head, tail)) = label.split_once(" — ")
+        && let Some((name, value)) = head.rsplit_once(' ')
+    {
+        let rest = format!(" {value} — {tail}");
+        let left = room - style::text_width(&rest, size, true)?;
+        if left >= style::text_width("Sem…", size, true)? {
+            return Ok(format!("{}{rest}", style::fit(name, left, size, true)?));
+        }
+        // No room for a word of the name: the value and the ranks alone.
+        if left >= style::text_width("…", size, true)? {
+            return Ok(format!("…{rest}"));
+        }
+    }
+    style::fit(label, room, size, true)
 }
 
 /// A claim the axis leaves out (far from the distribution, it would crush it): an
@@ -182,4 +206,27 @@ pub fn legend_items(
         items.push((Swatch::Line(palette::VERMILLION, w), "claim (rank)".into()));
     }
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_label_too_long_loses_letters_of_its_name_not_its_numbers() {
+        let label = "SemiAnalysis server capex $1.6B — deepseek_report P100, semianalysis P50, deepseek_v3 P97";
+        let full = style::text_width(label, 16.0, true).unwrap();
+        let tail = "… $1.6B — deepseek_report P100, semianalysis P50, deepseek_v3 P97";
+        let fitted = fit_claim(label, full * 9 / 10, 16.0).unwrap();
+        assert!(fitted.ends_with(tail), "{fitted}");
+        assert!(fitted.starts_with("Semi"), "{fitted}");
+        assert!(style::text_width(&fitted, 16.0, true).unwrap() <= full * 9 / 10);
+        // Narrower: the name goes, the numbers stay.
+        let fitted = fit_claim(label, full * 3 / 4, 16.0).unwrap();
+        assert_eq!(fitted, tail);
+        assert_eq!(fit_claim(label, full, 16.0).unwrap(), label);
+        // Too narrow even for the numbers: the end is cut.
+        let narrow = fit_claim(label, full / 4, 16.0).unwrap();
+        assert!(narrow.ends_with('…'), "{narrow}");
+    }
 }
