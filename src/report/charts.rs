@@ -305,6 +305,16 @@ fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
     }
 }
 
+/// A bands row's value column: "P50 $5.7M", or "constant $3M" for an output that
+/// takes one value (its row is a lone tick, which read as a distribution).
+pub(crate) fn median_label(o: &OutputSummary, p50: f64, unit: Option<&str>) -> String {
+    if o.min == o.max && o.min.is_finite() {
+        format!("constant {}", human(o.min, unit))
+    } else {
+        format!("P50 {}", human(p50, unit))
+    }
+}
+
 fn range_legend(o: &OutputSummary, pct: &Percentiles) -> RangeLegend {
     let h = |v: f64| human(v, unit_of(o)).replacen('-', "−", 1);
     // "P5–P95 $1M–$2M"; with a negative end "−$9.99M to −$1k", where a dash between
@@ -638,7 +648,7 @@ fn bands_chart(
             BandRow {
                 output: o.output.clone(),
                 label: title_of(o),
-                median_label: format!("P50 {}", human(pct.p50, u)),
+                median_label: median_label(o, pct.p50, u),
                 pct,
                 claims: claims_on(s, o),
             }
@@ -799,6 +809,15 @@ value = -2e6
         assert_eq!(l.p50, "P50 −$1M");
         let pct = Percentiles { p5: 1e3, ..pct };
         assert_eq!(range_legend(o, &pct).p5_p95, "P5–P95 $1k–$2k");
+    }
+
+    #[test]
+    fn a_constant_output_says_so_in_the_bands() {
+        let (s, _, _) = run(2_000);
+        let mut o = s.outputs[0].clone();
+        assert!(median_label(&o, 6e6, Some("USD")).starts_with("P50 $"));
+        (o.min, o.max) = (3e6, 3e6);
+        assert_eq!(median_label(&o, 3e6, Some("USD")), "constant $3M");
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn band_row(m: &Member, name: &str) -> CompareBandRow {
     CompareBandRow {
         series: m.series,
         model: name.to_string(),
-        median_label: format!("P50 {}", human(pct.p50, unit_of(m.o))),
+        median_label: crate::report::charts::median_label(m.o, pct.p50, unit_of(m.o)),
         pct,
         claims,
     }
