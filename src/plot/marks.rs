@@ -102,10 +102,18 @@ pub fn claims(
         let room_right = l.w - l.margin() - (x + gap);
         let room_left = x - gap - l.margin();
         let w = style::text_width(&c.label, size, true)?;
-        let (anchor, h, room) = if w <= room_right || room_right >= room_left {
+        let full = l.w - 2 * l.margin();
+        let (anchor, h, room) = if w <= room_right {
             (x + gap, HPos::Left, room_right)
-        } else {
+        } else if w <= room_left {
             (x - gap, HPos::Right, room_left)
+        } else {
+            // Too long for either side of its line: across its row, centred on the
+            // line as far as the margins allow (shortened by `fit_claim` only if even
+            // the row is too narrow).
+            let w = w.min(full);
+            let start = (x - w / 2).clamp(l.margin(), l.w - l.margin() - w);
+            (start, HPos::Left, full)
         };
         let label = fit_claim(&c.label, room, size)?;
         style::boxed_text(
