@@ -47,14 +47,21 @@ pub fn draw(area: &Area, c: &BandsChart, asked: (u32, u32)) -> Result<(), PlotEr
     let median_w = style::widest(medians, text_size, false)?;
     let f = rows.frame(&c.x, col.between(&l, median_w));
     rows.background(area, &l, &f)?;
-    // Marks keep the size of a ~100-pixel row when there are only a few rows.
-    let mark_h = row_h.min(f64::from(l.px(100.0)));
+    // Marks keep the size of a ~100-pixel row when there are only a few rows; with
+    // claim labels under them, 60% of the row, and the marks and the labels centred
+    // together in it (the second of two labels ran into the next row).
+    let most = c.rows.iter().map(|r| r.claims.len()).max().unwrap_or(0);
+    let share = if most > 0 { 0.6 } else { 1.0 };
+    let mark_h = (row_h * share).min(f64::from(l.px(100.0)));
+    let centre = if most > 0 {
+        let claim_size = (text_size * 0.9).max(9.0);
+        let half = mark_h * 0.26;
+        let below = half + claim_size * (1.15 * most as f64 + 0.3);
+        ((row_h - half - below) / 2.0).max(0.0) + half
+    } else {
+        0.5 * row_h
+    };
     for (i, r) in c.rows.iter().enumerate() {
-        let centre = if with_claims {
-            0.5 * row_h - 0.14 * mark_h
-        } else {
-            0.5 * row_h
-        };
         let at = RowPlace {
             yc: top + (row_h * i as f64 + centre) as i32,
             mark_h,
