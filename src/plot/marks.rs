@@ -98,23 +98,8 @@ pub fn claims(
             palette::VERMILLION.to_rgba(),
             true,
         )?;
-        let gap = l.px(12.0);
-        let room_right = l.w - l.margin() - (x + gap);
-        let room_left = x - gap - l.margin();
         let w = style::text_width(&c.label, size, true)?;
-        let full = l.w - 2 * l.margin();
-        let (anchor, h, room) = if w <= room_right {
-            (x + gap, HPos::Left, room_right)
-        } else if w <= room_left {
-            (x - gap, HPos::Right, room_left)
-        } else {
-            // Too long for either side of its line: across its row, centred on the
-            // line as far as the margins allow (shortened by `fit_claim` only if even
-            // the row is too narrow).
-            let w = w.min(full);
-            let start = (x - w / 2).clamp(l.margin(), l.w - l.margin() - w);
-            (start, HPos::Left, full)
-        };
+        let (anchor, h, room) = label_place(x, w, (l.margin(), l.w - l.margin()), l.px(12.0));
         let label = fit_claim(&c.label, room, size)?;
         style::boxed_text(
             area,
@@ -127,6 +112,24 @@ pub fn claims(
         )?;
     }
     Ok(())
+}
+
+/// Where a claim label `w` pixels wide goes on its row, for a line at `x` between the
+/// margins `(lo, hi)`: right of the line (`gap` from it), else left of it, else —
+/// too long for either side — across the row, centred on the line as far as the
+/// margins allow (shortened by [`fit_claim`] only if even the row is too narrow).
+/// Returns the anchor, its alignment and the room the label has.
+fn label_place(x: i32, w: i32, (lo, hi): (i32, i32), gap: i32) -> (i32, HPos, i32) {
+    let (room_right, room_left) = (hi - (x + gap), x - gap - lo);
+    if w <= room_right {
+        (x + gap, HPos::Left, room_right)
+    } else if w <= room_left {
+        (x - gap, HPos::Right, room_left)
+    } else {
+        let full = hi - lo;
+        let w = w.min(full);
+        ((x - w / 2).clamp(lo, hi - w), HPos::Left, full)
+    }
 }
 
 /// A claim's label fitted into `room` pixels: the claim's name (before its value, " — "
@@ -219,6 +222,31 @@ pub fn legend_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_label_too_long_for_either_side_of_its_line_runs_across_its_row() {
+        let m = (36, 764);
+        // Fits right of the line, or else left of it.
+        assert!(matches!(
+            label_place(100, 300, m, 12),
+            (112, HPos::Left, 652)
+        ));
+        assert!(matches!(
+            label_place(700, 300, m, 12),
+            (688, HPos::Right, 652)
+        ));
+        // 700 px at x = 520: neither side (232, 472); the row (728) holds it whole,
+        // where it was cut to the 472 px left of the line (the last rank lost).
+        let (at, h, room) = label_place(520, 700, m, 12);
+        assert!(matches!(h, HPos::Left));
+        assert!(at >= 36 && at + 700 <= 764, "{at}");
+        assert!(room >= 700);
+        // Wider than the row: from the margin, fitted to it.
+        assert!(matches!(
+            label_place(520, 900, m, 12),
+            (36, HPos::Left, 728)
+        ));
+    }
 
     #[test]
     fn a_claim_label_too_long_loses_letters_of_its_name_not_its_numbers() {

@@ -140,8 +140,22 @@ fn level(
     let baseline = frame::label_baseline(l, f, y, size, l.px(8.0));
     let text = style::fit(label, f.right - f.left - l.px(24.0), size, true)?;
     let w = style::text_width(&text, size, true)?;
-    let (top, bottom) = (baseline - size as i32, baseline + (size * 0.3) as i32);
-    let reach = l.px(8.0);
+    let rows = (baseline - size as i32, baseline + (size * 0.3) as i32);
+    let ends = (f.left + l.px(12.0), f.right - l.px(12.0));
+    let (x, h) = label_end(dots, ends, w, rows, l.px(8.0));
+    style::boxed_text(area, &text, (x, baseline), size, color, h, true)
+}
+
+/// Which end of a claim's line its label (`w` wide, over pixel rows `top..=bottom`)
+/// goes to: the right one (anchored at `ends.1`), or the left one (at `ends.0`) when
+/// its box covers fewer of the `dots` (each `reach` pixels around its centre).
+fn label_end(
+    dots: &[(i32, i32)],
+    ends: (i32, i32),
+    w: i32,
+    (top, bottom): (i32, i32),
+    reach: i32,
+) -> (i32, HPos) {
     let covered = |x0: i32, x1: i32| {
         dots.iter()
             .filter(|&&(x, y)| {
@@ -149,12 +163,32 @@ fn level(
             })
             .count()
     };
-    let right = (f.right - l.px(12.0), HPos::Right);
-    let left = (f.left + l.px(12.0), HPos::Left);
-    let (x, h) = if covered(left.0, left.0 + w) < covered(right.0 - w, right.0) {
-        left
+    if covered(ends.0, ends.0 + w) < covered(ends.1 - w, ends.1) {
+        (ends.0, HPos::Left)
     } else {
-        right
-    };
-    style::boxed_text(area, &text, (x, baseline), size, color, h, true)
+        (ends.1, HPos::Right)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_label_goes_to_the_end_of_its_line_where_it_hides_no_dot() {
+        // The label box spans 700 px at either end of 100..1500, over rows 480..510.
+        let ends = (100, 1500);
+        // A dot at 24k (x = 1180) in the right-hand box: the label goes left.
+        let dots = [(200, 900), (600, 700), (1180, 500), (1500, 300)];
+        assert!(matches!(
+            label_end(&dots, ends, 700, (480, 510), 8),
+            (100, HPos::Left)
+        ));
+        // No dot in either box: the right end, as before.
+        let dots = [(200, 900), (1500, 300)];
+        assert!(matches!(
+            label_end(&dots, ends, 700, (480, 510), 8),
+            (1500, HPos::Right)
+        ));
+    }
 }
