@@ -564,3 +564,38 @@ fn a_condition_that_never_holds_is_said_once_with_counts_formatted() {
         "{out}"
     );
 }
+
+/// With K out of reach of the budget, a claim stops once it has 1,000 worlds instead
+/// of drawing the whole budget (on the default model a 1e-5 claim drew 1e9 worlds,
+/// 45 s), says so, and stops at the same place for any thread count.
+#[test]
+fn a_claim_settles_for_a_thousand_worlds_when_k_is_out_of_reach() {
+    let mut files = Vec::new();
+    for threads in ["1", "3"] {
+        let tmp = tempfile::tempdir().unwrap();
+        run_ok(
+            &[
+                MODEL,
+                "--no-charts",
+                "--no-swing",
+                "-n",
+                "20000",
+                "--anatomy-budget",
+                "500000",
+                "-j",
+                threads,
+            ],
+            tmp.path(),
+        );
+        let rows = anatomy(tmp.path());
+        let s = row(&rows, "s at two", "x");
+        // About 0.8% of worlds: 10,000 would take 1.2M draws, not in 500,000.
+        let (accepted, drawn) = (num(s, "accepted"), num(s, "drawn"));
+        assert!((1000.0..2000.0).contains(&accepted), "{accepted}");
+        assert!(drawn < 250_000.0, "{drawn}: it drew on to the budget");
+        let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+        assert!(md.contains("drawing stopped early"), "{md}");
+        files.push(std::fs::read(tmp.path().join("anatomy.csv")).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+}
