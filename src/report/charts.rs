@@ -356,7 +356,7 @@ fn output_axis(o: &OutputSummary, t: &Tracked, claims: &[ClaimMark], width: u32)
 /// `1k to 10M` made it linear to $140M), or leave the body less than a third of the
 /// axis ($1k against $5M–$9M). The chart marks such a claim at the axis's edge,
 /// naming its value, where it crushed the data into two or three bars.
-fn far(base: &Axis, body: &[f64], v: f64, width: u32) -> bool {
+pub(crate) fn far(base: &Axis, body: &[f64], v: f64, width: u32) -> bool {
     if !v.is_finite() {
         return true;
     }

@@ -12,8 +12,8 @@ use crate::analysis::compare::Compared;
 use crate::report::axis::{Axis, Tick, axis_over};
 use crate::report::charts::{
     Bar, ChartOptions, ClaimMark, axis_label, bars_of, bin_count, body_points, cdf_edges,
-    cdf_points, claims_on, hist_y_max, max_ticks, off_axis_note, probability_ticks, run_footer,
-    share_ticks, title_of, unit_of,
+    cdf_points, claims_on, far, hist_y_max, max_ticks, off_axis_note, probability_ticks,
+    run_footer, share_ticks, title_of, unit_of,
 };
 use crate::report::format::{human, probability, rank};
 use crate::report::summary::OutputSummary;
@@ -269,11 +269,20 @@ fn claims(ms: &[Member], names: &[String], per: Per) -> Vec<CompareClaim> {
     out
 }
 
-/// The shared axis: every model's P0.5–P99.5, percentiles, mean and claims.
+/// The shared axis: every model's P0.5–P99.5, percentiles, mean, and the claims not
+/// so far out that they would crush the distributions (see `charts::far`; the
+/// chart marks those at the edge).
 fn shared_axis(ms: &[Member], claims: &[CompareClaim], width: u32) -> Axis {
-    let mut points: Vec<f64> = ms.iter().flat_map(|m| body_points(m.o, m.t)).collect();
-    points.extend(claims.iter().map(|c| c.mark.value));
-    axis_over(&points, unit_of(ms[0].o), max_ticks(width))
+    let body: Vec<f64> = ms.iter().flat_map(|m| body_points(m.o, m.t)).collect();
+    let unit = unit_of(ms[0].o);
+    let base = axis_over(&body, unit, max_ticks(width));
+    let mut points = body.clone();
+    let near = claims
+        .iter()
+        .map(|c| c.mark.value)
+        .filter(|&v| !far(&base, &body, v, width));
+    points.extend(near);
+    axis_over(&points, unit, max_ticks(width))
 }
 
 /// For each series, the model (its series index) of the first earlier series with
@@ -448,9 +457,13 @@ value = 5.576e6
 "#;
 
     fn compared(set: &[&str], title: &str) -> Compared {
+        compared_text(MODEL, set, title)
+    }
+
+    fn compared_text(text: &str, set: &[&str], title: &str) -> Compared {
         let source = Source {
             name: "c.toml".into(),
-            text: MODEL.into(),
+            text: text.into(),
         };
         let overrides: Vec<Override> = set.iter().map(|s| Override::Set(s.to_string())).collect();
         let model = crate::model::load(source, &overrides).unwrap();
@@ -472,6 +485,21 @@ value = 5.576e6
         ["cost", "hours", "other_cost", "absent"]
             .map(String::from)
             .to_vec()
+    }
+
+    #[test]
+    fn a_claim_far_from_every_model_stays_off_the_shared_axis() {
+        let text = format!("{MODEL}[[claims]]\nlabel = \"Far\"\nparam = \"cost\"\nvalue = 1e10\n");
+        let models = [
+            compared_text(&text, &[], "Base"),
+            compared_text(&text, &["price = 2 to 4"], "Dear"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        for x in [&c.histograms[0].x, &c.cdfs[0].x] {
+            // $10B against $1M–$12M: it made the axis log to $10B.
+            assert!(!x.contains(1e10) && x.contains(5.576e6), "{x:?}");
+        }
+        assert_eq!(c.histograms[0].claims.len(), 2, "still labelled");
     }
 
     #[test]
