@@ -102,7 +102,7 @@ pub struct SimArgs {
     /// Chart width in pixels, 400 to 8000 [default: 1600]
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(400..=8000))]
     pub width: Option<u32>,
-    /// Chart height in pixels, 300 to 8000 [default: 1000]
+    /// Chart height in pixels, 300 to 8000 [default: 1000]; a bands chart sizes its own height from its rows
     #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(300..=8000))]
     pub height: Option<u32>,
 }

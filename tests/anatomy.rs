@@ -506,3 +506,96 @@ fn a_two_valued_input_reports_its_share_of_the_worlds_not_its_median() {
     assert!((rank("middle") - 50.0).abs() < 1.5, "{}", rank("middle"));
     assert!(stdout.contains("1 in 98"), "{stdout}");
 }
+
+#[test]
+fn a_condition_that_never_holds_is_said_once_with_counts_formatted() {
+    let tmp = tempfile::tempdir().unwrap();
+    // run: one warning, with 20,000,000 formatted; no "rest on 0 samples".
+    let a = costsim()
+        .args([
+            MODEL,
+            "--no-charts",
+            "-n",
+            "2000",
+            "--anatomy-budget",
+            "20000",
+        ])
+        .args(["--where", "s >= 100", "--out"])
+        .arg(tmp.path().join("run"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(err.contains("no world met `s >= 100` in "), "{err}");
+    let unformatted = |t: &str| {
+        t.as_bytes()
+            .windows(5)
+            .any(|w| w.iter().all(u8::is_ascii_digit))
+    };
+    assert!(!unformatted(&err), "a count without separators: {err}");
+    assert!(!err.contains("rest on 0 samples"), "{err}");
+    assert!(!err.contains("with 0 samples"), "{err}");
+    // compare: the model where it never holds is named (its rows are NaN).
+    let shifted = tmp.path().join("shifted.toml");
+    let text = std::fs::read_to_string(MODEL).unwrap();
+    std::fs::write(
+        &shifted,
+        text.replace("x = \"normal(0, 1)\"", "x = \"normal(100, 1)\""),
+    )
+    .unwrap();
+    let a = costsim()
+        .args(["compare", MODEL])
+        .arg(&shifted)
+        .args(["--no-charts", "-n", "2000", "--anatomy-budget", "20000"])
+        .args(["--where", "s >= 50", "--out"])
+        .arg(tmp.path().join("cmp"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    let out = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    assert!(
+        err.contains("`s >= 50` never held in Anatomy of claims with closed forms (tests/data/anatomy.toml): none of "),
+        "{err}"
+    );
+    assert!(!unformatted(&err), "a count without separators: {err}");
+    assert_eq!(err.matches("never held").count(), 1, "{err}");
+    // The header gives the samples asked for, not the draws of the first model.
+    assert!(
+        out.starts_with("comparison of 2 models · 2,000 samples ·"),
+        "{out}"
+    );
+}
+
+/// With K out of reach of the budget, a claim stops once it has 1,000 worlds instead
+/// of drawing the whole budget (on the default model a 1e-5 claim drew 1e9 worlds,
+/// 45 s), says so, and stops at the same place for any thread count.
+#[test]
+fn a_claim_settles_for_a_thousand_worlds_when_k_is_out_of_reach() {
+    let mut files = Vec::new();
+    for threads in ["1", "3"] {
+        let tmp = tempfile::tempdir().unwrap();
+        run_ok(
+            &[
+                MODEL,
+                "--no-charts",
+                "--no-swing",
+                "-n",
+                "20000",
+                "--anatomy-budget",
+                "500000",
+                "-j",
+                threads,
+            ],
+            tmp.path(),
+        );
+        let rows = anatomy(tmp.path());
+        let s = row(&rows, "s at two", "x");
+        // About 0.8% of worlds: 10,000 would take 1.2M draws, not in 500,000.
+        let (accepted, drawn) = (num(s, "accepted"), num(s, "drawn"));
+        assert!((1000.0..2000.0).contains(&accepted), "{accepted}");
+        assert!(drawn < 250_000.0, "{drawn}: it drew on to the budget");
+        let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+        assert!(md.contains("drawing stopped early"), "{md}");
+        files.push(std::fs::read(tmp.path().join("anatomy.csv")).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+}

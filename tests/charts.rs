@@ -70,10 +70,98 @@ fn every_chart_kind_is_a_png_of_the_requested_size_and_not_blank() {
     }
     for name in &names {
         let img = decode(&tmp.path().join(name));
-        assert_eq!(img.dimensions(), (1600, 1000), "{name}");
+        // A bands chart's height follows its rows.
+        if name.starts_with("bands") {
+            assert_eq!(img.width(), 1600, "{name}");
+        } else {
+            assert_eq!(img.dimensions(), (1600, 1000), "{name}");
+        }
         let share = ink(&img, 0.0..1.0);
         assert!(share > 0.02, "{name} is nearly blank: {share}");
     }
+    // One row (the fleet size) no longer spreads over a 1600×1000 canvas.
+    let gpus = decode(&tmp.path().join("bands_gpus.png"));
+    assert!(gpus.height() < 500, "{}", gpus.height());
+}
+
+/// The heights of the runs of pixel rows with dark ink (text) in the columns `cols`
+/// (fractions of the width): about one run per line of text there.
+fn text_runs(img: &image::RgbImage, cols: std::ops::Range<f64>) -> Vec<u32> {
+    let w = f64::from(img.width());
+    let (x0, x1) = ((cols.start * w) as u32, (cols.end * w) as u32);
+    let dark = |y: u32| (x0..x1).any(|x| img.get_pixel(x, y).0.iter().all(|&c| c < 110));
+    let mut runs = Vec::new();
+    let mut run = 0;
+    for y in 0..img.height() {
+        if dark(y) {
+            run += 1;
+        } else if run > 0 {
+            runs.push(run);
+            run = 0;
+        }
+    }
+    runs
+}
+
+fn median(mut xs: Vec<u32>) -> u32 {
+    xs.sort_unstable();
+    xs[xs.len() / 2]
+}
+
+#[test]
+fn bands_labels_stay_readable_with_many_rows_or_a_small_canvas() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 50 outputs of one unit: one bands chart of 50 rows (labels were ~8 px).
+    let mut model = String::from("[model]\ntitle = \"Fifty\"\noutputs = [");
+    let names: Vec<String> = (0..50).map(|k| format!("\"o{k}\"")).collect();
+    model.push_str(&names.join(", "));
+    model.push_str("]\n[params]\n");
+    for k in 0..50 {
+        model.push_str(&format!(
+            "o{k} = {{ value = \"uniform({k}, {})\", unit = \"USD\", label = \"Output number {k}\" }}\n",
+            k + 2
+        ));
+    }
+    let file = tmp.path().join("fifty.toml");
+    std::fs::write(&file, model).unwrap();
+    let out = tmp.path().join("fifty");
+    run_ok(
+        &[
+            file.to_str().unwrap(),
+            "-n",
+            "2000",
+            "--no-swing",
+            "--max-charts",
+            "50",
+        ],
+        &out,
+    );
+    let bands = decode(&out.join("bands.png"));
+    let runs = text_runs(&bands, 0.02..0.12);
+    assert!(runs.len() >= 50, "{runs:?}");
+    // Text of 13-16 pixels leaves 10 rows of dark ink ("Output number 7"), of 8
+    // pixels 6.
+    assert!(median(runs.clone()) >= 9, "{runs:?}");
+    assert!(bands.height() > 1000, "{}", bands.height());
+    // The default model on an 800×500 canvas (labels were ~7 px).
+    let small = tmp.path().join("small");
+    run_ok(
+        &[
+            "-n",
+            "2000",
+            "--no-swing",
+            "--no-anatomy",
+            "--width",
+            "800",
+            "--height",
+            "500",
+        ],
+        &small,
+    );
+    let bands = decode(&small.join("bands.png"));
+    assert_eq!(bands.width(), 800);
+    let runs = text_runs(&bands, 0.02..0.3);
+    assert!(median(runs.clone()) >= 9, "{runs:?}");
 }
 
 #[test]
@@ -101,7 +189,11 @@ fn width_and_height_set_the_size() {
     );
     for name in &names {
         let img = decode(&tmp.path().join(name));
-        assert_eq!(img.dimensions(), (640, 400), "{name}");
+        if name.starts_with("bands") {
+            assert_eq!(img.width(), 640, "{name}");
+        } else {
+            assert_eq!(img.dimensions(), (640, 400), "{name}");
+        }
         assert!(ink(&img, 0.0..1.0) > 0.02, "{name} is nearly blank");
     }
 }
@@ -158,8 +250,8 @@ fn text_is_drawn_with_the_embedded_font_when_the_system_has_none() {
         .success();
     for name in pngs(tmp.path()) {
         let img = decode(&tmp.path().join(&name));
-        // The top 7% holds only the title: ink there is text.
-        let title = ink(&img, 0.0..0.07);
+        // The top 70 pixels hold only the title: ink there is text.
+        let title = ink(&img, 0.0..70.0 / f64::from(img.height()));
         assert!(title > 0.01, "{name}: no title text ({title})");
     }
 }

@@ -329,6 +329,36 @@ fn init_writes_the_shipped_priors_and_never_overwrites() {
     assert_eq!(std::fs::read_to_string(&model).unwrap(), "edited");
 }
 
+#[test]
+fn report_md_points_to_the_sources_where_init_put_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("elsewhere");
+    costsim().arg("init").arg(&dir).assert().success();
+    let out = tmp.path().join("out");
+    costsim()
+        .arg(dir.join("deepseek_v3.toml"))
+        .args([
+            "-n",
+            "1000",
+            "-q",
+            "--no-charts",
+            "--no-swing",
+            "--no-anatomy",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    // It said "see priors/SOURCES.md", a folder init had not written.
+    assert!(!report.contains("priors/SOURCES.md"), "{report}");
+    assert!(
+        report.contains("SOURCES.md beside this model file"),
+        "{report}"
+    );
+    assert!(dir.join("SOURCES.md").exists());
+}
+
 /// Every file under `dir`, recursively.
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

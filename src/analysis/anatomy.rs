@@ -5,7 +5,8 @@
 //! continuing past the run's samples on the same streams until each claim has
 //! accepted K worlds or the draw budget is spent — or, for a claim so far out that
 //! even [`MIN_ACCEPTED`] worlds are out of reach within the budget at a generous
-//! bound of its rate, until that is clear. The prior of each input is the
+//! bound of its rate, until that is clear; a claim that has 10 × [`MIN_ACCEPTED`]
+//! worlds while K is out of reach stops there too. The prior of each input is the
 //! exact order statistics of the run's first [`PRIOR_ROWS`] samples (fewer when the
 //! run is smaller), drawn in the same pass. Everything here is exact order
 //! statistics of kept rows: the p-th percentile is the value of 0-based rank
@@ -95,7 +96,8 @@ pub struct Anatomy {
     /// Fewer than [`MIN_ACCEPTED`] accepted: the conditional columns are empty.
     pub thin: bool,
     /// The pass stopped drawing for it early: even [`MIN_ACCEPTED`] worlds were out
-    /// of reach within the budget at any plausible rate.
+    /// of reach within the budget at any plausible rate (`thin`), or it had
+    /// [`select::SETTLE`] times that many and K was out of reach.
     pub out_of_reach: bool,
     /// Rows of the prior behind the prior columns.
     pub prior_rows: u64,

@@ -108,16 +108,21 @@ pub fn simulate(
         complete: sel.satisfied,
         timed_out: pass.timed_out,
     });
+    use crate::report::format::count;
     if sel.accepted == 0 {
         summary.warnings.push(format!(
-            "no world met `{}` in {} draws: P(condition) = 0 of {}; every statistic is empty",
-            c.text, sel.drawn, sel.drawn
+            "no world met `{}` in {} draws: every statistic is empty",
+            c.text,
+            count(sel.drawn)
         ));
     } else if !sel.satisfied {
         summary.warnings.push(format!(
-            "only {} of {} drawn worlds met `{}` (K = {} wanted) before the draw budget; \
+            "only {} of {} drawn worlds met `{}` ({} wanted) before the draw budget; \
              raise --anatomy-budget for more",
-            sel.accepted, sel.drawn, c.text, opts.rows
+            count(sel.accepted),
+            count(sel.drawn),
+            c.text,
+            count(opts.rows)
         ));
     }
     Ok((Simulated { summary, aggs }, given))

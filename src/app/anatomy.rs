@@ -140,12 +140,17 @@ fn anatomy_warnings(run: &AnatomyRun) -> Vec<String> {
         if a.inputs.is_empty() || a.complete {
             continue;
         }
-        let why = if a.out_of_reach {
-            "drawing stopped: even 100 were out of reach of the draw budget"
+        let why = if a.out_of_reach && a.thin {
+            "drawing stopped: even 100 were out of reach of the draw budget".to_string()
+        } else if a.out_of_reach {
+            format!(
+                "drawing stopped early: at about 1 in {} worlds, K was out of reach of the draw budget",
+                report::format::count(a.drawn / a.accepted.max(1))
+            )
         } else if run.timed_out {
-            "the time limit ran out"
+            "the time limit ran out".to_string()
         } else {
-            "the draw budget ran out"
+            "the draw budget ran out".to_string()
         };
         let what = if a.thin {
             "too thin to read"

@@ -48,6 +48,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         progress.update(k as u64 + 1);
     }
     progress.finish();
+    let samples = common.map_or(0, |s: run::RunSpec| s.samples);
+    notes.extend(models.iter().filter_map(condition_note));
     if let Some(asked) = &args.outputs {
         for name in asked {
             if models.iter().all(|m| m.output(name).is_none()) {
@@ -88,7 +90,7 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         }
         format => super::stdout_for(
             format,
-            || table(&models, &outputs) + &claims_table(&claims),
+            || table(&models, &outputs, samples) + &claims_table(&claims),
             &files[0].1,
         ),
     };
@@ -100,15 +102,44 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// With `--where`, a word on a model where the condition never held (its rows are
+/// empty: NaN, its claims unranked) or held in fewer worlds than wanted.
+fn condition_note(m: &Compared) -> Option<String> {
+    use report::format::count;
+    let c = m.simulated.summary.condition.as_ref()?;
+    if c.accepted == 0 {
+        Some(format!(
+            "`{}` never held in {} ({}): none of {} worlds drawn, so its rows are empty (NaN) and its claims unranked",
+            c.expression,
+            m.title,
+            m.file,
+            count(c.drawn)
+        ))
+    } else if !c.complete {
+        Some(format!(
+            "`{}` held in only {} of {} worlds drawn in {} ({}): its numbers rest on those few",
+            c.expression,
+            count(c.accepted),
+            count(c.drawn),
+            m.title,
+            m.file
+        ))
+    } else {
+        None
+    }
+}
+
 /// Per output: one row per model that reports it.
-fn table(models: &[Compared], outputs: &[String]) -> String {
+fn table(models: &[Compared], outputs: &[String], samples: u64) -> String {
     let mut out = String::new();
     let run = &models[0].simulated.summary.run;
+    // The samples asked for: a conditional run's `run.samples` counts the worlds it
+    // drew (each model's line below gives them).
     let _ = writeln!(
         out,
-        "comparison of {} models · {} samples · seed {}",
+        "comparison of {} models · {} · seed {}",
         models.len(),
-        report::format::count(run.samples),
+        report::format::samples(samples),
         run.seed
     );
     // With --where: each model's own P(condition), and every number below is over

@@ -64,7 +64,8 @@ pub struct Filter {
     /// Aggregate every tracked param of the plan over the accepted worlds.
     pub aggregate: bool,
     /// Give up once even this many accepted worlds are out of reach within the
-    /// budget (see [`out_of_reach`]); 0 never gives up.
+    /// budget (see [`out_of_reach`]); 0 never gives up. With [`SETTLE`] times this
+    /// many accepted, also stop once `want` is out of reach (see [`gives_up`]).
     pub give_up_below: u64,
 }
 
@@ -200,7 +201,7 @@ fn select_here(
                 merge(f, &mut out[k], p, first, end);
                 done[k] = satisfied(f, Some(&out[k]));
                 let left = budget.draws.saturating_sub(drawn + (end - first));
-                if !done[k] && out_of_reach(f.give_up_below, &out[k], left) {
+                if !done[k] && gives_up(f, &out[k], left) {
                     out[k].gave_up = true;
                     done[k] = true;
                 }
@@ -295,6 +296,22 @@ fn satisfied(f: &Filter, have: Option<&Selected>) -> bool {
     } else {
         accepted >= f.want
     }
+}
+
+/// With this many times `give_up_below` accepted worlds, a filter whose `want` is out
+/// of reach stops with what it has.
+pub const SETTLE: u64 = 10;
+
+/// Whether a filter stops drawing before its budget: even `give_up_below` worlds are
+/// out of reach (nothing to read), or it has [`SETTLE`] times that many and `want` is
+/// out of reach — a claim so improbable that the rest of the budget (a 1e-5 window
+/// took 1e9 draws, 45 s) would not bring K, so it settles for what it has.
+fn gives_up(f: &Filter, s: &Selected, left: u64) -> bool {
+    if f.give_up_below == 0 {
+        return false;
+    }
+    out_of_reach(f.give_up_below, s, left)
+        || (s.accepted >= SETTLE * f.give_up_below && out_of_reach(f.want, s, left))
 }
 
 /// Whether `target` accepted worlds are out of reach in `left` more draws, even at
@@ -430,5 +447,33 @@ mod tests {
         assert!(!out_of_reach(100, &s(0, 1_000_000), 40_000_000));
         assert!(!out_of_reach(100, &s(100, 1_000_000), 0));
         assert!(!out_of_reach(0, &s(0, 1_000_000), 0));
+    }
+
+    #[test]
+    fn an_improbable_target_settles_for_what_it_has_once_it_has_enough() {
+        let f = |give_up_below| Filter {
+            accept: Accept::All,
+            keep: vec![],
+            want: 10_000,
+            min_draws: 0,
+            rows: 10_000,
+            aggregate: false,
+            give_up_below,
+        };
+        let s = |accepted, drawn| Selected {
+            accepted,
+            drawn,
+            ..Selected::default()
+        };
+        // 1,000 in 166M (6e-6): K = 10,000 would take 1.5e9 more draws, not in 834M.
+        assert!(gives_up(&f(100), &s(1_000, 166_000_000), 834_000_000));
+        // Fewer than SETTLE × 100 accepted: it keeps drawing.
+        assert!(!gives_up(&f(100), &s(999, 166_000_000), 834_000_000));
+        // Reachable: it keeps drawing.
+        assert!(!gives_up(&f(100), &s(1_000, 166_000_000), 2_000_000_000));
+        // Never, when the filter never gives up.
+        assert!(!gives_up(&f(0), &s(1_000, 166_000_000), 834_000_000));
+        // Nothing in reach at all: as before.
+        assert!(gives_up(&f(100), &s(0, 1_000_000), 30_000_000));
     }
 }

@@ -80,18 +80,22 @@ pub fn compare_files(
             Job::Bands(c) => c.file.clone(),
         }
     };
+    let asked = (opts.width, opts.height);
     let draw = |area: &Area, j: &Job| match j {
         Job::Hist(c) => compare_hist::draw(area, c),
         Job::Cdf(c) => compare_cdf::draw(area, c),
-        Job::Bands(c) => compare_bands::draw(area, c),
+        Job::Bands(c) => compare_bands::draw(area, c, asked),
+    };
+    // The bands chart's height follows its rows.
+    let height = |j: &Job| match j {
+        Job::Bands(c) => compare_bands::height(c, asked),
+        _ => opts.height,
     };
     super::text::check_fonts()?;
     jobs.par_iter()
         .map(|j| {
-            Ok((
-                file(j),
-                super::render(opts.width, opts.height, |a| draw(a, j))?,
-            ))
+            let png = super::render(opts.width, height(j), |a| draw(a, j))?;
+            Ok((file(j), png))
         })
         .collect()
 }

@@ -10,27 +10,58 @@ use crate::report::charts::{BandRow, BandsChart, Percentiles};
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-pub fn draw(area: &Area, c: &BandsChart) -> Result<(), PlotError> {
-    let l = Layout::of(area);
+/// The canvas height for `c` at the `asked` size: rows tall enough for text of at
+/// least [`Layout::row_text_floor`] and the claim labels under them, at most ~140
+/// base pixels each.
+pub fn height(c: &BandsChart, asked: (u32, u32)) -> u32 {
+    let t = Layout::new(asked.0, asked.1).row_text_floor();
+    let claims = c.rows.iter().map(|r| r.claims.len()).max().unwrap_or(0);
+    let min_row = if claims == 0 {
+        t / TEXT_SHARE
+    } else {
+        t * (3.2 + 1.2 * claims as f64)
+    };
+    frame::rows_height(asked, c.rows.len(), min_row, 140.0)
+}
+
+/// The text's size as a share of the row's height, for rows without claim labels
+/// under them (with them: a third).
+const TEXT_SHARE: f64 = 0.45;
+
+fn text_size(l: &Layout, row_h: f64, with_claims: bool) -> f64 {
+    let share = if with_claims { 0.34 } else { TEXT_SHARE };
+    l.label().min(row_h * share).max(l.row_text_floor())
+}
+
+/// Draws `c` on a canvas of [`height`], with the text sizes of the `asked` one.
+pub fn draw(area: &Area, c: &BandsChart, asked: (u32, u32)) -> Result<(), PlotError> {
+    let l = Layout::sized_as(area, asked);
     let with_claims = c.rows.iter().any(|r| !r.claims.is_empty());
     let items = legend(&l, with_claims);
     let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
     let rows = Rows::new(&l, legend_end, c.rows.len());
     let (top, row_h) = (rows.top, rows.h);
-    let text_size = l.label().min(row_h * 0.34).max(9.0);
+    let text_size = text_size(&l, row_h, with_claims);
     let col = LabelColumn::new(&l, c.rows.iter().map(|r| r.label.as_str()), text_size, 34)?;
     let medians = c.rows.iter().map(|r| r.median_label.as_str());
     let median_w = style::widest(medians, text_size, false)?;
     let f = rows.frame(&c.x, col.between(&l, median_w));
     rows.background(area, &l, &f)?;
-    // Marks keep the size of a ~100-pixel row when there are only a few rows.
-    let mark_h = row_h.min(f64::from(l.px(100.0)));
+    // Marks keep the size of a ~100-pixel row when there are only a few rows; with
+    // claim labels under them, 60% of the row, and the marks and the labels centred
+    // together in it (the second of two labels ran into the next row).
+    let most = c.rows.iter().map(|r| r.claims.len()).max().unwrap_or(0);
+    let share = if most > 0 { 0.6 } else { 1.0 };
+    let mark_h = (row_h * share).min(f64::from(l.px(100.0)));
+    let centre = if most > 0 {
+        let claim_size = (text_size * 0.9).max(9.0);
+        let half = mark_h * 0.26;
+        let below = half + claim_size * (1.15 * most as f64 + 0.3);
+        ((row_h - half - below) / 2.0).max(0.0) + half
+    } else {
+        0.5 * row_h
+    };
     for (i, r) in c.rows.iter().enumerate() {
-        let centre = if with_claims {
-            0.5 * row_h - 0.14 * mark_h
-        } else {
-            0.5 * row_h
-        };
         let at = RowPlace {
             yc: top + (row_h * i as f64 + centre) as i32,
             mark_h,

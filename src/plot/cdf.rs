@@ -32,7 +32,9 @@ pub fn draw(area: &Area, c: &CdfChart) -> Result<(), PlotError> {
     let path: Vec<(i32, i32)> = c.points.iter().map(|&(x, p)| (f.px(x), f.py(p))).collect();
     style::line(area, path, palette::BLUE.to_rgba(), l.stroke(4.0))?;
     marks::claims(area, &l, &f, &c.claims, band_top)?;
-    for claim in &c.claims {
+    // A claim off the axis has no point on the curve to read off (its label says
+    // where it is).
+    for claim in c.claims.iter().filter(|k| f.x.contains(k.value)) {
         let (p, word) = if c.exceedance {
             (claim.p_above, "above")
         } else {

@@ -13,8 +13,23 @@ use crate::report::charts::ClaimMark;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-pub fn draw(area: &Area, c: &CompareBandsChart) -> Result<(), PlotError> {
-    let l = Layout::of(area);
+/// The canvas height for `c` at the `asked` size: rows tall enough for text of at
+/// least [`Layout::row_text_floor`], and each group for its label and claims' names;
+/// at most ~90 base pixels a row.
+pub fn height(c: &CompareBandsChart, asked: (u32, u32)) -> u32 {
+    let t = Layout::new(asked.0, asked.1).row_text_floor();
+    let rows: usize = c.groups.iter().map(|g| g.rows.len()).sum();
+    let for_labels = c
+        .groups
+        .iter()
+        .map(|g| (1.0 + g.claims.len() as f64) * 1.25 * t / g.rows.len().max(1) as f64)
+        .fold(0.0, f64::max);
+    frame::rows_height(asked, rows, (1.8 * t).max(for_labels), 90.0)
+}
+
+/// Draws `c` on a canvas of [`height`], with the text sizes of the `asked` one.
+pub fn draw(area: &Area, c: &CompareBandsChart, asked: (u32, u32)) -> Result<(), PlotError> {
+    let l = Layout::sized_as(area, asked);
     let with_claims = c.groups.iter().any(|g| !g.claims.is_empty());
     let mut items: Vec<(Swatch, String)> = c
         .models
@@ -34,8 +49,8 @@ pub fn draw(area: &Area, c: &CompareBandsChart) -> Result<(), PlotError> {
     let rows = Rows::new(&l, legend_end, c.groups.iter().map(|g| g.rows.len()).sum());
     let (top, row_h) = (rows.top, rows.h);
     let sizes = Sizes {
-        label: l.label().min(row_h * 0.62).max(9.0),
-        row: l.label().min(row_h * 0.45).max(9.0),
+        label: l.label().min(row_h * 0.62).max(l.row_text_floor()),
+        row: l.label().min(row_h * 0.55).max(l.row_text_floor()),
         mark_h: row_h.min(f64::from(l.px(90.0))),
         label_w: 0,
     };
@@ -154,7 +169,8 @@ fn row(
     for (k, c) in claims.iter().enumerate() {
         let x = f.px(c.value);
         let r = half(0.17).max(l.px(6.0));
-        style::diamond(area, (x, yc), r, palette::VERMILLION)?;
+        // An outline: a narrow bar under it stays visible.
+        style::hollow_diamond(area, (x, yc), r, palette::VERMILLION, l.stroke(3.0))?;
         let w = style::text_width(&c.label, claim_size, true)?;
         let baseline = frame::centred_baseline(yc, claim_size);
         let right = ((x + r + l.px(6.0), baseline), HPos::Left);

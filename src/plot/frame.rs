@@ -52,6 +52,26 @@ pub fn under_claims<'a>(
     Ok((band_top, f))
 }
 
+/// The height above and below a row chart's rows (title, legend, x axis, footer) on
+/// the 1600×1000 canvas, roughly: a canvas sized from its rows adds theirs to it.
+const CHROME: f64 = 300.0;
+
+/// The tallest canvas a row chart grows to.
+const MAX_HEIGHT: u32 = 8_000;
+
+/// The height of a row chart's canvas for `rows` rows of the `asked` size: the height
+/// asked for, grown until each row gets `min_row` pixels and shrunk until none gets
+/// more than `max_row` (base pixels, scaled like every size): 50 rows do not crush
+/// their labels to 8 pixels, and one row does not spread over a whole canvas.
+pub fn rows_height(asked: (u32, u32), rows: usize, min_row: f64, max_row: f64) -> u32 {
+    let l = Layout::new(asked.0, asked.1);
+    let n = rows.max(1) as f64;
+    let chrome = f64::from(l.px(CHROME));
+    let lo = chrome + n * min_row;
+    let hi = (chrome + n * f64::from(l.px(max_row))).max(lo);
+    (f64::from(asked.1).clamp(lo, hi).ceil() as u32).min(MAX_HEIGHT)
+}
+
 /// `n` rows of equal height between the legend and the x axis.
 #[derive(Clone, Copy, Debug)]
 pub struct Rows {

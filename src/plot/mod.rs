@@ -85,11 +85,15 @@ pub fn render_all(
 }
 
 fn render_one(job: &Job, opts: &ChartOptions) -> Result<Vec<u8>, PlotError> {
-    render(opts.width, opts.height, |area| match job {
-        Job::Hist(c) => hist::draw(area, c),
-        Job::Cdf(c) => cdf::draw(area, c),
-        Job::Bands(c) => bands::draw(area, c),
-    })
+    let asked = (opts.width, opts.height);
+    match job {
+        Job::Hist(c) => render(asked.0, asked.1, |area| hist::draw(area, c)),
+        Job::Cdf(c) => render(asked.0, asked.1, |area| cdf::draw(area, c)),
+        // A bands chart's height follows its rows.
+        Job::Bands(c) => render(asked.0, bands::height(c, asked), |area| {
+            bands::draw(area, c, asked)
+        }),
+    }
 }
 
 pub fn histogram_png(c: &HistogramChart, opts: &ChartOptions) -> Result<Vec<u8>, PlotError> {

@@ -53,6 +53,21 @@ impl Layout {
         let (w, h) = area.dim_in_pixel();
         Layout::new(w, h)
     }
+    /// The layout of `area` with the sizes of the `asked` canvas: a chart whose
+    /// height follows its rows (the bands) keeps the text of the size asked for.
+    pub fn sized_as(area: &Area, (w, h): (u32, u32)) -> Layout {
+        let (aw, ah) = area.dim_in_pixel();
+        Layout {
+            w: aw as i32,
+            h: ah as i32,
+            k: Layout::new(w, h).k,
+        }
+    }
+    /// The smallest text of a row chart's rows: 16 pixels at 1600×1000, never below
+    /// 13, however many rows (the canvas grows instead, see `frame::rows_height`).
+    pub fn row_text_floor(&self) -> f64 {
+        self.font(16.0).max(13.0)
+    }
     /// A length given for the 1600×1000 canvas, scaled.
     pub fn px(&self, base: f64) -> i32 {
         (base * self.k).round().max(1.0) as i32
@@ -358,15 +373,30 @@ pub fn diamond(area: &Area, (x, y): (i32, i32), r: i32, color: RGBColor) -> Resu
     line(area, edge, WHITE.to_rgba(), 2)
 }
 
+/// A diamond's outline only, `width` wide on a white halo, so the marks under it
+/// (a narrow bar, a P50 tick) stay visible through it.
+pub fn hollow_diamond(
+    area: &Area,
+    (x, y): (i32, i32),
+    r: i32,
+    color: RGBColor,
+    width: u32,
+) -> Result<(), PlotError> {
+    let edge = vec![(x, y - r), (x + r, y), (x, y + r), (x - r, y), (x, y - r)];
+    line(area, edge.clone(), WHITE.to_rgba(), width + 2)?;
+    line(area, edge, color.to_rgba(), width)
+}
+
 /// The colour of the `k`-th series of a multi-series chart (a compared model): the
-/// Okabe–Ito colours in a fixed order, vermillion left out for the claims.
+/// Okabe–Ito colours in a fixed order, vermillion left out for the claims and orange,
+/// too close to it, kept for a fifth model.
 pub fn series_color(k: usize) -> RGBColor {
     const ORDER: [RGBColor; 6] = [
         palette::BLUE,
-        palette::ORANGE,
         palette::GREEN,
         palette::PURPLE,
         palette::SKY_BLUE,
+        palette::ORANGE,
         palette::BLACK,
     ];
     ORDER[k % ORDER.len()]

@@ -77,6 +77,11 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
         .zip(&xs)
         .map(|(p, &x)| (x, py(p.pct.p50)))
         .collect();
+    // Claims under the P50 line and its dots, each label at the end where it covers
+    // fewer dots (a label box hid the dot at 24k).
+    for claim in &c.claims {
+        level(area, &l, &f, py(claim.value), &claim.label, &median)?;
+    }
     style::line(
         area,
         median.clone(),
@@ -86,9 +91,6 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
     for &(x, y) in &median {
         area.draw(&Circle::new((x, y), l.px(7.0), WHITE.filled()))?;
         area.draw(&Circle::new((x, y), l.px(5.0), palette::BLACK.filled()))?;
-    }
-    for claim in &c.claims {
-        level(area, &l, &f, py(claim.value), &claim.label)?;
     }
     axes::y_axis(area, &l, &f, &y_ticks, &c.y_label)?;
     axes::x_axis(area, &l, &f, &c.x_label)?;
@@ -114,9 +116,17 @@ fn fill_between(
     Ok(())
 }
 
-/// A claim: a dashed vermillion line across the frame, labelled at its right end
-/// (above the line, or below it at the top of the frame).
-fn level(area: &Area, l: &Layout, f: &Frame, y: i32, label: &str) -> Result<(), PlotError> {
+/// A claim: a dashed vermillion line across the frame, labelled at its right end, or
+/// at its left end when that box covers fewer of the `dots` (above the line, or below
+/// it at the top of the frame).
+fn level(
+    area: &Area,
+    l: &Layout,
+    f: &Frame,
+    y: i32,
+    label: &str,
+    dots: &[(i32, i32)],
+) -> Result<(), PlotError> {
     let color = palette::VERMILLION;
     style::dashed(
         area,
@@ -129,13 +139,56 @@ fn level(area: &Area, l: &Layout, f: &Frame, y: i32, label: &str) -> Result<(), 
     let size = l.label();
     let baseline = frame::label_baseline(l, f, y, size, l.px(8.0));
     let text = style::fit(label, f.right - f.left - l.px(24.0), size, true)?;
-    style::boxed_text(
-        area,
-        &text,
-        (f.right - l.px(12.0), baseline),
-        size,
-        color,
-        HPos::Right,
-        true,
-    )
+    let w = style::text_width(&text, size, true)?;
+    let rows = (baseline - size as i32, baseline + (size * 0.3) as i32);
+    let ends = (f.left + l.px(12.0), f.right - l.px(12.0));
+    let (x, h) = label_end(dots, ends, w, rows, l.px(8.0));
+    style::boxed_text(area, &text, (x, baseline), size, color, h, true)
+}
+
+/// Which end of a claim's line its label (`w` wide, over pixel rows `top..=bottom`)
+/// goes to: the right one (anchored at `ends.1`), or the left one (at `ends.0`) when
+/// its box covers fewer of the `dots` (each `reach` pixels around its centre).
+fn label_end(
+    dots: &[(i32, i32)],
+    ends: (i32, i32),
+    w: i32,
+    (top, bottom): (i32, i32),
+    reach: i32,
+) -> (i32, HPos) {
+    let covered = |x0: i32, x1: i32| {
+        dots.iter()
+            .filter(|&&(x, y)| {
+                x + reach >= x0 && x - reach <= x1 && y + reach >= top && y - reach <= bottom
+            })
+            .count()
+    };
+    if covered(ends.0, ends.0 + w) < covered(ends.1 - w, ends.1) {
+        (ends.0, HPos::Left)
+    } else {
+        (ends.1, HPos::Right)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_label_goes_to_the_end_of_its_line_where_it_hides_no_dot() {
+        // The label box spans 700 px at either end of 100..1500, over rows 480..510.
+        let ends = (100, 1500);
+        // A dot at 24k (x = 1180) in the right-hand box: the label goes left.
+        let dots = [(200, 900), (600, 700), (1180, 500), (1500, 300)];
+        assert!(matches!(
+            label_end(&dots, ends, 700, (480, 510), 8),
+            (100, HPos::Left)
+        ));
+        // No dot in either box: the right end, as before.
+        let dots = [(200, 900), (1500, 300)];
+        assert!(matches!(
+            label_end(&dots, ends, 700, (480, 510), 8),
+            (1500, HPos::Right)
+        ));
+    }
 }

@@ -85,8 +85,10 @@ pub fn worlds(a: &Anatomy) -> String {
     let base = format!("{} of {} worlds", count(a.accepted), count(a.drawn));
     if a.inputs.is_empty() {
         "depends on no input".into()
-    } else if a.out_of_reach {
+    } else if a.out_of_reach && a.thin {
         format!("out of reach, too thin to read: {base}")
+    } else if a.out_of_reach {
+        format!("{base} (K out of reach: stopped early)")
     } else if a.thin {
         format!("too thin to read: {base}")
     } else {

@@ -8,8 +8,9 @@
 //! An axis spans its data — for a histogram or CDF the output's P0.5–P99.5 (so one
 //! extreme sample cannot squash the body; a note says how much lies beyond), its mean
 //! and every claim on it; for a bands chart every row's P1–P99 and claims — by the
-//! rule of [`super::axis`]. A claim far outside the distribution therefore widens the
-//! axis instead of falling off it.
+//! rule of [`super::axis`]. A claim outside the distribution widens the axis, unless
+//! it is so far that the body would fill less than a third of it (or a log axis
+//! would turn linear): the chart then marks it at the edge with its value.
 
 pub use super::axis::{Axis, Tick};
 use super::axis::{axis_over, linear_ticks, with_labels};
@@ -304,11 +305,27 @@ fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
     }
 }
 
+/// A bands row's value column: "P50 $5.7M", or "constant $3M" for an output that
+/// takes one value (its row is a lone tick, which read as a distribution).
+pub(crate) fn median_label(o: &OutputSummary, p50: f64, unit: Option<&str>) -> String {
+    if o.min == o.max && o.min.is_finite() {
+        format!("constant {}", human(o.min, unit))
+    } else {
+        format!("P50 {}", human(p50, unit))
+    }
+}
+
 fn range_legend(o: &OutputSummary, pct: &Percentiles) -> RangeLegend {
-    let h = |v: f64| human(v, unit_of(o));
+    let h = |v: f64| human(v, unit_of(o)).replacen('-', "−", 1);
+    // "P5–P95 $1M–$2M"; with a negative end "−$9.99M to −$1k", where a dash between
+    // two minus signs read as a third.
+    let range = |name: &str, a: f64, b: f64| {
+        let sep = if a < 0.0 || b < 0.0 { " to " } else { "–" };
+        format!("{name} {}{sep}{}", h(a), h(b))
+    };
     RangeLegend {
-        p5_p95: format!("P5–P95 {}–{}", h(pct.p5), h(pct.p95)),
-        p25_p75: format!("P25–P75 {}–{}", h(pct.p25), h(pct.p75)),
+        p5_p95: range("P5–P95", pct.p5, pct.p95),
+        p25_p75: range("P25–P75", pct.p25, pct.p75),
         p50: format!("P50 {}", h(pct.p50)),
         mean: format!("mean {}", h(o.mean)),
     }
@@ -321,9 +338,39 @@ pub(crate) fn max_ticks(width: u32) -> usize {
 
 /// The axis for one output: its P0.5–P99.5, mean and claims (see the module header).
 fn output_axis(o: &OutputSummary, t: &Tracked, claims: &[ClaimMark], width: u32) -> Axis {
-    let mut points: Vec<f64> = body_points(o, t).collect();
-    points.extend(claims.iter().map(|c| c.value));
-    axis_over(&points, unit_of(o), max_ticks(width))
+    let body: Vec<f64> = body_points(o, t).collect();
+    let unit = unit_of(o);
+    let base = axis_over(&body, unit, max_ticks(width));
+    let mut points = body.clone();
+    points.extend(
+        claims
+            .iter()
+            .map(|c| c.value)
+            .filter(|&v| !far(&base, &body, v, width)),
+    );
+    axis_over(&points, unit, max_ticks(width))
+}
+
+/// Whether a claim at `v` is too far from the distribution (`body`, on axis `base`)
+/// to widen the axis to it: it would turn a log axis linear (v ≤ 0: −$2M against
+/// `1k to 10M` made it linear to $140M), or leave the body less than a third of the
+/// axis ($1k against $5M–$9M). The chart marks such a claim at the axis's edge,
+/// naming its value, where it crushed the data into two or three bars.
+pub(crate) fn far(base: &Axis, body: &[f64], v: f64, width: u32) -> bool {
+    if !v.is_finite() {
+        return true;
+    }
+    let mut with = body.to_vec();
+    with.push(v);
+    let wide = axis_over(&with, None, max_ticks(width));
+    if base.scale == Scale::Log && wide.scale == Scale::Linear {
+        return true;
+    }
+    let finite = body.iter().copied().filter(|b| b.is_finite());
+    let lo = finite.clone().fold(f64::INFINITY, f64::min);
+    let hi = finite.fold(f64::NEG_INFINITY, f64::max);
+    let share = wide.fraction(hi) - wide.fraction(lo);
+    share.is_finite() && share < 1.0 / 3.0
 }
 
 /// What an axis must show of an output's distribution: its mean, P0.5 and P99.5 (from
@@ -601,7 +648,7 @@ fn bands_chart(
             BandRow {
                 output: o.output.clone(),
                 label: title_of(o),
-                median_label: format!("P50 {}", human(pct.p50, u)),
+                median_label: median_label(o, pct.p50, u),
                 pct,
                 claims: claims_on(s, o),
             }
@@ -667,6 +714,10 @@ value = 40
 label = "Far below"
 param = "cost"
 value = 1000
+[[claims]]
+label = "Negative"
+param = "spread"
+value = -2e6
 "#;
 
     fn run(samples: u64) -> (Summary, Aggregates, Vec<usize>) {
@@ -740,6 +791,36 @@ value = 1000
     }
 
     #[test]
+    fn legends_of_negative_ranges_read_with_minus_signs_and_to() {
+        let (s, _, _) = run(2_000);
+        let o = &s.outputs[0];
+        let pct = Percentiles {
+            p1: -2e7,
+            p5: -9.99e6,
+            p25: -5e6,
+            p50: -1e6,
+            p75: -1e3,
+            p95: 2e3,
+            p99: 5e3,
+        };
+        let l = range_legend(o, &pct);
+        assert_eq!(l.p5_p95, "P5–P95 −$9.99M to $2k");
+        assert_eq!(l.p25_p75, "P25–P75 −$5M to −$1k");
+        assert_eq!(l.p50, "P50 −$1M");
+        let pct = Percentiles { p5: 1e3, ..pct };
+        assert_eq!(range_legend(o, &pct).p5_p95, "P5–P95 $1k–$2k");
+    }
+
+    #[test]
+    fn a_constant_output_says_so_in_the_bands() {
+        let (s, _, _) = run(2_000);
+        let mut o = s.outputs[0].clone();
+        assert!(median_label(&o, 6e6, Some("USD")).starts_with("P50 $"));
+        (o.min, o.max) = (3e6, 3e6);
+        assert_eq!(median_label(&o, 3e6, Some("USD")), "constant $3M");
+    }
+
+    #[test]
     fn histogram_bars_hold_every_sample_on_or_off_the_axis() {
         let (s, c) = charts(&ChartOptions::default());
         for h in &c.histograms {
@@ -756,15 +837,22 @@ value = 1000
     }
 
     #[test]
-    fn claims_far_outside_the_distribution_widen_the_axis() {
+    fn claims_outside_the_distribution_widen_the_axis_unless_they_would_crush_it() {
         let (_, c) = charts(&ChartOptions::default());
         let total = c.histograms.iter().find(|h| h.output == "total").unwrap();
         assert!(total.x.contains(40.0), "{:?}", total.x);
         assert_eq!(total.x.scale, Scale::Linear);
         let cost = c.cdfs.iter().find(|h| h.output == "cost").unwrap();
-        assert!(cost.x.contains(1000.0) && cost.x.contains(5.576e6));
-        // $1k against a $5M–$9M distribution: a log axis.
-        assert_eq!(cost.x.scale, Scale::Log);
+        // $1k against a $5M–$9M distribution made the axis log from $1k, the body a
+        // sliver: the claim stays off it (marked at the edge); the near one is on it.
+        assert!(!cost.x.contains(1000.0) && cost.x.contains(5.576e6));
+        assert_eq!(cost.x.scale, Scale::Linear);
+        assert!(cost.x.lo > 3e6, "{:?}", cost.x);
+        // −$2M against `1k to 10M` turned the log axis linear.
+        let spread = c.histograms.iter().find(|h| h.output == "spread").unwrap();
+        assert_eq!(spread.x.scale, Scale::Log);
+        assert!(!spread.x.contains(-2e6));
+        assert_eq!(spread.claims.len(), 1);
         let bands = c.bands.iter().find(|b| b.unit.is_empty()).unwrap();
         assert!(bands.x.contains(40.0));
         assert_eq!(bands.file, "bands_unitless.png");

@@ -134,10 +134,29 @@ fn percent(x: f64) -> String {
     } else if x >= 100.0 {
         return "100".into();
     } else if tail >= 1.0 {
-        return format!("{x:.1}");
+        return fixed(x, 1);
     }
-    let s = format!("{x:.*}", tail_decimals(tail));
+    let s = fixed(x, tail_decimals(tail));
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// `x` with `decimals` decimals, a half rounded to the even digit — a half within
+/// float noise too (0.5175 × 100 is 51.74999…): so a claim's P(below) and P(above)
+/// always add up to 100% ("51.8%" and "48.2%", where both rounded down before), and
+/// ranks of .5 go one up, one down.
+fn fixed(x: f64, decimals: usize) -> String {
+    let scale = 10f64.powi(decimals as i32);
+    let y = x * scale;
+    let floor = y.floor();
+    let tie = y.abs() < 1e12 && (y - floor - 0.5).abs() < 1e-9 * y.abs().max(1.0);
+    let n = if !tie {
+        y.round()
+    } else if floor % 2.0 == 0.0 {
+        floor
+    } else {
+        floor + 1.0
+    };
+    format!("{:.*}", decimals, n / scale)
 }
 
 /// A probability as a percentage: "45.1%", "0.05%", "99.95%"; "0%" and "100%" only
@@ -156,7 +175,7 @@ pub fn rank(r: f64) -> String {
     if !r.is_finite() {
         "P?".into()
     } else if (1.0..=99.0).contains(&r) {
-        format!("P{r:.0}")
+        format!("P{}", fixed(r, 0))
     } else {
         format!("P{}", percent(r))
     }
@@ -273,5 +292,25 @@ mod tests {
             probability(0.9993)[..probability(0.9993).len() - 1]
         );
         assert_eq!(rank(100.0), "P100");
+    }
+
+    #[test]
+    fn a_claims_two_sides_add_up_to_100_percent() {
+        // 0.5175 × 100 is 51.74999…: both sides rounded down ("51.7%", "48.2%").
+        assert_eq!(probability(0.5175), "51.8%");
+        assert_eq!(probability(0.4825), "48.2%");
+        assert_eq!((rank(52.5), rank(47.5)), ("P52".into(), "P48".into()));
+        assert_eq!((rank(51.5), rank(48.5)), ("P52".into(), "P48".into()));
+        for k in 1..20_000 {
+            let p = f64::from(k) / 20_000.0;
+            let read = |q: f64| probability(q).trim_end_matches('%').parse::<f64>().unwrap();
+            let sum = read(p) + read(1.0 - p);
+            assert!(
+                (sum - 100.0).abs() < 1e-9,
+                "{p}: {} + {}",
+                probability(p),
+                probability(1.0 - p)
+            );
+        }
     }
 }

@@ -308,6 +308,27 @@ fn chart_links(out: &mut String, s: &Summary, charts: &Charts, extra: &[String])
                 let _ = writeln!(out, "![{what} {}]({file})\n", cell(title));
             }
         }
+        let swing = super::charts::chart_file("swing", &o.output);
+        if !extra.contains(&swing) {
+            let _ = writeln!(out, "*No swing tornado: {}.*\n", no_swing(s, &o.output));
+        }
+    }
+}
+
+/// Why an output has no swing tornado (charts of tornados and swings are drawn when
+/// the data has them: this names what kept them out).
+fn no_swing(s: &Summary, output: &str) -> &'static str {
+    if s.self_driven.iter().any(|o| o == output) {
+        "this output is itself an input, so the only input that moves it is itself"
+    } else if s.run.sensitivity_rows < 20 {
+        "too few samples to rank the inputs (at least 20 are needed; raise -n)"
+    } else if s.swing.is_empty() {
+        "the swing reruns were skipped (--no-swing)"
+    } else if !s.swing.iter().any(|r| r.output == output) {
+        "no input of it was swung (it depends on no uncertain input, or the swing's \
+         limit on reruns went to inputs of other outputs)"
+    } else {
+        "no input moves its P50 when held at its own P5 or at its P95"
     }
 }
 
@@ -395,6 +416,17 @@ mod tests {
             md.contains("In brief: of the one claim, 1 in the middle half."),
             "{md}"
         );
+    }
+
+    #[test]
+    fn a_missing_swing_tornado_is_explained() {
+        let mut s = summary();
+        s.run.sensitivity_rows = 5;
+        assert!(no_swing(&s, "cost").starts_with("too few samples"));
+        s.run.sensitivity_rows = 10_000;
+        assert!(no_swing(&s, "cost").contains("--no-swing"));
+        s.self_driven = vec!["cost".into()];
+        assert!(no_swing(&s, "cost").contains("itself an input"));
     }
 
     #[test]

@@ -335,14 +335,15 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
             super::format::count(facts.samples)
         ));
     }
-    if facts.samples < 3 && !plan.inputs.is_empty() && !model.outputs.is_empty() {
+    // No samples at all (a condition no world met) has its own warning.
+    if (1..3).contains(&facts.samples) && !plan.inputs.is_empty() && !model.outputs.is_empty() {
         out.push(format!(
             "with {} there is no sensitivity analysis, tornado or swing chart: they need at least 3 samples",
             super::format::samples(facts.samples)
         ));
     }
     let tail = facts.samples / 100;
-    if tail < 100 && !model.outputs.is_empty() {
+    if tail < 100 && facts.samples > 0 && !model.outputs.is_empty() {
         out.push(format!(
             "p1 and p99 rest on {tail} samples each: use --samples 100000 or more for stable tails"
         ));

@@ -12,8 +12,8 @@ use crate::analysis::compare::Compared;
 use crate::report::axis::{Axis, Tick, axis_over};
 use crate::report::charts::{
     Bar, ChartOptions, ClaimMark, axis_label, bars_of, bin_count, body_points, cdf_edges,
-    cdf_points, claims_on, hist_y_max, max_ticks, off_axis_note, probability_ticks, run_footer,
-    share_ticks, title_of, unit_of,
+    cdf_points, claims_on, far, hist_y_max, max_ticks, off_axis_note, probability_ticks,
+    run_footer, share_ticks, title_of, unit_of,
 };
 use crate::report::format::{human, probability, rank};
 use crate::report::summary::OutputSummary;
@@ -269,11 +269,54 @@ fn claims(ms: &[Member], names: &[String], per: Per) -> Vec<CompareClaim> {
     out
 }
 
-/// The shared axis: every model's P0.5–P99.5, percentiles, mean and claims.
+/// The shared axis: every model's P0.5–P99.5, percentiles, mean, and the claims not
+/// so far out that they would crush the distributions (see `charts::far`; the
+/// chart marks those at the edge).
 fn shared_axis(ms: &[Member], claims: &[CompareClaim], width: u32) -> Axis {
-    let mut points: Vec<f64> = ms.iter().flat_map(|m| body_points(m.o, m.t)).collect();
-    points.extend(claims.iter().map(|c| c.mark.value));
-    axis_over(&points, unit_of(ms[0].o), max_ticks(width))
+    let body: Vec<f64> = ms.iter().flat_map(|m| body_points(m.o, m.t)).collect();
+    let unit = unit_of(ms[0].o);
+    let base = axis_over(&body, unit, max_ticks(width));
+    let mut points = body.clone();
+    let near = claims
+        .iter()
+        .map(|c| c.mark.value)
+        .filter(|&v| !far(&base, &body, v, width));
+    points.extend(near);
+    axis_over(&points, unit, max_ticks(width))
+}
+
+/// For each series, the model (its series index) of the first earlier series with
+/// the same bars or points: drawn over each other, the later one would hide it, so its
+/// legend says "identical to …" instead of its P50.
+fn identical<T, D: PartialEq + ?Sized>(all: &[T], data: impl Fn(&T) -> &D) -> Vec<Option<usize>>
+where
+    T: HasSeries,
+{
+    (0..all.len())
+        .map(|k| {
+            all[..k]
+                .iter()
+                .find(|e| data(e) == data(&all[k]))
+                .map(HasSeries::series)
+        })
+        .collect()
+}
+
+/// A chart series of a model.
+trait HasSeries {
+    fn series(&self) -> usize;
+}
+
+impl HasSeries for HistSeries {
+    fn series(&self) -> usize {
+        self.series
+    }
+}
+
+impl HasSeries for CdfSeries {
+    fn series(&self) -> usize {
+        self.series
+    }
 }
 
 fn legend(names: &[String], m: &Member) -> String {
@@ -293,7 +336,7 @@ fn hist_chart(
     let fewest = ms.iter().map(|m| m.o.count).min().unwrap_or(0);
     let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, fewest), x.scale);
     let (mut below, mut above) = (0.0f64, 0.0f64);
-    let series: Vec<HistSeries> = ms
+    let mut series: Vec<HistSeries> = ms
         .iter()
         .map(|m| {
             let h = histogram::rebin(&m.t.sketch.buckets(), &edges, x.scale);
@@ -307,6 +350,12 @@ fn hist_chart(
             }
         })
         .collect();
+    let same: Vec<Option<usize>> = identical(&series, |s| &s.bars);
+    for (s, j) in series.iter_mut().zip(same) {
+        if let Some(j) = j {
+            s.legend = format!("{} — identical to {}", names[s.series], names[j]);
+        }
+    }
     let tallest = series
         .iter()
         .flat_map(|s| s.bars.iter().map(|b| b.share))
@@ -349,7 +398,7 @@ fn cdf_chart(
     let claims = claims(ms, &short_names(models), per);
     let x = shared_axis(ms, &claims, opts.width);
     let edges = cdf_edges(&x, opts.width);
-    let series = ms
+    let mut series: Vec<CdfSeries> = ms
         .iter()
         .map(|m| CdfSeries {
             series: m.series,
@@ -357,6 +406,12 @@ fn cdf_chart(
             points: cdf_points(m.t, &edges, x.scale, opts.exceedance),
         })
         .collect();
+    let same: Vec<Option<usize>> = identical(&series, |s| &s.points);
+    for (s, j) in series.iter_mut().zip(same) {
+        if let Some(j) = j {
+            s.legend = format!("{} — identical to {}", names[s.series], names[j]);
+        }
+    }
     let (what, y_label) = if opts.exceedance {
         ("Exceedance curves", "P(value > x)")
     } else {
@@ -402,9 +457,13 @@ value = 5.576e6
 "#;
 
     fn compared(set: &[&str], title: &str) -> Compared {
+        compared_text(MODEL, set, title)
+    }
+
+    fn compared_text(text: &str, set: &[&str], title: &str) -> Compared {
         let source = Source {
             name: "c.toml".into(),
-            text: MODEL.into(),
+            text: text.into(),
         };
         let overrides: Vec<Override> = set.iter().map(|s| Override::Set(s.to_string())).collect();
         let model = crate::model::load(source, &overrides).unwrap();
@@ -426,6 +485,43 @@ value = 5.576e6
         ["cost", "hours", "other_cost", "absent"]
             .map(String::from)
             .to_vec()
+    }
+
+    #[test]
+    fn a_claim_far_from_every_model_stays_off_the_shared_axis() {
+        let text = format!("{MODEL}[[claims]]\nlabel = \"Far\"\nparam = \"cost\"\nvalue = 1e10\n");
+        let models = [
+            compared_text(&text, &[], "Base"),
+            compared_text(&text, &["price = 2 to 4"], "Dear"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        for x in [&c.histograms[0].x, &c.cdfs[0].x] {
+            // $10B against $1M–$12M: it made the axis log to $10B.
+            assert!(!x.contains(1e10) && x.contains(5.576e6), "{x:?}");
+        }
+        assert_eq!(c.histograms[0].claims.len(), 2, "still labelled");
+    }
+
+    #[test]
+    fn a_model_identical_to_an_earlier_one_says_so_in_the_legend() {
+        let models = [
+            compared(&[], "Base"),
+            compared(&[], "Same"),
+            compared(&["price = 10 to 30"], "Dear"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        let legends = |h: &CompareHistChart| -> Vec<String> {
+            h.series.iter().map(|s| s.legend.clone()).collect()
+        };
+        let hist = legends(&c.histograms[0]);
+        assert_eq!(hist[1], "Same — identical to Base", "{hist:?}");
+        assert!(hist[0].starts_with("Base — P50 "), "{hist:?}");
+        assert!(hist[2].starts_with("Dear — P50 "), "{hist:?}");
+        let cdf: Vec<&str> = c.cdfs[0].series.iter().map(|s| s.legend.as_str()).collect();
+        assert_eq!(cdf[1], "Same — identical to Base", "{cdf:?}");
+        // hours does not depend on price: all three are the same there.
+        let hours = legends(&c.histograms[1]);
+        assert_eq!(hours[2], "Dear — identical to Base", "{hours:?}");
     }
 
     #[test]

@@ -85,7 +85,8 @@ fn tornado_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<
         .iter()
         .filter(|r| r.output == o.output && r.spearman.is_finite())
         .collect();
-    if rows.is_empty() {
+    // A constant output has no spread to drive (its one row read "+0.00 · 0%").
+    if rows.is_empty() || o.min == o.max {
         return None;
     }
     let all = rows.len();
@@ -309,6 +310,15 @@ mod tests {
                 share(first.contribution)
             )
         );
+    }
+
+    #[test]
+    fn a_constant_output_has_no_tornado() {
+        let mut s = summary_with(&[("cost", "USD")]);
+        s.sensitivity = sensitivity("cost", &[0.0]);
+        assert_eq!(tornado_charts(&s, &ChartOptions::default()).len(), 1);
+        (s.outputs[0].min, s.outputs[0].max) = (3.0, 3.0);
+        assert!(tornado_charts(&s, &ChartOptions::default()).is_empty());
     }
 
     #[test]

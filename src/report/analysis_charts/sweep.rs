@@ -90,7 +90,7 @@ fn sweep_chart(
     let swept = &model.params[param];
     let x_unit = swept.unit.as_deref().filter(|u| !u.is_empty());
     let values: Vec<f64> = points.iter().map(|p| p.value).collect();
-    let x = axis_over(&values, x_unit, max_ticks(opts.width));
+    let x = x_axis(&values, x_unit, max_ticks(opts.width));
     let claims = levels(&found, name, &swept.name, x_unit);
     let mut ys: Vec<f64> = points.iter().flat_map(|p| [p.pct.p5, p.pct.p95]).collect();
     ys.extend(claims.iter().map(|c| c.value));
@@ -157,6 +157,18 @@ fn levels(
             }
         })
         .collect()
+}
+
+/// The swept values' axis, padded at both ends: a linear axis over values from 0
+/// stops at 0, where the first dot was cut in half by the y axis.
+fn x_axis(values: &[f64], unit: Option<&str>, max_ticks: usize) -> Axis {
+    let x = axis_over(values, unit, max_ticks);
+    if x.scale != crate::stats::histogram::Scale::Linear || !values.contains(&x.lo) {
+        return x;
+    }
+    let mut padded = values.to_vec();
+    padded.push(x.lo - (x.hi - x.lo) * 0.03);
+    axis_over(&padded, unit, max_ticks)
 }
 
 #[cfg(test)]
@@ -230,6 +242,20 @@ mod tests {
         );
         assert!(c.y.contains(40.0));
         assert!(c.x_label.starts_with("gpus — GPUs"), "{}", c.x_label);
+    }
+
+    #[test]
+    fn a_swept_value_of_zero_is_not_on_the_axis_end() {
+        let m = model();
+        let steps = vec![
+            step(0.0, 1.0, 50.0),
+            step(4.0, 1.2, 50.0),
+            step(8.0, 1.4, 50.0),
+        ];
+        let c = &sweep_charts(&m, 0, &steps, &["cost".into()], &ChartOptions::default())[0];
+        assert!(c.x.lo < 0.0, "{:?}", c.x);
+        // No tick below zero for it.
+        assert!(c.x.ticks.iter().all(|t| t.value >= 0.0), "{:?}", c.x.ticks);
     }
 
     #[test]

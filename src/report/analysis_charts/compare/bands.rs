@@ -97,10 +97,11 @@ pub(super) fn bands_chart(
             "Percentile bands: every {} output, model by model",
             unit_name(&unit)
         ),
-        subtitle: format!(
-            "{}: per model, a line from P1 to P99, a light bar P5–P95, a box P25–P75 and a tick at P50",
-            names.join(" vs ")
-        ),
+        // The legend names the models by colour: the subtitle repeated their titles
+        // and was cut ("… a…") when they were long.
+        subtitle: "Per model, in its colour: a line from P1 to P99, a light bar P5–P95, a box \
+                   P25–P75 and a tick at P50"
+            .into(),
         x_label: axis_label("value", &unit, x.scale),
         x,
         groups,
@@ -122,7 +123,7 @@ fn band_row(m: &Member, name: &str) -> CompareBandRow {
     CompareBandRow {
         series: m.series,
         model: name.to_string(),
-        median_label: format!("P50 {}", human(pct.p50, unit_of(m.o))),
+        median_label: crate::report::charts::median_label(m.o, pct.p50, unit_of(m.o)),
         pct,
         claims,
     }
