@@ -59,8 +59,14 @@ impl Tracked {
 
     #[inline(always)]
     fn observe_values(&mut self, xs: &[f64], first: u64) {
-        // A fold with `&` has no early exit, so it vectorises; the search for the
-        // first bad value runs only when there is one.
+        // One pass gives the extremes and the plain sum (in `sum4`'s order, so the
+        // mean is the bits `Moments` would compute); a NaN or infinity makes the sum
+        // non-finite, and so does a sum that overflowed: then the careful path below.
+        let (lo, hi, sum) = extremes_and_sum(xs);
+        if sum.is_finite() {
+            self.observe_finite_within(xs, lo, hi, sum);
+            return;
+        }
         if xs.iter().fold(true, |ok, x| ok & x.is_finite()) {
             self.observe_finite(xs);
             return;
@@ -72,6 +78,17 @@ impl Tracked {
         self.observe_finite(&finite);
     }
 
+    /// Finite values whose extremes and plain sum are known (the sum finite).
+    #[inline(always)]
+    fn observe_finite_within(&mut self, xs: &[f64], lo: f64, hi: f64, sum: f64) {
+        self.moments
+            .add_block_summed(xs, lo.abs().max(hi.abs()), sum);
+        self.sketch.add_all_within(xs, lo, hi);
+        self.min = self.min.min(lo);
+        self.max = self.max.max(hi);
+        self.count_claims(xs);
+    }
+
     #[inline(always)]
     fn observe_finite(&mut self, xs: &[f64]) {
         let (lo, hi) = min_max(xs);
@@ -79,6 +96,11 @@ impl Tracked {
         self.sketch.add_all(xs);
         self.min = self.min.min(lo);
         self.max = self.max.max(hi);
+        self.count_claims(xs);
+    }
+
+    #[inline(always)]
+    fn count_claims(&mut self, xs: &[f64]) {
         for (v, below, equal) in &mut self.claims {
             for &x in xs {
                 *below += u64::from(x < *v);
@@ -158,6 +180,40 @@ fn min_max(xs: &[f64]) -> (f64, f64) {
         lo.iter().copied().fold(f64::INFINITY, f64::min),
         hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     )
+}
+
+/// The least and greatest values of a block and its plain sum, in one pass: the sum in
+/// `moments::sum4`'s order (the remainder's values into accumulators 0.., then the
+/// quads), the extremes by comparisons, which compile to vector min/max (a NaN is
+/// skipped by them, and shows in the sum). For a block with no NaN the extremes are
+/// those of `min_max`.
+#[inline(always)]
+fn extremes_and_sum(xs: &[f64]) -> (f64, f64, f64) {
+    let mut acc = [0.0f64; 4];
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let quads = xs.chunks_exact(4);
+    for (k, &x) in quads.remainder().iter().enumerate() {
+        acc[k] += x;
+        lo[k] = if x < lo[k] { x } else { lo[k] };
+        hi[k] = if x > hi[k] { x } else { hi[k] };
+    }
+    for q in quads {
+        for k in 0..4 {
+            acc[k] += q[k];
+            lo[k] = if q[k] < lo[k] { q[k] } else { lo[k] };
+            hi[k] = if q[k] > hi[k] { q[k] } else { hi[k] };
+        }
+    }
+    let lo = lo
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, |a, b| if b < a { b } else { a });
+    let hi = hi
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, |a, b| if b > a { b } else { a });
+    (lo, hi, (acc[0] + acc[1]) + (acc[2] + acc[3]))
 }
 
 /// The aggregates of every tracked param over a run (or one chunk of it).
