@@ -11,6 +11,8 @@
 //! Run: `cargo bench --bench indep_fleet -- [N] [THREADS] [SEED]` (or HAND_N,
 //! HAND_THREADS, HAND_SEED). Prints one JSON line like benches/indep_serving.rs.
 
+#![allow(clippy::needless_range_loop)]
+
 mod indep;
 
 use indep::{BLOCK, BetaState, ChunkSums, GammaState, Lanes};

@@ -12,6 +12,8 @@
 //! HAND_THREADS, HAND_SEED). Prints one JSON line: samples/second, the p1 p5 p25 p50
 //! p75 p95 p99, mean, sd, min and max of each output. Deterministic for any THREADS.
 
+#![allow(clippy::needless_range_loop)]
+
 mod indep;
 
 use indep::{BLOCK, ChunkSums, Lanes};

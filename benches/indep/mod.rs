@@ -35,7 +35,7 @@
 //! AVX2 the same body compiles for baseline x86-64 (same arithmetic, no FMA
 //! contraction: the same bits either way).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop, clippy::new_without_default)]
 
 use std::time::Instant;
 
@@ -101,7 +101,7 @@ impl Lanes {
     #[inline(always)]
     pub fn words(&mut self, out: &mut [u64]) {
         use std::arch::x86_64::*;
-        assert!(out.len() % LANES == 0);
+        assert!(out.len().is_multiple_of(LANES));
         // SAFETY: AVX2 is enabled in every caller (see above); the loads and stores
         // are unaligned ones within the arrays' bounds.
         unsafe {
@@ -151,8 +151,9 @@ pub fn open01(w: u64) -> f64 {
 // Elementary functions
 // ---------------------------------------------------------------------------
 
-const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+/// ln 2 in two parts (fdlibm's split: k·LN2_HI is exact for the k here).
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 /// 1.5·2^52: adding it rounds to an integer held in the low mantissa bits.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -514,14 +515,14 @@ impl Sketch {
         let mut good = true;
         let (mut lo, mut hi) = (i32::MAX, i32::MIN);
         for (i, &x) in idx.iter_mut().zip(xs) {
-            good &= x >= 1e-300 && x <= f64::MAX;
+            good &= (1e-300..=f64::MAX).contains(&x);
             *i = self.index(x.clamp(1e-300, f64::MAX));
             lo = lo.min(*i);
             hi = hi.max(*i);
         }
         if !good {
             for (&i, &x) in idx.iter().zip(xs) {
-                if x >= 1e-300 && x <= f64::MAX {
+                if (1e-300..=f64::MAX).contains(&x) {
                     self.reserve(i, i);
                     self.counts[(i - self.offset) as usize] += 1;
                 } else {
@@ -1029,7 +1030,8 @@ micro_piece!(m_sums, "sums+minmax", |r, o| {
 fn micro_avx2() {
     // INDEP_MICRO=all, or one piece's name (then 4x the blocks, to time the process).
     let which = std::env::var("INDEP_MICRO").unwrap_or_default();
-    let pieces: [(&str, fn(usize) -> f64); 9] = [
+    type Piece = (&'static str, fn(usize) -> f64);
+    let pieces: [Piece; 9] = [
         ("words", m_words),
         ("uniform", m_uniform),
         ("std_normal", m_normal),

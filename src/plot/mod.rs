@@ -84,6 +84,12 @@ pub fn render_all(
     })
 }
 
+/// Named files: (file name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// A group of charts to draw beside the per-output ones (tornado, swing, anatomy).
+pub type ChartGroup<'a> = &'a (dyn Fn() -> Result<Files, PlotError> + Sync);
+
 /// Every chart of a run — the per-output ones (`render_all`'s), the tornado, swing
 /// and anatomy charts — drawn on one pool of `threads` threads as one set of jobs,
 /// so no core idles at the end of one group while another waits; the files in the
@@ -93,8 +99,8 @@ pub fn render_run(
     charts: &Charts,
     opts: &ChartOptions,
     threads: usize,
-    others: &[&(dyn Fn() -> Result<Vec<(String, Vec<u8>)>, PlotError> + Sync)],
-) -> Result<(Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>), PlotError> {
+    others: &[ChartGroup<'_>],
+) -> Result<(Files, Files), PlotError> {
     text::check_fonts()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))

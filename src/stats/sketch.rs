@@ -125,7 +125,8 @@ impl Sketch {
     #[inline(always)]
     pub fn add_all_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
         let (first, last) = (self.index(lo), self.index(hi));
-        if !(lo >= MIN_MAGNITUDE) || !self.pos.make_room(first, last) {
+        // (lo is finite here: the caller's block has a finite sum.)
+        if lo < MIN_MAGNITUDE || !self.pos.make_room(first, last) {
             return self.add_all(xs);
         }
         const LANES: usize = 64;
