@@ -1,5 +1,11 @@
 //! ============================================================================
-//! LIMIT REFERENCE — NOT PART OF THE PRODUCT.
+//! ENGINE-SAMPLER KERNEL — NOT PART OF THE PRODUCT, AND NOT THE LIMIT.
+//!
+//! It calls costsim's own samplers (`engine::fill`) and statistics, so "costsim takes
+//! N x this kernel" measures the engine's overhead over its own samplers (the tape,
+//! the chunk merges), not the distance to what the machine can do: that is what the
+//! independent kernels measure (benches/indep_fleet.rs, benches/indep_serving.rs,
+//! which share no code with costsim; benches/peers/limit.sh).
 //! ============================================================================
 //!
 //! A hand-specialised Rust kernel of the fleet benchmark model (benches/fleet.toml):

@@ -64,11 +64,7 @@ fn dispatch(cli: Cli) -> Result<(), Error> {
 /// Prints a command's warnings (stderr), results (stdout) and where it wrote files.
 fn report(outcome: Result<app::Outcome, Error>, quiet: bool) -> Result<(), Error> {
     let outcome = outcome?;
-    if !quiet {
-        for w in &outcome.warnings {
-            eprintln!("warning: {w}");
-        }
-    }
+    app::print_warnings(&outcome.warnings, quiet);
     app::print(&outcome.stdout)?;
     if !quiet {
         eprintln!("results written to {}", outcome.out_dir.display());

@@ -8,7 +8,8 @@
 #   1. a virtualenv in benches/peers/.venv (gitignored) with the pinned numpy and
 #      squigglepy of benches/peers/requirements.txt;
 #   2. `cargo build --release` (costsim) and `cargo bench --bench hand_kernel --no-run`
-#      (the hand-written "limit" kernel, benches/hand_kernel.rs), both binaries copied
+#      (the engine-sampler kernel, benches/hand_kernel.rs: costsim's own samplers
+#      with hand-written formulas; not the limit — see benches/peers/limit.sh), both binaries copied
 #      to benches/peers/.work/bin so a concurrent rebuild cannot swap them mid-run;
 #   3. runs costsim, the hand kernel, numpy (fleet_numpy.py) and squigglepy
 #      (fleet_squigglepy.py) at 10^6 and 10^7 samples, costsim and the hand kernel

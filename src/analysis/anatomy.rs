@@ -206,6 +206,24 @@ pub fn claims(
 /// [`prior_and`], the run's first samples.
 pub struct PriorRows {
     pub columns: Vec<Vec<f64>>,
+    /// Each column's finite values, sorted: every claim's anatomy reads the same
+    /// prior columns, so they are sorted once (in parallel), not once per claim.
+    pub sorted: Vec<Vec<f64>>,
+}
+
+impl PriorRows {
+    pub fn new(columns: Vec<Vec<f64>>, threads: usize) -> PriorRows {
+        use rayon::prelude::*;
+        let sort_all = || columns.par_iter().map(|c| sorted(c)).collect();
+        let sorted = match rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(sort_all),
+            Err(_) => columns.iter().map(|c| sorted(c)).collect(),
+        };
+        PriorRows { columns, sorted }
+    }
 }
 
 /// The filters' results, with the pass's totals.
@@ -251,9 +269,7 @@ pub fn prior_and(
         .map_err(|e| super::run::sample_error(model, plan, e))?;
     let prior = sel.filters.pop().expect("the prior's filter");
     Ok((
-        PriorRows {
-            columns: prior.rows,
-        },
+        PriorRows::new(prior.rows, threads),
         Pass {
             selected: sel.filters,
             drawn: sel.drawn,
@@ -277,7 +293,7 @@ pub fn describe(
         .zip(&sel.rows)
         .map(|(&i, given)| {
             let column = needed.iter().position(|&q| q == i).expect("a needed input");
-            let prior_sorted = sorted(&prior.columns[column]);
+            let prior_sorted = &prior.sorted[column][..];
             let given_sorted = sorted(given);
             let pct = |s: &[f64]| [0.05, 0.5, 0.95].map(|q| percentile(s, q));
             let given = if thin {
@@ -289,33 +305,33 @@ pub fn describe(
             let share = |s: &[f64], hi: f64| {
                 s.iter().filter(|&&x| x == hi).count() as f64 / s.len().max(1) as f64
             };
-            let two_valued = two_values(&prior_sorted)
+            let two_valued = two_values(prior_sorted)
                 .filter(|_| !thin)
                 .map(|(_, hi)| TwoValued {
                     high: hi,
-                    prior_share: share(&prior_sorted, hi),
+                    prior_share: share(prior_sorted, hi),
                     given_share: share(&given_sorted, hi),
                 });
             let given_p50_rank = match two_valued {
                 // The mean prior rank of the accepted worlds: P(low)·rank(low) + P(high)·rank(high).
                 Some(t) => {
-                    let (lo, hi) = two_values(&prior_sorted).expect("two values");
-                    (1.0 - t.given_share) * rank_in(&prior_sorted, lo)
-                        + t.given_share * rank_in(&prior_sorted, hi)
+                    let (lo, hi) = two_values(prior_sorted).expect("two values");
+                    (1.0 - t.given_share) * rank_in(prior_sorted, lo)
+                        + t.given_share * rank_in(prior_sorted, hi)
                 }
-                None => rank_in(&prior_sorted, given[1]),
+                None => rank_in(prior_sorted, given[1]),
             };
             InputAnatomy {
                 input: param.name.clone(),
                 label: label_of(model, i),
                 unit: param.unit.clone().unwrap_or_default(),
-                prior: pct(&prior_sorted),
+                prior: pct(prior_sorted),
                 given,
                 given_p50_rank,
                 two_valued,
                 given_band_ranks: [
-                    rank_in(&prior_sorted, given[0]),
-                    rank_in(&prior_sorted, given[2]),
+                    rank_in(prior_sorted, given[0]),
+                    rank_in(prior_sorted, given[2]),
                 ],
             }
         })
@@ -341,10 +357,11 @@ pub fn describe(
     }
 }
 
-/// The finite values, sorted.
+/// The finite values, sorted (unstable: values equal under `total_cmp` have the same
+/// bits, so the result is that of a stable sort).
 fn sorted(xs: &[f64]) -> Vec<f64> {
     let mut s: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    s.sort_by(f64::total_cmp);
+    s.sort_unstable_by(f64::total_cmp);
     s
 }
 

@@ -216,8 +216,12 @@ pub fn swing_for(
                 .copied()
                 .filter(|v| v.is_finite())
                 .collect();
-            values.sort_by(f64::total_cmp);
-            let at = |q: f64| values[((values.len() - 1) as f64 * q).floor() as usize];
+            // Two order statistics: selected, not a whole sort (values equal under
+            // total_cmp have the same bits, so these are the sorted array's).
+            let mut at = |q: f64| {
+                let k = ((values.len() - 1) as f64 * q).floor() as usize;
+                *values.select_nth_unstable_by(k, f64::total_cmp).1
+            };
             (input, at(0.05), at(0.95))
         })
         .collect();

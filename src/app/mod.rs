@@ -231,27 +231,7 @@ fn write_run(
             }
         })?;
     }
-    let mut extra = Vec::new();
-    let charts = if sim.no_charts {
-        Charts::default()
-    } else {
-        let opts = chart_options(sim, args.exceedance);
-        let charts = chart_data(model, plan, aggs, &summary, &opts);
-        let fail = plot_error(&out_dir);
-        files.extend(plot::render_all(&charts, &opts, summary.run.threads).map_err(&fail)?);
-        extra.extend(plot::analysis::tornado_files(&summary, &opts).map_err(&fail)?);
-        extra.extend(plot::analysis::swing_files(&summary, &opts).map_err(&fail)?);
-        extra.extend(anatomy::chart_files(&summary, &opts).map_err(&fail)?);
-        charts
-    };
-    let names: Vec<String> = extra.iter().map(|(name, _)| name.clone()).collect();
-    files.extend(extra);
-    let markdown = report::markdown::markdown(&summary, &charts, &names);
-    files.push(("report.md".to_string(), markdown.into_bytes()));
-    // Everything is rendered before the first file is written; if the set still
-    // cannot be written, the results reach the terminal all the same.
-    commit_or_print(folder, &files, &stdout)?;
-    let mut warnings = summary.warnings;
+    let mut warnings = summary.warnings.clone();
     warnings.extend(row_note);
     let max = sim
         .max_charts
@@ -262,6 +242,50 @@ fn write_run(
             summary.outputs.len()
         ));
     }
+    // The results reach the terminal before the charts are drawn (they take about
+    // half of a default run): warnings, then the table; the files follow.
+    let early = !sim.no_charts;
+    if early {
+        print_warnings(&warnings, sim.quiet);
+        print(&stdout)?;
+    }
+    let mut extra = Vec::new();
+    let charts = if sim.no_charts {
+        Charts::default()
+    } else {
+        let opts = chart_options(sim, args.exceedance);
+        let charts = chart_data(model, plan, aggs, &summary, &opts);
+        let fail = plot_error(&out_dir);
+        let tornado = || plot::analysis::tornado_files(&summary, &opts);
+        let swing = || plot::analysis::swing_files(&summary, &opts);
+        let anatomy = || anatomy::chart_files(&summary, &opts);
+        let (main, others) = plot::render_run(
+            &charts,
+            &opts,
+            summary.run.threads,
+            &[&tornado, &swing, &anatomy],
+        )
+        .map_err(&fail)?;
+        files.extend(main);
+        extra.extend(others);
+        charts
+    };
+    let names: Vec<String> = extra.iter().map(|(name, _)| name.clone()).collect();
+    files.extend(extra);
+    let markdown = report::markdown::markdown(&summary, &charts, &names);
+    files.push(("report.md".to_string(), markdown.into_bytes()));
+    // Everything is rendered before the first file is written; if the set still
+    // cannot be written, the results reach the terminal all the same.
+    if early {
+        // Printed already: nothing more for `main` to print but where the files are.
+        commit_or_print(folder, &files, &[])?;
+        return Ok(Outcome {
+            stdout: Vec::new(),
+            out_dir,
+            warnings: Vec::new(),
+        });
+    }
+    commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
         stdout,
         out_dir,
@@ -426,6 +450,15 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
     }
     let _ = write!(out, "\nok: the model is valid");
     out
+}
+
+/// Prints warnings on stderr as `main` does (nothing with --quiet).
+pub fn print_warnings(warnings: &[String], quiet: bool) {
+    if !quiet {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    }
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

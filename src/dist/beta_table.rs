@@ -213,6 +213,26 @@ impl BetaTable {
             let (picks, spots) = scratch.split_at_mut(BATCH);
             let picks = rng.fill_u64_uninit(&mut picks[..n]);
             let spots = rng.fill_u64_uninit(&mut spots[..n]);
+            #[cfg(target_arch = "x86_64")]
+            if crate::simd::level().has_avx2() {
+                // SAFETY: the level includes AVX2 only when the CPU has it; the three
+                // slices hold n <= BATCH values.
+                let caps =
+                    unsafe { x86::sure(self, (min, range), &picks[..n], &spots[..n], chunk) };
+                // The caps in order, as the loop below finishes them: the same words
+                // consumed in the same order, so the same values.
+                for (q, &bits) in caps.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        let k = q * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        let piece = self.piece(picks[k]);
+                        let x = self.cap(piece, Self::in_bin(piece, spots[k]), rng);
+                        chunk[k] = min + range * x;
+                    }
+                }
+                continue;
+            }
             // Sure pieces give their value; caps are marked NaN for the second pass.
             for ((o, &p), &s) in chunk.iter_mut().zip(&picks[..n]).zip(&spots[..n]) {
                 let piece = self.piece(p);
@@ -262,6 +282,91 @@ impl BetaTable {
             piece = self.piece(rng.next_u64());
             x = Self::in_bin(piece, rng.next_u64());
         }
+    }
+}
+
+/// The first pass of `BetaTable::fill` with AVX2 (LLVM left it scalar, a branch per
+/// draw on the gathered slot): the same IEEE operations as `piece` and `in_bin`, so
+/// the same bits.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{BATCH, BINS, BetaTable, PIECES, TWO52};
+    use std::arch::x86_64::*;
+
+    /// Writes min + range·x for the draws that landed in a sure piece, and returns a
+    /// bitmap of those that landed in a cap (their `out` is left for the caller).
+    ///
+    /// # Safety
+    /// The CPU must have AVX2; `picks`, `spots` and `out` hold the same number of
+    /// values, at most BATCH.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn sure(
+        t: &BetaTable,
+        (min, range): (f64, f64),
+        picks: &[u64],
+        spots: &[u64],
+        out: &mut [f64],
+    ) -> [u64; BATCH / 64] {
+        let n = picks.len().min(spots.len()).min(out.len());
+        let mut caps = [0u64; BATCH / 64];
+        let quads = n / 4 * 4;
+        let entry = t.entry.as_ptr().cast::<i64>();
+        // SAFETY: loads and stores at k..k + 4 <= quads <= n; gather indices are a
+        // word's low 10 bits, within the PIECES entries.
+        unsafe {
+            let slot_mask = _mm256_set1_epi64x((PIECES - 1) as i64);
+            let bin_mask = _mm256_set1_epi64x((BINS - 1) as i64);
+            let one = _mm256_set1_epi64x(0x3FF0_0000_0000_0000);
+            let below_one = _mm256_set1_pd(1.0 - f64::EPSILON / 2.0);
+            let two52 = _mm256_set1_pd(TWO52);
+            let two52_bits = _mm256_set1_epi64x(TWO52.to_bits() as i64);
+            let inv_bins = _mm256_set1_pd(1.0 / BINS as f64);
+            let cap_bit = _mm256_set1_epi64x(BINS as i64);
+            let (vmin, vrange) = (_mm256_set1_pd(min), _mm256_set1_pd(range));
+            let open01 = |w: __m256i| {
+                _mm256_sub_pd(
+                    _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(w), one)),
+                    below_one,
+                )
+            };
+            for k in (0..quads).step_by(4) {
+                let p = _mm256_loadu_si256(picks.as_ptr().add(k).cast());
+                let s = _mm256_loadu_si256(spots.as_ptr().add(k).cast());
+                let i = _mm256_and_si256(p, slot_mask);
+                let e = _mm256_i64gather_epi64::<8>(entry, i);
+                let other = _mm256_and_si256(e, slot_mask);
+                let keep = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_LT_OQ>(
+                    open01(p),
+                    _mm256_castsi256_pd(e),
+                ));
+                // other ^ ((other ^ i) & keep), as `piece`.
+                let piece =
+                    _mm256_xor_si256(other, _mm256_and_si256(_mm256_xor_si256(other, i), keep));
+                let bin = _mm256_sub_pd(
+                    _mm256_castsi256_pd(_mm256_or_si256(
+                        two52_bits,
+                        _mm256_and_si256(piece, bin_mask),
+                    )),
+                    two52,
+                );
+                let x = _mm256_mul_pd(_mm256_add_pd(bin, open01(s)), inv_bins);
+                let v = _mm256_add_pd(vmin, _mm256_mul_pd(vrange, x));
+                // A cap: piece >= BINS, i.e. its BINS bit set (piece < PIECES = 2·BINS).
+                let is_cap = _mm256_cmpeq_epi64(_mm256_and_si256(piece, cap_bit), cap_bit);
+                _mm256_storeu_pd(out.as_mut_ptr().add(k), v);
+                let bits = _mm256_movemask_pd(_mm256_castsi256_pd(is_cap)) as u64;
+                caps[k / 64] |= bits << (k % 64);
+            }
+        }
+        for k in quads..n {
+            let piece = t.piece(picks[k]);
+            if piece < BINS {
+                out[k] = min + range * BetaTable::in_bin(piece, spots[k]);
+            } else {
+                caps[k / 64] |= 1 << (k % 64);
+            }
+        }
+        caps
     }
 }
 

@@ -202,6 +202,27 @@ impl Sketch {
         }
     }
 
+    /// `add_all` for a block of finite values whose least and greatest are `lo` and
+    /// `hi`: the bucket index is monotone in the value, so when every value is
+    /// positive (lo ≥ MIN_MAGNITUDE) the store's span is made room for once, from the
+    /// indices of lo and hi, and the values are counted with no per-value checks.
+    #[inline(always)]
+    pub fn add_all_within(&mut self, xs: &[f64], lo: f64, hi: f64) {
+        let (first, last) = (self.index(lo), self.index(hi));
+        // (lo is finite here: the caller's block has a finite sum.)
+        if lo < MIN_MAGNITUDE || !self.pos.make_room(first, last) {
+            return self.add_all(xs);
+        }
+        const LANES: usize = 64;
+        let mut idx = [0i64; LANES];
+        for part in xs.chunks(LANES) {
+            for (i, &x) in idx.iter_mut().zip(part) {
+                *i = self.index(x);
+            }
+            self.pos.count_all(&idx[..part.len()]);
+        }
+    }
+
     #[inline(always)]
     fn index(&self, m: f64) -> i64 {
         let y = approx_log2(m) * self.multiplier;
@@ -378,9 +399,16 @@ impl Store {
     /// Counts one value in each of buckets `idx`, all within the store's span.
     #[inline(always)]
     fn count_all(&mut self, idx: &[i64]) {
+        let (offset, len) = (self.offset, self.counts.len());
+        let counts = self.counts.as_mut_ptr();
         for &i in idx {
-            self.counts[(i - self.offset) as usize] += 1;
+            let k = (i - offset) as usize;
+            debug_assert!(k < len);
+            // SAFETY: the caller made room for every index (make_room), so
+            // 0 <= i - offset < len; a bound check per value cost ~5% of a run.
+            unsafe { *counts.add(k) += 1 };
         }
+        let _ = len;
         self.total += idx.len() as u64;
     }
 
