@@ -27,6 +27,17 @@ pub const CHUNK: u64 = 1 << 16;
 /// memory.
 const CHUNKS_PER_THREAD: usize = 4;
 
+/// Chunk aggregates × tracked params a batch may hold at most (each a sketch of tens
+/// of KB): a model with thousands of outputs runs one chunk per thread at a time
+/// (two batches are alive at once: one merging, one running). The results do not
+/// depend on it (chunks merge along a fixed tree).
+const TRACKED_CHUNKS_PER_THREAD: usize = 4096;
+
+/// Chunks per thread in a batch of `plan`'s run.
+fn chunks_per_thread(plan: &Plan) -> usize {
+    (TRACKED_CHUNKS_PER_THREAD / plan.tracked.len().max(1)).clamp(1, CHUNKS_PER_THREAD)
+}
+
 /// The RNG stream of one distribution site (by its `Site::stream`) in one chunk:
 /// eight xoshiro256++ lanes seeded through SplitMix64 from (seed, chunk, stream).
 pub fn site_rng(seed: u64, chunk: u64, stream: u64) -> LaneRng {
@@ -110,7 +121,7 @@ fn simulate_chunks(
     rows: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial, SampleError> {
-    let batch = (rayon::current_num_threads() * CHUNKS_PER_THREAD) as u64;
+    let batch = (rayon::current_num_threads() * chunks_per_thread(plan)) as u64;
     let mut total = Partial::default();
     // The batch merged last, and the sample count it brings the shard to.
     let mut pending: Vec<Result<Aggregates, SampleError>> = Vec::new();
