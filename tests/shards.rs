@@ -425,6 +425,43 @@ fn merge_state_builds_a_tree_that_finishes_like_the_flat_merge() {
     assert_eq!(files(&flat), files(&tree));
 }
 
+/// A command's single run into `dir/single`, then its shards for each N merged in
+/// reverse order: every merged file must be the single run's.
+fn shards_merge_like_one_run<S: AsRef<std::ffi::OsStr>>(dir: &Path, command: &[S], ns: &[u64]) {
+    let single = dir.join("single");
+    costsim()
+        .args(command)
+        .arg("--out")
+        .arg(&single)
+        .arg("-q")
+        .assert()
+        .success();
+    for &n in ns {
+        let states: Vec<PathBuf> = (0..n)
+            .rev()
+            .map(|k| {
+                let state = dir.join(format!("shard-{n}-{k}.cstate"));
+                costsim()
+                    .args(command)
+                    .args(["--shard", &format!("{k}/{n}"), "--state"])
+                    .arg(&state)
+                    .args(["-q", "--threads", "1"])
+                    .assert()
+                    .success();
+                state
+            })
+            .collect();
+        let out = dir.join(format!("merged-{n}"));
+        let merged = merge_into(&states, &out);
+        assert!(
+            merged.status.success(),
+            "{}",
+            String::from_utf8_lossy(&merged.stderr)
+        );
+        assert_eq!(files(&out), files(&single), "{n} shards");
+    }
+}
+
 #[test]
 fn a_sharded_sweep_merges_into_the_sweeps_files_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
@@ -438,40 +475,9 @@ fn a_sharded_sweep_merges_into_the_sweeps_files_byte_for_byte() {
         "2,3,4.5",
     ];
     let sweep = [&sweep[..], &["--samples", "200000"]].concat();
-    let single = dir.path().join("single");
-    costsim()
-        .args(&sweep)
-        .arg("--out")
-        .arg(&single)
-        .arg("-q")
-        .assert()
-        .success();
     // 3 steps × 4 chunks = 12 units: 5 shards cut steps in the middle, 16 leave
     // some shards empty.
-    for n in [1u64, 5, 16] {
-        let states: Vec<PathBuf> = (0..n)
-            .rev()
-            .map(|k| {
-                let state = dir.path().join(format!("sweep-{n}-{k}.cstate"));
-                costsim()
-                    .args(&sweep)
-                    .args(["--shard", &format!("{k}/{n}"), "--state"])
-                    .arg(&state)
-                    .arg("-q")
-                    .assert()
-                    .success();
-                state
-            })
-            .collect();
-        let out = dir.path().join(format!("merged-{n}"));
-        let merged = merge_into(&states, &out);
-        assert!(
-            merged.status.success(),
-            "{}",
-            String::from_utf8_lossy(&merged.stderr)
-        );
-        assert_eq!(files(&out), files(&single), "{n} shards");
-    }
+    shards_merge_like_one_run(dir.path(), &sweep, &[1, 5, 16]);
     // A sweep's state and a run's do not mix.
     let run = dir.path().join("run.cstate");
     costsim()
@@ -488,7 +494,7 @@ fn a_sharded_sweep_merges_into_the_sweeps_files_byte_for_byte() {
         .arg("-q")
         .assert()
         .success();
-    let e = refused(&[dir.path().join("sweep-5-0.cstate"), run], dir.path());
+    let e = refused(&[dir.path().join("shard-5-0.cstate"), run], dir.path());
     assert!(
         e.contains("a shard of `costsim run`, not of `costsim sweep`"),
         "{e}"
@@ -501,38 +507,8 @@ fn a_sharded_sobol_analysis_merges_into_its_files_byte_for_byte() {
     let model = write_model(dir.path());
     // 100,000 rows are 2 chunks; × 5 inputs = 10 units of work.
     let sobol = ["sobol", model.to_str().unwrap(), "--samples", "100000"];
+    shards_merge_like_one_run(dir.path(), &sobol, &[1, 3, 12]);
     let single = dir.path().join("single");
-    costsim()
-        .args(sobol)
-        .arg("--out")
-        .arg(&single)
-        .arg("-q")
-        .assert()
-        .success();
-    for n in [1u64, 3, 12] {
-        let states: Vec<PathBuf> = (0..n)
-            .map(|k| {
-                let state = dir.path().join(format!("sobol-{n}-{k}.cstate"));
-                costsim()
-                    .args(sobol)
-                    .args(["--shard", &format!("{k}/{n}"), "--state"])
-                    .arg(&state)
-                    .args(["-q", "--threads", "1"])
-                    .assert()
-                    .success();
-                state
-            })
-            .rev()
-            .collect();
-        let out = dir.path().join(format!("merged-{n}"));
-        let merged = merge_into(&states, &out);
-        assert!(
-            merged.status.success(),
-            "{}",
-            String::from_utf8_lossy(&merged.stderr)
-        );
-        assert_eq!(files(&out), files(&single), "{n} shards");
-    }
     let text = std::fs::read_to_string(single.join("sobol.csv")).unwrap();
     assert!(text.lines().count() > 5, "{text}");
 }

@@ -52,10 +52,7 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     };
     // The run's options, with where and how this merge writes and runs.
     let mut run_args = recorded.clone();
-    run_args.sim.out = args.out.clone();
-    run_args.sim.threads = args.threads;
-    run_args.sim.quiet = args.quiet;
-    run_args.format = args.format;
+    run_args.format = here(&mut run_args.sim, args);
     let (model, plan) = build(&state.model)?;
     let folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
     let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len());
@@ -75,10 +72,7 @@ fn finish_sweep(args: &MergeArgs, state: State, runs: Vec<Aggregates>) -> Result
         unreachable!("a sweep's state")
     };
     let mut sweep_args = recorded.clone();
-    sweep_args.sim.out = args.out.clone();
-    sweep_args.sim.threads = args.threads;
-    sweep_args.sim.quiet = args.quiet;
-    sweep_args.format = args.format;
+    sweep_args.format = here(&mut sweep_args.sim, args);
     let (model, _) = build(&state.model)?;
     let p = sweep::prepare_sweep(&sweep_args, model)?;
     if runs.len() != p.values.len() {
@@ -113,10 +107,7 @@ fn finish_sobol(args: &MergeArgs, state: State, partial: SobolPartial) -> Result
         unreachable!("a Sobol analysis's state")
     };
     let mut sobol_args = recorded.clone();
-    sobol_args.sim.out = args.out.clone();
-    sobol_args.sim.threads = args.threads;
-    sobol_args.sim.quiet = args.quiet;
-    sobol_args.format = args.format;
+    sobol_args.format = here(&mut sobol_args.sim, args);
     let (model, plan) = build(&state.model)?;
     let p = sobol::prepare_sobol(&sobol_args, model, plan)?;
     let design = Design::new(&p.model, &p.plan, &p.outputs)?;
@@ -130,6 +121,15 @@ fn finish_sobol(args: &MergeArgs, state: State, partial: SobolPartial) -> Result
         &format!("{}-sobol", state.model.stem),
     ))?;
     sobol::write_sobol(&sobol_args, folder, &p, &rows, state.seed)
+}
+
+/// Where and how this merge writes and runs (the recorded options leave them out):
+/// sets them in `sim` and returns the format to print in.
+fn here(sim: &mut crate::cli::SimArgs, args: &MergeArgs) -> crate::cli::Format {
+    sim.out.clone_from(&args.out);
+    sim.threads = args.threads;
+    sim.quiet = args.quiet;
+    args.format
 }
 
 /// The merged run's size and seed, with this merge's threads.
