@@ -55,7 +55,7 @@ pub struct MergeArgs {
     #[arg(long, short = 'o', conflicts_with = "state")]
     pub out: Option<PathBuf>,
     /// Write the merged state to FILE instead (the shards need not be complete)
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "format")]
     pub state: Option<PathBuf>,
     /// What to print on stdout
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
@@ -71,8 +71,9 @@ pub struct MergeArgs {
 /// Options of every command that simulates a model.
 #[derive(Args, Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SimArgs {
-    /// Number of samples (overrides the file's [model] samples; sobol: base samples)
-    #[arg(long, short = 'n', value_parser = clap::value_parser!(u64).range(1..))]
+    /// Number of samples (overrides the file's [model] samples; sobol: base samples):
+    /// 1000000, 1_000_000, 1e6 or 1M
+    #[arg(long, short = 'n', value_parser = parse_count)]
     pub samples: Option<u64>,
     /// RNG seed (overrides the file's [model] seed)
     #[arg(long)]
@@ -139,7 +140,7 @@ pub struct RunArgs {
     /// Run only shard K of N (0 ≤ K < N), a slice of the run's chunks, and write its
     /// aggregates to --state FILE; `costsim merge` makes the whole run's files from
     /// the N states (docs/scale-out.md)
-    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state")]
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state", conflicts_with_all = ["out", "format"])]
     pub shard: Option<Shard>,
     /// With --shard: the state file to write (nothing else is written)
     #[arg(long, value_name = "FILE", requires = "shard")]
@@ -161,7 +162,12 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
     let (k, n) = text.trim().split_once('/').ok_or_else(bad)?;
     let k: u64 = k.trim().parse().map_err(|_| bad())?;
     let n: u64 = n.trim().parse().map_err(|_| bad())?;
-    if n == 0 || k >= n {
+    if n == 0 {
+        return Err(format!(
+            "`{text}`: N, the number of shards, must be at least 1"
+        ));
+    }
+    if k >= n {
         return Err(format!(
             "`{text}`: shards are numbered 0 to N-1 (like $SLURM_ARRAY_TASK_ID of --array=0-(N-1))"
         ));
@@ -223,6 +229,38 @@ fn parse_window(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A whole count of at least 1: `1000000`, `1_000_000`, `1e6`, `2.5M`, `10k`, `1B`.
+fn parse_count(text: &str) -> Result<u64, String> {
+    let t = text.trim().replace('_', "");
+    let (digits, scale) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1e3),
+        Some('M') => (&t[..t.len() - 1], 1e6),
+        Some('B') => (&t[..t.len() - 1], 1e9),
+        Some('T') => (&t[..t.len() - 1], 1e12),
+        _ => (t.as_str(), 1.0),
+    };
+    if let Ok(n) = digits.parse::<u64>()
+        && scale == 1.0
+    {
+        return if n >= 1 {
+            Ok(n)
+        } else {
+            Err("must be at least 1".into())
+        };
+    }
+    let bad = || format!("`{text}` is not a count: write e.g. 1000000, 1_000_000, 1e6 or 1M");
+    let v = digits.parse::<f64>().map_err(|_| bad())? * scale;
+    if !(1.0..1.8e19).contains(&v) {
+        return Err(format!(
+            "`{text}`: the count must be at least 1 and below 1.8e19"
+        ));
+    }
+    if v.fract() != 0.0 {
+        return Err(format!("`{text}` is not a whole number of samples"));
+    }
+    Ok(v as u64)
+}
+
 /// "2e8", "500M", "1B" draws, or "30s".
 fn parse_budget(text: &str) -> Result<BudgetArg, String> {
     let t = text.trim();
@@ -264,7 +302,7 @@ pub struct SobolArgs {
     pub sim: SimArgs,
     /// Run only shard K of N of the design's units (chunks of rows × inputs) and write
     /// its sums to --state FILE, for `costsim merge` (docs/scale-out.md)
-    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state")]
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state", conflicts_with_all = ["out", "format"])]
     pub shard: Option<Shard>,
     /// With --shard: the state file to write (nothing else is written)
     #[arg(long, value_name = "FILE", requires = "shard")]
@@ -299,7 +337,7 @@ pub struct SweepArgs {
     pub sim: SimArgs,
     /// Run only shard K of N of the sweep's steps × chunks and write its aggregates to
     /// --state FILE, for `costsim merge` (docs/scale-out.md)
-    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state")]
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, requires = "state", conflicts_with_all = ["out", "format"])]
     pub shard: Option<Shard>,
     /// With --shard: the state file to write (nothing else is written)
     #[arg(long, value_name = "FILE", requires = "shard")]
@@ -373,6 +411,22 @@ mod tests {
         let c = Cli::try_parse_from(["costsim", "check", "m.toml"]).unwrap();
         assert!(matches!(c.command, Some(Command::Check(_))));
         assert!(Cli::try_parse_from(["costsim", "run", "--samples", "0"]).is_err());
+        for (text, n) in [
+            ("1e6", 1_000_000),
+            ("1_000_000", 1_000_000),
+            ("2.5M", 2_500_000),
+            ("10k", 10_000),
+            ("7", 7),
+        ] {
+            let c = Cli::try_parse_from(["costsim", "-n", text]).unwrap();
+            assert_eq!(c.run.sim.samples, Some(n), "{text}");
+        }
+        for bad in ["1.5", "0", "-3", "1e20", "abc"] {
+            assert!(
+                Cli::try_parse_from(["costsim", "run", "-n", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

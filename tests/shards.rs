@@ -138,7 +138,7 @@ fn a_state_is_small_and_a_shard_says_what_it_ran() {
     assert!(out.status.success());
     let said = String::from_utf8(out.stdout).unwrap();
     assert!(
-        said.starts_with("shard 1/3: chunks 1..3 of 5, 131,072 samples of 300,000"),
+        said.starts_with("shard 1 of 3: chunks 1 to 2 of 5 (131,072 of 300,000 samples)"),
         "{said}"
     );
     let size = std::fs::metadata(&state).unwrap().len();
@@ -173,10 +173,7 @@ fn every_bad_set_of_states_is_refused_by_name() {
     let name = |p: &PathBuf| p.display().to_string();
 
     let missing = refused(&states[..2], dir.path());
-    assert!(
-        missing.contains("1 of the 3 shards are missing: 2"),
-        "{missing}"
-    );
+    assert!(missing.contains("shard 2 of 3 is missing"), "{missing}");
     assert!(missing.contains("--shard 2/3"), "{missing}");
 
     let twice = refused(
@@ -260,7 +257,10 @@ fn states_of_another_run_are_refused_by_what_differs() {
             &["--set", "price=3"],
             "different --set or --set-file overrides",
         ),
-        (&["--no-swing"], "different options"),
+        (
+            &["--no-swing"],
+            "other options: --no-swing given against not given",
+        ),
     ];
     for (flags, says) in cases {
         let other = dir.path().join("other.cstate");
@@ -417,7 +417,7 @@ fn merge_state_builds_a_tree_that_finishes_like_the_flat_merge() {
         .unwrap();
     assert!(merged.status.success());
     let said = String::from_utf8(merged.stdout).unwrap();
-    assert!(said.contains("shards 0, 2/3 (1 missing)"), "{said}");
+    assert!(said.contains("shards 0, 2 of 3 (1 missing)"), "{said}");
     let flat = dir.path().join("flat");
     let tree = dir.path().join("tree");
     assert!(merge_into(&states, &flat).status.success());
@@ -511,4 +511,67 @@ fn a_sharded_sobol_analysis_merges_into_its_files_byte_for_byte() {
     let single = dir.path().join("single");
     let text = std::fs::read_to_string(single.join("sobol.csv")).unwrap();
     assert!(text.lines().count() > 5, "{text}");
+}
+
+#[test]
+fn the_same_run_written_differently_still_merges() {
+    // The model by another path (a copy elsewhere), the file's own samples and seed
+    // given explicitly, a default chart size spelled out, samples as 3e5: one run.
+    let dir = tempfile::tempdir().unwrap();
+    let states = three_states(dir.path(), &[]);
+    let copy = dir.path().join("elsewhere").join("model.toml");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::write(&copy, MODEL).unwrap();
+    let again = dir.path().join("again.cstate");
+    costsim()
+        .arg("run")
+        .arg(&copy)
+        .args([
+            "-n", "3e5", "--seed", "5", "--width", "1600", "--shard", "2/3", "--state",
+        ])
+        .arg(&again)
+        .arg("-q")
+        .assert()
+        .success();
+    let out = dir.path().join("out");
+    let merged = merge_into(&[states[0].clone(), states[1].clone(), again], &out);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let single = dir.path().join("single");
+    common::run_ok(&[dir.path().join("shards.toml").to_str().unwrap()], &single);
+    assert_eq!(files(&out), files(&single));
+}
+
+#[test]
+fn a_state_never_overwrites_a_file_that_is_not_a_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_model(dir.path());
+    let out = costsim()
+        .arg("run")
+        .arg(&model)
+        .args(["--shard", "0/2", "--state"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        e.contains("is not a costsim state file: it would be overwritten"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), MODEL);
+    // --out and --format mean nothing for a shard: refused, not ignored.
+    for flag in [["--out", "x"], ["-f", "json"]] {
+        let out = costsim()
+            .arg("run")
+            .arg(&model)
+            .args(["--shard", "0/2", "--state", "s.cstate"])
+            .args(flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag:?}");
+    }
 }

@@ -7,6 +7,7 @@ use super::sobol::SobolPartial;
 use super::state::{Job, State, StepPartial};
 use crate::engine::CHUNK;
 use crate::error::{Diagnostic, Error};
+use crate::report::format::count;
 use crate::stats::Aggregates;
 use crate::stats::dyadic::Overlap;
 
@@ -36,7 +37,7 @@ pub fn combine(states: Vec<Named>) -> Result<Named, Error> {
                         acc.shards
                     ),
                 )
-                .help("drop one of the two files (a shard run twice gives the same state)")
+                .help("each shard must be merged once: leave out one of the states that hold it")
                 .into());
             }
             owners.push(((a, b), next.name.clone()));
@@ -86,19 +87,26 @@ pub fn finish(merged: Named) -> Result<(State, Finished), Error> {
     let Named { name, mut state } = merged;
     let missing = missing_shards(&state);
     if !missing.is_empty() {
-        let list: Vec<String> = missing.iter().take(12).map(u64::to_string).collect();
+        let list: Vec<String> = missing.iter().take(12).map(|&k| count(k)).collect();
         let more = if missing.len() > 12 {
-            format!(" and {} more", missing.len() - 12)
+            format!(" and {} more", count(missing.len() as u64 - 12))
         } else {
             String::new()
         };
         let k = missing[0];
+        let what = if missing.len() == 1 {
+            format!("shard {} of {} is missing", list[0], count(state.shards))
+        } else {
+            format!(
+                "{} of the {} shards are missing: {}{more}",
+                count(missing.len() as u64),
+                count(state.shards),
+                list.join(", ")
+            )
+        };
         return Err(Error::Usage(format!(
-            "{} of the {} shards are missing: {}{more} (the states given hold {}, from {name} on)\n  \
-             help: run each missing shard, e.g. `costsim {} ... --shard {k}/{} --state shard-{k}.cstate`, then merge again",
-            missing.len(),
-            state.shards,
-            list.join(", "),
+            "{what} (the states given hold {})\n  \
+             help: run each missing shard with the same options, e.g. `costsim {} ... --shard {k}/{} --state shard-{k}.cstate`, then merge again",
             state.describe(),
             state.job.command(),
             state.shards
@@ -205,11 +213,9 @@ fn check_same(first_name: &str, first: &State, name: &str, s: &State) -> Result<
         );
     }
     if s.job.options() != first.job.options() {
-        return differ(
-            "it was run with different options (e.g. --sensitivity-rows, --no-swing, chart size)"
-                .to_string(),
-            same_run,
-        );
+        let what = super::state::option_difference(&s.job, &first.job)
+            .unwrap_or_else(|| "some option".to_string());
+        return differ(format!("it was run with other options: {what}"), same_run);
     }
     Ok(())
 }

@@ -60,8 +60,16 @@ pub fn summarise(
         .enumerate()
         .filter_map(|(k, t)| {
             let at = t.first_nonfinite?;
-            let origin =
-                engine::first_nonfinite_param(plan, &model.order, spec.samples, spec.seed, at);
+            // Only the params this one is computed from can have made it non-finite.
+            let param = plan.tracked[k].param;
+            let upstream = crate::plan::ancestry(model, &[param]);
+            let order: Vec<usize> = model
+                .order
+                .iter()
+                .copied()
+                .filter(|&p| upstream[p])
+                .collect();
+            let origin = engine::first_nonfinite_param(plan, &order, spec.samples, spec.seed, at);
             Some((k, origin))
         })
         .collect();

@@ -40,10 +40,19 @@ pub struct ModelText {
 }
 
 impl ModelText {
-    /// A hash of the resolved model (its text and every override): two states come
-    /// from the same model exactly when these agree.
+    /// A hash of the resolved model — its text and every override's, in order, but not
+    /// the names they were read from (`model.toml`, `./model.toml` and a copy
+    /// elsewhere are the same model): two states come from the same model exactly
+    /// when these agree.
     pub fn hash(&self) -> u64 {
-        let bytes = postcard::to_allocvec(self).expect("a model text encodes");
+        let mut texts: Vec<&str> = vec![&self.source.text];
+        for o in &self.overrides {
+            texts.push(match o {
+                Override::Set(s) => s,
+                Override::File(f) => &f.text,
+            });
+        }
+        let bytes = postcard::to_allocvec(&texts).expect("texts encode");
         crate::report::charts::fnv1a(&bytes)
     }
 }
@@ -112,29 +121,6 @@ impl Job {
     }
 }
 
-/// A sweep's options as a state records them.
-pub fn recorded_sweep_args(args: &SweepArgs) -> SweepArgs {
-    let mut a = args.clone();
-    (a.shard, a.state, a.format) = (None, None, Default::default());
-    a.sim = recorded_sim(&a.sim);
-    a
-}
-
-/// A Sobol analysis's options as a state records them.
-pub fn recorded_sobol_args(args: &SobolArgs) -> SobolArgs {
-    let mut a = args.clone();
-    (a.shard, a.state, a.format) = (None, None, Default::default());
-    a.sim = recorded_sim(&a.sim);
-    a
-}
-
-/// The shared options without where and how this process ran.
-fn recorded_sim(sim: &crate::cli::SimArgs) -> crate::cli::SimArgs {
-    let mut s = sim.clone();
-    (s.out, s.threads, s.quiet) = (None, None, false);
-    s
-}
-
 /// The units of work of shard K of a sweep of `steps` steps of `chunks` chunks each:
 /// units `k·U/N .. (k+1)·U/N` of the U = steps × chunks, in step-major order, as
 /// (step, chunk range) pairs.
@@ -160,27 +146,98 @@ impl State {
         let ranges: Vec<String> = self
             .held
             .iter()
-            .map(|&(a, b)| {
-                if b == a + 1 {
-                    a.to_string()
-                } else {
-                    format!("{a}-{}", b - 1)
-                }
+            .map(|&(a, b)| match b - a {
+                1 => count(a),
+                _ => format!("{} to {}", count(a), count(b - 1)),
             })
             .collect();
         let one = self.held.len() == 1 && self.held[0].1 == self.held[0].0 + 1;
         let word = if one { "shard" } else { "shards" };
-        format!("{word} {}/{}", ranges.join(", "), self.shards)
+        format!("{word} {} of {}", ranges.join(", "), count(self.shards))
     }
 }
 
-/// The run's options as a state records them: what shapes the results, not how or
-/// where this process ran.
-pub fn recorded_args(args: &RunArgs) -> RunArgs {
+/// `start..end` (end excluded) in words: "chunk 3", "chunks 3 to 5", "no chunks".
+pub fn span(start: u64, end: u64, noun: &str) -> String {
+    match end.saturating_sub(start) {
+        0 => format!("no {noun}s"),
+        1 => format!("{noun} {}", count(start)),
+        _ => format!("{noun}s {} to {}", count(start), count(end - 1)),
+    }
+}
+
+/// The run's options as a state records them: what shapes the results, with the
+/// defaults filled in (`--width 1600` and no `--width` are the same run), and not how
+/// or where this process ran, nor the model's path (its text is in `ModelText`) or
+/// the seed and samples (the state holds the values resolved).
+pub fn recorded_args(args: &RunArgs, samples: u64) -> RunArgs {
     let mut a = args.clone();
-    (a.shard, a.state, a.format) = (None, None, Default::default());
+    (a.shard, a.state, a.format, a.file) = (None, None, Default::default(), None);
+    a.sim = recorded_sim(&a.sim);
+    if a.sampling.anatomy_budget.is_none() {
+        let draws = samples.saturating_mul(crate::analysis::anatomy::DEFAULT_BUDGET_FACTOR);
+        a.sampling.anatomy_budget = Some(crate::cli::BudgetArg::Draws(draws));
+    }
+    a
+}
+
+/// A sweep's options as a state records them (as [`recorded_args`]).
+pub fn recorded_sweep_args(args: &SweepArgs) -> SweepArgs {
+    let mut a = args.clone();
+    (a.shard, a.state, a.format, a.file) = (None, None, Default::default(), None);
     a.sim = recorded_sim(&a.sim);
     a
+}
+
+/// A Sobol analysis's options as a state records them (as [`recorded_args`]).
+pub fn recorded_sobol_args(args: &SobolArgs) -> SobolArgs {
+    let mut a = args.clone();
+    (a.shard, a.state, a.format, a.file) = (None, None, Default::default(), None);
+    a.sim = recorded_sim(&a.sim);
+    a
+}
+
+/// The shared options without where and how this process ran, with the chart
+/// defaults filled in.
+fn recorded_sim(sim: &crate::cli::SimArgs) -> crate::cli::SimArgs {
+    let d = crate::report::charts::ChartOptions::default();
+    let mut s = sim.clone();
+    (s.out, s.threads, s.quiet, s.samples, s.seed) = (None, None, false, None, None);
+    s.width = Some(s.width.unwrap_or(d.width));
+    s.height = Some(s.height.unwrap_or(d.height));
+    s.max_charts = Some(s.max_charts.unwrap_or(d.max_outputs));
+    s
+}
+
+/// The first option two states' records differ in, as "--name A against B".
+pub fn option_difference(a: &Job, b: &Job) -> Option<String> {
+    let value = |j: &Job| serde_json::from_str::<serde_json::Value>(&j.options()).ok();
+    first_difference(&value(a)?, &value(b)?, "")
+}
+
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, key: &str) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.iter().find_map(|(k, v)| {
+            let w = y.get(k).unwrap_or(&Value::Null);
+            first_difference(v, w, k)
+        }),
+        _ if a == b => None,
+        _ => {
+            let show = |v: &Value| match v {
+                Value::Null => "not given".to_string(),
+                Value::Bool(true) => "given".to_string(),
+                Value::Bool(false) => "not given".to_string(),
+                other => other.to_string(),
+            };
+            Some(format!(
+                "--{} {} against {}",
+                key.replace('_', "-"),
+                show(a),
+                show(b)
+            ))
+        }
+    }
 }
 
 /// Chunks `k·C/N .. (k+1)·C/N` of a run of `chunks` chunks: contiguous, in order,
@@ -213,6 +270,13 @@ fn bad(name: &str, msg: String, help: &str) -> Error {
 /// Checks a state's header (the first [`HEADER`] bytes of `bytes`, or fewer if the
 /// file is shorter) and returns the body's length.
 pub fn check_header(bytes: &[u8], name: &str) -> Result<u64, Error> {
+    if bytes.is_empty() {
+        return Err(bad(
+            name,
+            "the file is empty: not a costsim state".into(),
+            "pass the files written by `costsim run --shard K/N --state FILE`",
+        ));
+    }
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(bad(
             name,
@@ -270,10 +334,7 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
     if body.len() as u64 > length {
         return Err(bad(
             name,
-            format!(
-                "{} bytes past the end of the state: the file is damaged",
-                count(body.len() as u64 - length)
-            ),
+            "the file runs on past the end of its state: it is damaged".into(),
             rerun(),
         ));
     }

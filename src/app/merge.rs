@@ -24,7 +24,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
     let count = states.len();
     let merged = merge::combine(states)?;
     if let Some(path) = &args.state {
-        let file = OutputFile::claim(path)?;
+        let file = OutputFile::claim(path, state::MAGIC)?;
         file.commit(&state::encode(&merged.state))?;
         let line = format!(
             "merged {count} states: {} ({} missing)\n",
@@ -52,7 +52,7 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     };
     // The run's options, with where and how this merge writes and runs.
     let mut run_args = recorded.clone();
-    run_args.format = here(&mut run_args.sim, args);
+    run_args.format = here(&mut run_args.sim, args, &state);
     let (model, plan) = build(&state.model)?;
     let folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
     let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len());
@@ -72,7 +72,7 @@ fn finish_sweep(args: &MergeArgs, state: State, runs: Vec<Aggregates>) -> Result
         unreachable!("a sweep's state")
     };
     let mut sweep_args = recorded.clone();
-    sweep_args.format = here(&mut sweep_args.sim, args);
+    sweep_args.format = here(&mut sweep_args.sim, args, &state);
     let (model, _) = build(&state.model)?;
     let p = sweep::prepare_sweep(&sweep_args, model)?;
     if runs.len() != p.values.len() {
@@ -107,7 +107,7 @@ fn finish_sobol(args: &MergeArgs, state: State, partial: SobolPartial) -> Result
         unreachable!("a Sobol analysis's state")
     };
     let mut sobol_args = recorded.clone();
-    sobol_args.format = here(&mut sobol_args.sim, args);
+    sobol_args.format = here(&mut sobol_args.sim, args, &state);
     let (model, plan) = build(&state.model)?;
     let p = sobol::prepare_sobol(&sobol_args, model, plan)?;
     let design = Design::new(&p.model, &p.plan, &p.outputs)?;
@@ -123,12 +123,15 @@ fn finish_sobol(args: &MergeArgs, state: State, partial: SobolPartial) -> Result
     sobol::write_sobol(&sobol_args, folder, &p, &rows, state.seed)
 }
 
-/// Where and how this merge writes and runs (the recorded options leave them out):
-/// sets them in `sim` and returns the format to print in.
-fn here(sim: &mut crate::cli::SimArgs, args: &MergeArgs) -> crate::cli::Format {
+/// Where and how this merge writes and runs, and the run's seed and samples (the
+/// recorded options leave them out): sets them in `sim` and returns the format to
+/// print in.
+fn here(sim: &mut crate::cli::SimArgs, args: &MergeArgs, state: &State) -> crate::cli::Format {
     sim.out.clone_from(&args.out);
     sim.threads = args.threads;
     sim.quiet = args.quiet;
+    sim.samples = Some(state.samples);
+    sim.seed = Some(state.seed);
     args.format
 }
 

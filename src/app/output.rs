@@ -189,7 +189,15 @@ pub struct OutputFile {
 }
 
 impl OutputFile {
-    pub fn claim(path: &Path) -> Result<OutputFile, Error> {
+    /// Claims `path` for a file that must start with `magic`: an existing file that
+    /// does not (a model file given as --state by mistake) is never overwritten.
+    pub fn claim(path: &Path, magic: &[u8]) -> Result<OutputFile, Error> {
+        if path.is_file() && !starts_with(path, magic) {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a costsim state file: it would be overwritten; choose another --state",
+                path.display()
+            )));
+        }
         if path.is_dir() {
             return Err(Error::Usage(format!(
                 "{} is a folder: give the state a file name, e.g. {}/shard-0.cstate",
@@ -204,9 +212,13 @@ impl OutputFile {
         if let Some(parent) = parent {
             std::fs::create_dir_all(parent).map_err(io("cannot create the folder", parent))?;
         }
-        let tmp = parent
-            .unwrap_or(Path::new("."))
-            .join(format!(".{}.costsim-tmp", name.to_string_lossy()));
+        // The process id in the name: two copies of one shard (a retried task) may
+        // write the same state at once, each through its own temporary file.
+        let tmp = parent.unwrap_or(Path::new(".")).join(format!(
+            ".{}.{}.costsim-tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
         File::create(&tmp).map_err(io("cannot write", &tmp))?;
         *STAGING.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.clone());
         Ok(OutputFile {
@@ -236,6 +248,15 @@ impl Drop for OutputFile {
     }
 }
 
+/// Whether the file at `path` is empty or starts with `magic`.
+fn starts_with(path: &Path, magic: &[u8]) -> bool {
+    use std::io::Read as _;
+    let mut head = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(magic.len() as u64).read_to_end(&mut head))
+        .is_ok_and(|n| n == 0 || head == magic)
+}
+
 /// The names the previous run's manifest lists (plain names only: a manifest edited
 /// to name a path elsewhere is ignored there).
 fn previous_manifest(dir: &Path) -> Vec<String> {
@@ -259,13 +280,13 @@ pub fn handle_signals() {
         if let Some(sig) = signals.forever().next() {
             let staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
             let what = match staging.as_ref() {
-                Some(path) => {
-                    let _ = if path.is_dir() {
-                        std::fs::remove_dir_all(path)
-                    } else {
-                        std::fs::remove_file(path)
-                    };
+                Some(path) if path.is_dir() => {
+                    let _ = std::fs::remove_dir_all(path);
                     "interrupted: no results were written; the folder keeps its previous set"
+                }
+                Some(path) => {
+                    let _ = std::fs::remove_file(path);
+                    "interrupted: no state was written (a previous one at that path is kept)"
                 }
                 None => "interrupted",
             };

@@ -33,7 +33,7 @@ pub fn run_shard(
         .state
         .as_deref()
         .expect("clap requires --state with --shard");
-    let file = OutputFile::claim(path)?;
+    let file = OutputFile::claim(path, state::MAGIC)?;
     let spec = spec(&args.sim, model, 0);
     let chunks = state::shard_chunks(shard, spec.samples.div_ceil(CHUNK));
     let first = chunks.start.saturating_mul(CHUNK).min(spec.samples);
@@ -51,14 +51,13 @@ pub fn run_shard(
     progress.finish();
     let partial = partial.map_err(|e| crate::analysis::run::sample_error(model, plan, e))?;
     let job = Job::Run {
-        args: state::recorded_args(args),
+        args: state::recorded_args(args, spec.samples),
         partial,
     };
     let what = format!(
-        "chunks {}..{} of {}, {} samples of {}",
-        chunks.start,
-        chunks.end,
-        spec.samples.div_ceil(CHUNK),
+        "{} of {} ({} of {} samples)",
+        state::span(chunks.start, chunks.end, "chunk"),
+        count(spec.samples.div_ceil(CHUNK)),
         count(own),
         count(spec.samples),
     );
@@ -79,7 +78,7 @@ pub fn sweep_shard(
         .state
         .as_deref()
         .expect("clap requires --state with --shard");
-    let file = OutputFile::claim(path)?;
+    let file = OutputFile::claim(path, state::MAGIC)?;
     let spec = spec(&args.sim, model, 0);
     let chunks = spec.samples.div_ceil(CHUNK);
     let units = state::sweep_units(shard, values.len() as u64, chunks);
@@ -110,18 +109,16 @@ pub fn sweep_shard(
     progress.finish();
     let what = match (units.first(), units.last()) {
         (Some((s0, r0)), Some((s1, r1))) => format!(
-            "steps {}..={} (chunk {} of step {} to chunk {} of step {}), {} of {} step × chunk units",
-            s0,
-            s1,
+            "{} of {} step × chunk units (from chunk {} of step {} to chunk {} of step {})",
+            count(total),
+            count(values.len() as u64 * chunks),
             r0.start,
             s0,
             r1.end - 1,
             s1,
-            count(total),
-            count(values.len() as u64 * chunks)
         ),
         _ => format!(
-            "no units (the sweep has {} step × chunk units)",
+            "no units (of the sweep's {} step × chunk units)",
             count(values.len() as u64 * chunks)
         ),
     };
@@ -145,7 +142,7 @@ pub(super) fn sobol_shard(
         .state
         .as_deref()
         .expect("clap requires --state with --shard");
-    let file = OutputFile::claim(path)?;
+    let file = OutputFile::claim(path, state::MAGIC)?;
     let spec = RunSpec {
         samples: p.n,
         ..spec(&args.sim, &p.model, 0)
@@ -162,9 +159,8 @@ pub(super) fn sobol_shard(
         spec.threads,
     )?;
     let what = format!(
-        "units {}..{} of {} (chunks of the {} rows × inputs)",
-        range.start,
-        range.end,
+        "{} of {} (a unit: a chunk of the {} rows × an input)",
+        state::span(range.start, range.end, "unit"),
         count(units),
         count(p.n)
     );

@@ -12,7 +12,7 @@ use crate::model::builtins::{self, Builtin, MathFn};
 mod copula;
 mod graph;
 
-pub use graph::depends_on;
+pub use graph::{ancestry, depends_on};
 
 pub type Reg = u32;
 
