@@ -260,6 +260,29 @@ fn non_finite_samples_are_counted_and_traced_to_their_param() {
 }
 
 #[test]
+fn a_non_finite_output_is_traced_to_its_own_ancestors_only() {
+    // `s` goes NaN wherever `t` does (x < -0.5 implies x < 0), and comes first in the
+    // file: `t`'s origin is `t` itself, which does not depend on `s`.
+    let tmp = tempfile::tempdir().unwrap();
+    let m = tmp.path().join("m.toml");
+    std::fs::write(
+        &m,
+        "[model]\noutputs = [\"s\", \"t\"]\n[params]\nx = \"normal(0, 1)\"\ns = \"sqrt(x)\"\nt = \"ln(x + 0.5)\"\n",
+    )
+    .unwrap();
+    let assert = costsim()
+        .arg("run")
+        .arg(&m)
+        .args(["-n", "10000", "--no-charts", "--out"])
+        .arg(tmp.path().join("o"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("`t`:"), "{stderr}");
+    assert!(!stderr.contains("first arising in param `s`"), "{stderr}");
+}
+
+#[test]
 fn overrides_change_results_exactly_as_editing_the_file_would() {
     let tmp = tempfile::tempdir().unwrap();
     let edited = tmp.path().join("closed_form.toml");
