@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-bin=${COSTSIM:-$root/target/debug/costsim}
+bin=${COSTSIM:-${CARGO_TARGET_DIR:-$root/target}/debug/costsim}
 model=$root/tests/data/shards.toml
 [[ -x $bin ]] || cargo build --quiet
 if [[ $(id -u) != 0 ]]; then
