@@ -205,10 +205,7 @@ pub fn swing_for(
             })
             .collect())
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool");
+    let pool = engine::pool(threads);
     let base = pool.install(|| medians(plan))?;
     // Each input's P5 and P95 over the sensitivity rows.
     let swung: Vec<(usize, f64, f64)> = swing_candidates(model, plan, summary, outputs)

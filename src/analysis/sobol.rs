@@ -274,10 +274,7 @@ impl Design {
         threads: usize,
     ) -> Result<SobolPartial, Error> {
         let k = self.needed.len() as u64;
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool");
+        let pool = engine::pool(threads);
         let mut partial = SobolPartial::default();
         let mut u = range.start;
         while u < range.end {

@@ -106,6 +106,15 @@ pub fn param_index(model: &Model, name: &str, flag: &str) -> Result<usize, Error
     })
 }
 
+/// The plan of one step: the model with `param` held at `value`.
+pub fn step_plan(
+    model: &Model,
+    param: usize,
+    value: f64,
+) -> Result<crate::plan::Plan, crate::error::Diagnostic> {
+    plan::compile_with(model, &[(param, Fill::Constant(value))])
+}
+
 /// Runs every step; a step that fails stops the sweep with a message naming its value.
 pub fn sweep(
     model: &Model,
@@ -124,8 +133,7 @@ pub fn sweep(
             }
             other => other,
         };
-        let plan = plan::compile_with(model, &[(param, Fill::Constant(value))])
-            .map_err(|d| at_step(d.into()))?;
+        let plan = step_plan(model, param, value).map_err(|d| at_step(d.into()))?;
         let Simulated { summary, .. } =
             run::simulate(model, &plan, spec, &|_| {}).map_err(at_step)?;
         steps.push(Step { value, summary });

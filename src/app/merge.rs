@@ -5,14 +5,13 @@ use super::output::{OutputFile, OutputFolder};
 use super::{Outcome, anatomy, build, out_dir, sensitivity_rows, spec, write_run};
 use super::{sobol, sweep};
 use crate::analysis::merge::{self, Finished, Named};
-use crate::analysis::run::{self, RunSpec};
+use crate::analysis::run;
 use crate::analysis::sobol::{Design, SobolPartial};
 use crate::analysis::state::{self, Job, State};
 use crate::analysis::sweep::Step;
 use crate::cli::MergeArgs;
 use crate::engine;
 use crate::error::{Diagnostic, Error};
-use crate::plan::Fill;
 use crate::stats::Aggregates;
 
 pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
@@ -56,7 +55,7 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     let (model, plan) = build(&state.model)?;
     let folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
     let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len());
-    let spec = run_spec(&state, spec(&run_args.sim, &model, rows));
+    let spec = spec(&run_args.sim, &model, rows);
     // The states hold no rows (they would dwarf the aggregates): they are a function
     // of the seed, drawn again here as the run drew them.
     aggs.rows = engine::rows_of_run(&plan, spec.samples, spec.seed, rows, &plan.row_params)
@@ -86,12 +85,12 @@ fn finish_sweep(args: &MergeArgs, state: State, runs: Vec<Aggregates>) -> Result
         &sweep_args.sim,
         &format!("{}-sweep", state.model.stem),
     ))?;
-    let spec = run_spec(&state, spec(&sweep_args.sim, &p.model, 0));
+    let spec = spec(&sweep_args.sim, &p.model, 0);
     // Each step's share of the time, for its summary.
     let each = elapsed(&state) / runs.len() as f64;
     let mut steps = Vec::with_capacity(runs.len());
     for (&value, aggs) in p.values.iter().zip(runs) {
-        let plan = crate::plan::compile_with(&p.model, &[(p.param, Fill::Constant(value))])?;
+        let plan = crate::analysis::sweep::step_plan(&p.model, p.param, value)?;
         let simulated = run::summarise(&p.model, &plan, spec, aggs, each);
         steps.push(Step {
             value,
@@ -133,15 +132,6 @@ fn here(sim: &mut crate::cli::SimArgs, args: &MergeArgs, state: &State) -> crate
     sim.samples = Some(state.samples);
     sim.seed = Some(state.seed);
     args.format
-}
-
-/// The merged run's size and seed, with this merge's threads.
-fn run_spec(state: &State, spec: RunSpec) -> RunSpec {
-    RunSpec {
-        samples: state.samples,
-        seed: state.seed,
-        ..spec
-    }
 }
 
 fn elapsed(state: &State) -> f64 {

@@ -223,8 +223,7 @@ fn write_run(
             // The run's first k samples, drawn again a chunk at a time.
             None => {
                 let chunks = (0..k.min(samples).div_ceil(engine::CHUNK)).map(|c| {
-                    engine::RowCursor::new(plan, c, samples, seed, params)
-                        .next_rows(engine::CHUNK as usize)
+                    engine::chunk_rows(plan, c, samples, seed, params, engine::CHUNK)
                         .map_err(|e| std::io::Error::other(e.message))
                 });
                 report::csv::write_samples_csv(w, model, params, chunks, k)

@@ -10,7 +10,6 @@ use crate::cli::{RunArgs, Shard, SobolArgs, SweepArgs};
 use crate::engine::{self, CHUNK};
 use crate::error::Error;
 use crate::model::Model;
-use crate::plan::Fill;
 use crate::plan::Plan;
 use crate::report::format::count;
 use std::time::Instant;
@@ -29,11 +28,7 @@ pub fn run_shard(
                 .into(),
         ));
     }
-    let path = args
-        .state
-        .as_deref()
-        .expect("clap requires --state with --shard");
-    let file = OutputFile::claim(path, state::MAGIC)?;
+    let file = claim_state(args.state.as_deref())?;
     let spec = spec(&args.sim, model, 0);
     let chunks = state::shard_chunks(shard, spec.samples.div_ceil(CHUNK));
     let first = chunks.start.saturating_mul(CHUNK).min(spec.samples);
@@ -74,11 +69,7 @@ pub fn sweep_shard(
     param: usize,
     values: &[f64],
 ) -> Result<Outcome, Error> {
-    let path = args
-        .state
-        .as_deref()
-        .expect("clap requires --state with --shard");
-    let file = OutputFile::claim(path, state::MAGIC)?;
+    let file = claim_state(args.state.as_deref())?;
     let spec = spec(&args.sim, model, 0);
     let chunks = spec.samples.div_ceil(CHUNK);
     let units = state::sweep_units(shard, values.len() as u64, chunks);
@@ -89,7 +80,7 @@ pub fn sweep_shard(
     let mut done = 0;
     for (step, range) in &units {
         let value = values[*step as usize];
-        let plan = crate::plan::compile_with(model, &[(param, Fill::Constant(value))])?;
+        let plan = crate::analysis::sweep::step_plan(model, param, value)?;
         let partial = engine::simulate_shard(
             &plan,
             spec.samples,
@@ -138,11 +129,7 @@ pub(super) fn sobol_shard(
     p: &super::sobol::Prepared,
     design: &Design,
 ) -> Result<Outcome, Error> {
-    let path = args
-        .state
-        .as_deref()
-        .expect("clap requires --state with --shard");
-    let file = OutputFile::claim(path, state::MAGIC)?;
+    let file = claim_state(args.state.as_deref())?;
     let spec = RunSpec {
         samples: p.n,
         ..spec(&args.sim, &p.model, 0)
@@ -169,6 +156,14 @@ pub(super) fn sobol_shard(
         partial,
     };
     write_state(file, text, spec, shard, started, job, &what)
+}
+
+/// The `--state` file, claimed before sampling (clap requires it with `--shard`).
+fn claim_state(path: Option<&std::path::Path>) -> Result<OutputFile, Error> {
+    OutputFile::claim(
+        path.expect("clap requires --state with --shard"),
+        state::MAGIC,
+    )
 }
 
 /// Encodes a shard's state, puts it in place, and says what it holds.

@@ -47,6 +47,14 @@ pub fn site_rng(seed: u64, chunk: u64, stream: u64) -> LaneRng {
     )
 }
 
+/// A pool of `threads` worker threads, for one command's parallel stage.
+pub fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+}
+
 /// Runs `samples` samples on `threads` threads; `progress` is told after each batch
 /// how many samples are done.
 pub fn simulate(
@@ -70,11 +78,7 @@ pub fn simulate_rows(
     rows: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Aggregates, SampleError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool");
-    pool.install(|| simulate_here(plan, samples, seed, rows, progress))
+    pool(threads).install(|| simulate_here(plan, samples, seed, rows, progress))
 }
 
 /// `simulate_rows` on the rayon pool it is called from (no pool of its own): for
@@ -104,11 +108,7 @@ pub fn simulate_shard(
     range: std::ops::Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial, SampleError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool");
-    pool.install(|| simulate_chunks(plan, range, samples, seed, 0, progress))
+    pool(threads).install(|| simulate_chunks(plan, range, samples, seed, 0, progress))
 }
 
 /// Runs chunks `range` (of a run of `samples`) on the current pool, keeping the first
@@ -338,52 +338,35 @@ pub fn rows_of_run(
 ) -> Result<Vec<Vec<f64>>, SampleError> {
     let rows = rows.min(samples);
     let mut out = vec![Vec::with_capacity(rows as usize); params.len()];
-    let mut regs = Registers::new(plan);
     for c in 0..rows.div_ceil(CHUNK) {
-        each_block(plan, c, samples, seed, &[], &mut regs, |regs, at, n| {
-            let lanes = (rows.saturating_sub(at) as usize).min(n);
-            for (column, &p) in out.iter_mut().zip(params) {
-                extend(column, block_of(regs, plan.params[p], n), lanes);
-            }
-            lanes == n
-        })?;
+        let wanted = (rows - c * CHUNK).min(CHUNK);
+        for (all, part) in out
+            .iter_mut()
+            .zip(chunk_rows(plan, c, samples, seed, params, wanted)?)
+        {
+            all.extend_from_slice(&part[..wanted as usize]);
+        }
     }
     Ok(out)
 }
 
-/// Evaluates the plan over `n` samples whose `Op::Column` inputs come from
-/// `columns` (each at least `n` long), in parallel, and returns every tracked param's
-/// values in sample order. For designs (Sobol) where every input is provided.
-pub fn evaluate(
+/// At least the first `rows` samples' values of `params` in chunk `c` of a run of
+/// `samples` (whole blocks: up to a block more).
+pub fn chunk_rows(
     plan: &Plan,
-    columns: &[&[f64]],
-    n: u64,
+    c: u64,
+    samples: u64,
     seed: u64,
-    threads: usize,
+    params: &[usize],
+    rows: u64,
 ) -> Result<Vec<Vec<f64>>, SampleError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool");
-    let parts: Vec<Result<Vec<Vec<f64>>, SampleError>> = pool.install(|| {
-        (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map_init(
-                || Registers::new(plan),
-                |regs, c| evaluate_chunk(plan, columns, c, n, seed, regs),
-            )
-            .collect()
-    });
-    let mut values = vec![Vec::with_capacity(n as usize); plan.tracked.len()];
-    for part in parts {
-        for (all, chunk) in values.iter_mut().zip(part?) {
-            all.extend(chunk);
-        }
-    }
-    Ok(values)
+    RowCursor::new(plan, c, samples, seed, params).next_rows(rows as usize)
 }
 
-/// `evaluate` on this thread: for callers that run many evaluations in parallel.
+/// Evaluates the plan over `n` samples whose `Op::Column` inputs come from
+/// `columns` (each at least `n` long), on this thread (callers run many evaluations in
+/// parallel), and returns every tracked param's values in sample order. For designs
+/// (Sobol) where every input is provided.
 pub fn evaluate_here(
     plan: &Plan,
     columns: &[&[f64]],

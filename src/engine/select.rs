@@ -136,11 +136,7 @@ pub fn select(
     budget: Budget,
     threads: usize,
 ) -> Result<Selection, SampleError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("a thread pool");
-    pool.install(|| select_here(plan, filters, samples, seed, budget))
+    super::pool(threads).install(|| select_here(plan, filters, samples, seed, budget))
 }
 
 fn select_here(

@@ -68,11 +68,6 @@ impl<T> Dyadic<T> {
         Ok(())
     }
 
-    /// The chunks held, as sorted disjoint ranges.
-    pub fn nodes(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.nodes.iter().map(|n| (n.start(), n.end()))
-    }
-
     /// The value of chunks 0..chunks, if every one of them is held (and no other):
     /// the nodes folded from the right. None for no chunks.
     pub fn root(mut self, chunks: u64, merge: impl Fn(&mut T, T)) -> Result<Option<T>, u64> {

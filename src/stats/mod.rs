@@ -233,26 +233,6 @@ pub struct Aggregates {
     pub rows: Vec<Vec<f64>>,
 }
 
-impl Aggregates {
-    pub fn merge(&mut self, later: &Aggregates) {
-        if self.tracked.is_empty() {
-            *self = later.clone();
-            return;
-        }
-        for (a, b) in self.tracked.iter_mut().zip(&later.tracked) {
-            a.merge(b);
-        }
-        self.samples += later.samples;
-        if self.rows.is_empty() {
-            self.rows = later.rows.clone();
-        } else {
-            for (a, b) in self.rows.iter_mut().zip(&later.rows) {
-                a.extend_from_slice(b);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,15 +66,6 @@ impl Partial {
         self.samples += samples;
     }
 
-    /// The chunks held, as sorted disjoint ranges.
-    pub fn chunks(&self) -> Vec<(u64, u64)> {
-        self.moments.nodes().collect()
-    }
-
-    pub fn samples(&self) -> u64 {
-        self.samples
-    }
-
     /// The run's aggregates, once chunks 0..chunks are all held; else the first
     /// missing chunk.
     pub fn finish(self, chunks: u64) -> Result<Aggregates, u64> {
