@@ -44,6 +44,11 @@ pub fn combine(states: Vec<Named>) -> Result<Named, Error> {
         }
         absorb(&mut acc.job, next.state.job)
             .map_err(|o| Diagnostic::new(&next.name, format!("chunk {} is held twice", o.chunk)))?;
+        // The model's names (the file's path as typed, which the results show) are
+        // the lowest shard's, whatever the order of merging: the texts are the same.
+        if next.state.held.first() < acc.held.first() {
+            acc.model = next.state.model.clone();
+        }
         acc.held = union(&acc.held, &next.state.held);
         acc.elapsed_nanos = acc.elapsed_nanos.saturating_add(next.state.elapsed_nanos);
     }
