@@ -116,3 +116,54 @@ fn the_cap_is_real() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("memory allocation"), "{stderr}");
 }
+
+#[test]
+fn outputs_spanning_hundreds_of_decades_run_under_a_250_mb_cap_with_the_same_bits() {
+    // 20 outputs over 300 decades: each sketch reaches its 2 MB ceiling. Held per
+    // chunk in flight (16 at 2 threads), they took ~700 MB; counted into one sketch
+    // per output per thread, ~100 MB. The fold of their smallest magnitudes must not
+    // depend on which thread counted which chunk.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wide.toml");
+    let params: String = (0..20)
+        .map(|i| format!("x{i} = \"loguniform(1e-150, 1e150)\"\n"))
+        .collect();
+    std::fs::write(
+        &model,
+        format!("[model]\ntitle = \"wide\"\n\n[params]\n{params}"),
+    )
+    .unwrap();
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("out{threads}"));
+        let run = capped(
+            250_000_000,
+            &[
+                "run",
+                model.to_str().unwrap(),
+                "-n",
+                "1000000",
+                "--no-charts",
+                "--no-swing",
+                "--no-anatomy",
+                "--sensitivity-rows",
+                "0",
+                "-q",
+                "-j",
+                threads,
+                "-f",
+                "csv",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        run.stdout
+    };
+    let two = run("2");
+    assert_eq!(String::from_utf8_lossy(&two).lines().count(), 21);
+    assert_eq!(run("3"), two, "3 threads against 2");
+}

@@ -16,7 +16,7 @@ pub use kernel::{BLOCK, SampleError, fill};
 
 use crate::dist::lanes::LaneRng;
 use crate::plan::{Plan, Src};
-use crate::stats::{Aggregates, Block, Partial, Tracked};
+use crate::stats::{Aggregates, Block, Partial, Sketch, Tracked};
 use kernel::{Registers, eval_block};
 use rayon::prelude::*;
 
@@ -122,6 +122,7 @@ fn simulate_chunks(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial, SampleError> {
     let batch = (rayon::current_num_threads() * chunks_per_thread(plan)) as u64;
+    let sketches = WorkerSketches::new(plan);
     let mut total = Partial::default();
     // The batch merged last, and the sample count it brings the shard to.
     let mut pending: Vec<Result<Aggregates, SampleError>> = Vec::new();
@@ -136,7 +137,7 @@ fn simulate_chunks(
         let end = (start + batch).min(range.end);
         let earlier = std::mem::take(&mut pending);
         let (parts, merged) = rayon::join(
-            || run_batch(plan, start..end, samples, seed, rows),
+            || run_batch(plan, start..end, samples, seed, rows, &sketches),
             || merge_in_order(&mut total, pending_at, earlier),
         );
         merged?;
@@ -148,7 +149,35 @@ fn simulate_chunks(
         pending_done = end.saturating_mul(CHUNK).min(samples) - first_sample;
         start = end;
     }
+    for worker in sketches.0 {
+        total.add_sketches(worker.into_inner().unwrap_or_else(|e| e.into_inner()));
+    }
     Ok(total)
+}
+
+/// One set of sketches (one per tracked param) per worker thread, into which the
+/// worker counts every chunk it runs. Counts add exactly in any grouping, so the run's
+/// sketches are the same for any thread count; and memory holds one sketch per output
+/// per thread, however many chunks are in flight (a sketch spanning many decades
+/// reaches megabytes). Only the moments, whose merge depends on grouping, travel
+/// with each chunk to the fixed merge tree.
+struct WorkerSketches(Vec<std::sync::Mutex<Vec<Sketch>>>);
+
+impl WorkerSketches {
+    fn new(plan: &Plan) -> WorkerSketches {
+        let set = vec![Sketch::new(); plan.tracked.len()];
+        WorkerSketches(
+            (0..rayon::current_num_threads().max(1))
+                .map(|_| std::sync::Mutex::new(set.clone()))
+                .collect(),
+        )
+    }
+
+    /// The current worker's set (a chunk never waits on another worker's).
+    fn mine(&self) -> std::sync::MutexGuard<'_, Vec<Sketch>> {
+        let k = rayon::current_thread_index().unwrap_or(0) % self.0.len();
+        self.0[k].lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Runs chunks `range` in parallel; the results in chunk order.
@@ -158,12 +187,13 @@ fn run_batch(
     samples: u64,
     seed: u64,
     rows: u64,
+    sketches: &WorkerSketches,
 ) -> Vec<Result<Aggregates, SampleError>> {
     range
         .into_par_iter()
         .map_init(
             || Registers::new(plan),
-            |regs, c| run_chunk(plan, c, samples, seed, rows, regs),
+            |regs, c| run_chunk(plan, c, samples, seed, rows, regs, sketches),
         )
         .collect()
 }
@@ -281,24 +311,35 @@ fn run_chunk(
     seed: u64,
     rows: u64,
     regs: &mut Registers,
+    sketches: &WorkerSketches,
 ) -> Result<Aggregates, SampleError> {
+    let mut mine = sketches.mine();
     let mut tracked: Vec<Tracked> = plan
         .tracked
         .iter()
-        .map(|t| Tracked::new(&t.claim_values))
+        .zip(mine.iter_mut())
+        .map(|(t, sketch)| Tracked {
+            // The values go into the worker's sketch (see WorkerSketches).
+            sketch: std::mem::take(sketch),
+            ..Tracked::new(&t.claim_values)
+        })
         .collect();
     let (first, end) = chunk_range(c, samples);
     let keep = rows.min(end).saturating_sub(first) as usize;
     let mut columns =
         vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
-    each_block(plan, c, samples, seed, &[], regs, |regs, at, n| {
+    let drawn = each_block(plan, c, samples, seed, &[], regs, |regs, at, n| {
         observe(plan, &mut tracked, regs, n, at);
         let lanes = (rows.saturating_sub(at) as usize).min(n);
         for (column, &p) in columns.iter_mut().zip(&plan.row_params) {
             extend(column, block_of(regs, plan.params[p], n), lanes);
         }
         true
-    })?;
+    });
+    for (t, sketch) in tracked.iter_mut().zip(mine.iter_mut()) {
+        *sketch = std::mem::take(&mut t.sketch);
+    }
+    drawn?;
     Ok(Aggregates {
         tracked,
         samples: end - first,

@@ -4,7 +4,7 @@
 //! the fixed chunk tree of [`super::dyadic`].
 
 use super::dyadic::{Dyadic, Overlap};
-use super::{Aggregates, Moments, Tracked};
+use super::{Aggregates, Moments, Sketch, Tracked};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -53,6 +53,19 @@ impl Partial {
         self.moments.absorb(other.moments, merge_moments)?;
         self.add_exact(other.tracked, other.samples);
         Ok(())
+    }
+
+    /// Adds sketches counted apart from the chunks' aggregates (one per tracked param,
+    /// in order): counts add exactly, so it may come in any order.
+    pub fn add_sketches(&mut self, sketches: Vec<Sketch>) {
+        for (t, s) in self.tracked.iter_mut().zip(sketches) {
+            // The first set is moved in, not copied: a sketch can be megabytes.
+            if t.sketch.count() == 0 {
+                t.sketch = s;
+            } else {
+                t.sketch.merge(&s);
+            }
+        }
     }
 
     fn add_exact(&mut self, tracked: Vec<Tracked>, samples: u64) {

@@ -50,6 +50,10 @@ struct Store {
     counts: Vec<u64>,
     total: u64,
     collapsed: bool,
+    /// The highest bucket counted into (meaningless while `counts` is empty). A full
+    /// store's buckets end here, so where its smallest magnitudes fold depends on the
+    /// values only, never on the order they came in or how stores were grouped.
+    top: i64,
 }
 
 /// A sketch as a state file holds it: each store's buckets from its first to its last
@@ -102,6 +106,7 @@ impl TryFrom<StoreState> for Store {
         }
         Ok(Store {
             offset: s.offset,
+            top: s.offset + s.counts.len() as i64 - 1,
             counts: s.counts,
             total,
             collapsed: s.collapsed,
@@ -377,9 +382,13 @@ impl Store {
         let len = self.counts.len() as i64;
         if self.counts.is_empty() {
             self.offset = i;
+            self.top = i;
             self.counts.push(0);
         } else if i >= self.offset + len || (i < self.offset && self.counts.len() < MAX_BINS) {
+            self.top = self.top.max(i);
             self.grow(i);
+        } else if i > self.top {
+            self.top = i;
         } else if i < self.offset {
             // Full: the smallest magnitudes share the lowest bucket.
             self.collapsed = true;
@@ -412,24 +421,32 @@ impl Store {
         self.total += idx.len() as u64;
     }
 
-    /// Extends the dense range to cover bucket `i`, with slack so growth is amortised;
-    /// past MAX_BINS the lowest buckets fold into the lowest one kept.
+    /// Extends the dense range to cover bucket `i`, with slack so growth is amortised.
+    /// A store that would reach MAX_BINS spans exactly the MAX_BINS buckets ending at
+    /// the highest one counted (`top`), and the lower ones fold into its lowest: the
+    /// same fold for any order of the values, so merges stay exact in any grouping
+    /// (the engine's per-thread sketches and `costsim merge` rely on it).
     #[cold]
     fn grow(&mut self, i: i64) {
         let len = self.counts.len() as i64;
         let lo = i.min(self.offset);
         let hi = i.max(self.offset + len - 1);
         let slack = ((hi - lo + 1) / 4).clamp(64, MAX_BINS as i64 / 8);
-        let (mut new_lo, new_hi) = if i < self.offset {
+        let (mut new_lo, mut new_hi) = if i < self.offset {
             (lo - slack, hi)
         } else {
             (lo, hi + slack)
         };
-        if new_hi - new_lo + 1 > MAX_BINS as i64 {
+        if new_hi - new_lo + 1 >= MAX_BINS as i64 {
+            new_hi = self.top;
             new_lo = new_hi + 1 - MAX_BINS as i64;
         }
         let mut counts = vec![0u64; (new_hi - new_lo + 1) as usize];
         for (k, &c) in self.counts.iter().enumerate() {
+            // Buckets above `top` (slack) are empty.
+            if c == 0 {
+                continue;
+            }
             let idx = (self.offset + k as i64).max(new_lo);
             if idx != self.offset + k as i64 {
                 self.collapsed = true;
@@ -564,6 +581,64 @@ mod tests {
         assert!(s.collapsed());
         assert!(s.pos.counts.len() <= MAX_BINS);
         assert!(within(s.quantile(1.0).unwrap(), 1e290));
+    }
+
+    /// The buckets and flags a sketch holds, whatever slack its stores carry.
+    fn contents(s: &Sketch) -> (Vec<(f64, f64, u64)>, bool, Vec<bool>) {
+        let bounds = QS.iter().map(|&q| s.within_bound(q)).collect();
+        (s.buckets(), s.collapsed(), bounds)
+    }
+
+    /// A store that runs out of buckets folds the same values into its lowest bucket
+    /// whatever order they come in and however sketches are grouped before merging:
+    /// the engine counts each thread's chunks into its own sketch, and `costsim merge`
+    /// merges shards in any tree.
+    #[test]
+    fn a_full_store_folds_the_same_in_any_order_and_grouping() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        // 10^-150 .. 10^150 and both signs: each store spans far past MAX_BINS.
+        let xs: Vec<f64> = (0..4000)
+            .map(|_| {
+                let sign = if next() < 0.3 { -1.0 } else { 1.0 };
+                sign * 10f64.powf(300.0 * next() - 150.0)
+            })
+            .collect();
+        let mut whole = Sketch::new();
+        xs.iter().for_each(|&x| whole.add(x));
+        assert!(whole.collapsed());
+        let expected = contents(&whole);
+        let mut reversed = Sketch::new();
+        xs.iter().rev().for_each(|&x| reversed.add(x));
+        assert_eq!(contents(&reversed), expected);
+        for parts in [2usize, 3, 7, 64] {
+            let mut groups: Vec<Sketch> = (0..parts).map(|_| Sketch::new()).collect();
+            for (k, x) in xs.iter().enumerate() {
+                // Blocks through add_all (the engine's path), values through add.
+                groups[(k * 31 + k / 5) % parts].add(*x);
+            }
+            let mut blocks = Sketch::new();
+            xs[..2000].chunks(64).for_each(|b| blocks.add_all(b));
+            groups[0].merge(&blocks);
+            let mut rest = Sketch::new();
+            xs[2000..].iter().for_each(|&x| rest.add(x));
+            groups[0].merge(&rest);
+            let mut doubled = Sketch::new();
+            xs.iter().for_each(|&x| doubled.add(x));
+            xs.iter().for_each(|&x| doubled.add(x));
+            // Merged back to front, then front to back: the same as all values twice.
+            let mut a = Sketch::new();
+            groups.iter().rev().for_each(|g| a.merge(g));
+            let mut b = Sketch::new();
+            groups.iter().for_each(|g| b.merge(g));
+            assert_eq!(contents(&a), contents(&doubled), "{parts} groups");
+            assert_eq!(contents(&b), contents(&doubled), "{parts} groups");
+        }
     }
 
     #[test]
