@@ -434,8 +434,9 @@ impl InvCdf {
         use std::arch::x86_64::*;
         const MANT: i64 = 0x000f_ffff_ffff_ffff;
         const ONE: i64 = 0x3ff0_0000_0000_0000;
-        // v's biased exponent 1023 − 40 with mantissa top bits 0 is index 0.
-        const BASE: i64 = (1023 - 40) << OCT_BITS;
+        // u = 2v in (0, 1): u's biased exponent 1023 − 39 with mantissa top bits 0
+        // is index 0 (the same index and weight as v's: halving is exact).
+        const BASE: i64 = (1023 - 39) << OCT_BITS;
         assert_eq!(self.t.len(), 2 * SIDE);
         let t = self.t.as_ptr();
         // SAFETY: AVX2 and FMA in every caller. The gathers read t[k] and t[k + 1]
@@ -447,28 +448,24 @@ impl InvCdf {
             let base = _mm256_set1_epi64x(BASE);
             let side_len = _mm256_set1_epi64x(SIDE as i64);
             let shift = _mm256_set1_pd(1.0 - f64::EPSILON / 2.0);
-            let (half, vmin, onef) = (
-                _mm256_set1_pd(0.5),
-                _mm256_set1_pd(V_MIN),
-                _mm256_set1_pd(1.0),
-            );
+            let (umin, onef) = (_mm256_set1_pd(2.0 * V_MIN), _mm256_set1_pd(1.0));
             for o in out.chunks_exact_mut(LANES) {
                 for h in 0..2 {
                     let w = Lanes::step(&mut st, h);
-                    // v in (0, ½): bits 11..62 as 1.m, minus (1 − 2^−53), halved (exact).
+                    // u = 2v in (0, 1): bits 11..62 as 1.m, minus (1 − 2^−53) (exact).
                     let f = _mm256_castsi256_pd(_mm256_or_si256(
                         _mm256_srli_epi64::<12>(_mm256_slli_epi64::<1>(w)),
                         one,
                     ));
-                    let v = _mm256_max_pd(_mm256_mul_pd(_mm256_sub_pd(f, shift), half), vmin);
-                    let b = _mm256_castpd_si256(v);
-                    // The top bit picks the side: all ones (−1) or 0, masking SIDE.
-                    let upper =
-                        _mm256_sub_epi64(_mm256_setzero_si256(), _mm256_srli_epi64::<63>(w));
-                    let k = _mm256_add_epi64(
-                        _mm256_sub_epi64(_mm256_srli_epi64::<{ 52 - OCT_BITS as i32 }>(b), base),
-                        _mm256_and_si256(upper, side_len),
-                    );
+                    let b = _mm256_castpd_si256(_mm256_max_pd(_mm256_sub_pd(f, shift), umin));
+                    let k =
+                        _mm256_sub_epi64(_mm256_srli_epi64::<{ 52 - OCT_BITS as i32 }>(b), base);
+                    // The word's top bit (a sign bit to blendv) picks the upper side.
+                    let k = _mm256_castpd_si256(_mm256_blendv_pd(
+                        _mm256_castsi256_pd(k),
+                        _mm256_castsi256_pd(_mm256_add_epi64(k, side_len)),
+                        _mm256_castsi256_pd(w),
+                    ));
                     let frac = _mm256_sub_pd(
                         _mm256_castsi256_pd(_mm256_or_si256(
                             _mm256_and_si256(_mm256_slli_epi64::<{ OCT_BITS as i32 }>(b), mant),
