@@ -530,9 +530,9 @@ fn solve(tail: &impl Fn(f64) -> (f64, f64), v: f64, mut lo: f64, mut hi: f64, gu
             hi = x;
         }
         let step = (p.ln() - lnv) * p / dp;
-        // Converged: Newton's error after a step of relative size 1e-8 is of order
-        // its square, below an ulp.
-        if step.abs() <= 1e-8 * x.abs().max(1e-300) {
+        // Converged: Newton's error after a step of relative size 1e-6 is of order
+        // its square (~1e-12), six orders below the interpolation's.
+        if step.abs() <= 1e-6 * x.abs().max(1e-300) {
             return x - step;
         }
         let next = x - step;
@@ -549,7 +549,8 @@ fn solve(tail: &impl Fn(f64) -> (f64, f64), v: f64, mut lo: f64, mut hi: f64, gu
 }
 
 /// The quantiles of one side at every grid point, walking up the grid: each solve
-/// starts from the last two points' linear extrapolation, bracketed below by the last.
+/// starts from the quadratic through the last three points (close enough that one
+/// Newton step usually converges), bracketed below by the last.
 fn side_quantiles(tail: impl Fn(f64) -> (f64, f64), lo: f64, hi: f64) -> Vec<f64> {
     let mut xs: Vec<f64> = Vec::with_capacity(SIDE);
     for i in 0..SIDE {
@@ -557,10 +558,19 @@ fn side_quantiles(tail: impl Fn(f64) -> (f64, f64), lo: f64, hi: f64) -> Vec<f64
         let (guess, below) = match i {
             0 => (0.5 * (lo + hi), lo),
             1 => (xs[0], xs[0]),
-            _ => {
-                let (x0, x1) = (xs[i - 2], xs[i - 1]);
-                let (v0, v1) = (grid_v(i - 2), grid_v(i - 1));
+            2 => {
+                let (x0, x1) = (xs[0], xs[1]);
+                let (v0, v1) = (grid_v(0), grid_v(1));
                 (x1 + (x1 - x0) * (v - v1) / (v1 - v0), x1)
+            }
+            _ => {
+                let (x0, x1, x2) = (xs[i - 3], xs[i - 2], xs[i - 1]);
+                let (v0, v1, v2) = (grid_v(i - 3), grid_v(i - 2), grid_v(i - 1));
+                // Lagrange's form of the quadratic through (v0, x0), (v1, x1), (v2, x2).
+                let l0 = (v - v1) * (v - v2) / ((v0 - v1) * (v0 - v2));
+                let l1 = (v - v0) * (v - v2) / ((v1 - v0) * (v1 - v2));
+                let l2 = (v - v0) * (v - v1) / ((v2 - v0) * (v2 - v1));
+                (l0 * x0 + l1 * x1 + l2 * x2, x2)
             }
         };
         // The last point bounds this one from below (less a hair, if it is this one).
