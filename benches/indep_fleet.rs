@@ -168,7 +168,7 @@ impl Tables {
 }
 
 #[inline(always)]
-fn chunk_body(
+fn chunk_body<const W512: bool>(
     t: &Tables,
     seed: u64,
     c: u64,
@@ -178,31 +178,38 @@ fn chunk_body(
     bad: &mut u64,
 ) {
     let mut r: Vec<Lanes> = (0..20).map(|k| Lanes::new(seed, c, k)).collect();
+    let draw = |table: &InvCdf, rng: &mut Lanes, out: &mut [f64; BLOCK]| {
+        if W512 {
+            table.sample512(rng, out)
+        } else {
+            table.sample(rng, out)
+        }
+    };
     let mut v = [[0.0f64; BLOCK]; 20];
     let mut out = [[0.0f64; BLOCK]; K];
     let mut done = 0;
     while done < n {
         let m = (n - done).min(BLOCK);
-        t.pert[0].sample(&mut r[0], &mut v[0]); // n_a
-        t.pert[1].sample(&mut r[1], &mut v[1]); // n_b
-        t.pert[2].sample(&mut r[2], &mut v[2]); // n_c
-        t.pert[3].sample(&mut r[3], &mut v[3]); // n_d
-        t.ci[0].sample(&mut r[4], &mut v[4]); // p_a
-        t.ci[1].sample(&mut r[5], &mut v[5]); // p_b
-        t.ci[2].sample(&mut r[6], &mut v[6]); // p_c
-        t.ci[3].sample(&mut r[7], &mut v[7]); // p_d
+        draw(&t.pert[0], &mut r[0], &mut v[0]); // n_a
+        draw(&t.pert[1], &mut r[1], &mut v[1]); // n_b
+        draw(&t.pert[2], &mut r[2], &mut v[2]); // n_c
+        draw(&t.pert[3], &mut r[3], &mut v[3]); // n_d
+        draw(&t.ci[0], &mut r[4], &mut v[4]); // p_a
+        draw(&t.ci[1], &mut r[5], &mut v[5]); // p_b
+        draw(&t.ci[2], &mut r[6], &mut v[6]); // p_c
+        draw(&t.ci[3], &mut r[7], &mut v[7]); // p_d
         indep::uniform(&mut r[8], 1.10, 1.25, &mut v[8]); // net
         indep::triangular(&mut r[9], 3.0, 4.0, 6.0, &mut v[9]); // life (unused)
-        t.power.sample(&mut r[10], &mut v[10]); // power_kw
-        t.pert[4].sample(&mut r[11], &mut v[11]); // pue
-        t.ci[4].sample(&mut r[12], &mut v[12]); // kwh_price
-        t.util.sample(&mut r[13], &mut v[13]); // util
-        t.pert[5].sample(&mut r[14], &mut v[14]); // staff
-        t.ci[5].sample(&mut r[15], &mut v[15]); // pay
+        draw(&t.power, &mut r[10], &mut v[10]); // power_kw
+        draw(&t.pert[4], &mut r[11], &mut v[11]); // pue
+        draw(&t.ci[4], &mut r[12], &mut v[12]); // kwh_price
+        draw(&t.util, &mut r[13], &mut v[13]); // util
+        draw(&t.pert[5], &mut r[14], &mut v[14]); // staff
+        draw(&t.ci[5], &mut r[15], &mut v[15]); // pay
         indep::uniform(&mut r[16], 3.0, 5.0, &mut v[16]); // years
-        t.ops.sample(&mut r[17], &mut v[17]); // ops_overhead
-        t.failures.sample(&mut r[18], &mut v[18]); // failures
-        t.spares.sample(&mut r[19], &mut v[19]); // spares
+        draw(&t.ops, &mut r[17], &mut v[17]); // ops_overhead
+        draw(&t.failures, &mut r[18], &mut v[18]); // failures
+        draw(&t.spares, &mut r[19], &mut v[19]); // spares
         let [
             n_a,
             n_b,
@@ -247,6 +254,19 @@ fn chunk_body(
     }
 }
 
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+fn chunk_avx512(
+    t: &Tables,
+    seed: u64,
+    c: u64,
+    n: usize,
+    acc: &mut Acc,
+    sums: &mut [ChunkSums; K],
+    bad: &mut u64,
+) {
+    chunk_body::<true>(t, seed, c, n, acc, sums, bad)
+}
+
 #[target_feature(enable = "avx2,fma")]
 fn chunk_avx2(
     t: &Tables,
@@ -257,7 +277,7 @@ fn chunk_avx2(
     sums: &mut [ChunkSums; K],
     bad: &mut u64,
 ) {
-    chunk_body(t, seed, c, n, acc, sums, bad)
+    chunk_body::<false>(t, seed, c, n, acc, sums, bad)
 }
 
 fn chunk_plain(
@@ -269,7 +289,7 @@ fn chunk_plain(
     sums: &mut [ChunkSums; K],
     bad: &mut u64,
 ) {
-    chunk_body(t, seed, c, n, acc, sums, bad)
+    chunk_body::<false>(t, seed, c, n, acc, sums, bad)
 }
 
 fn main() {
@@ -284,8 +304,16 @@ fn main() {
     }
     let avx2 =
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    // INDEP_SIMD=avx2 keeps to AVX2 on an AVX-512 machine (the same bits either way).
+    let avx512 = avx2
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::env::var("INDEP_SIMD").map_or(true, |v| v != "avx2");
     indep::run_since(start, "indep_fleet", OUTPUTS, |c, n, acc, sums, bad| {
-        if avx2 {
+        if avx512 {
+            // SAFETY: the CPU has AVX-512F/DQ, AVX2 and FMA (checked above).
+            unsafe { chunk_avx512(&tables, seed, c, n, acc, sums, bad) }
+        } else if avx2 {
             // SAFETY: the CPU has AVX2 and FMA (checked above).
             unsafe { chunk_avx2(&tables, seed, c, n, acc, sums, bad) }
         } else {

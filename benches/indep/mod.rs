@@ -483,6 +483,66 @@ impl InvCdf {
         }
     }
 
+    /// [`InvCdf::sample`] with AVX-512: the 8 lanes in one register, one gather per
+    /// 8 values and bound, the side by a mask from the word's sign. The same
+    /// arithmetic, so the same bits (callers compiled with `avx512f,avx512dq`).
+    #[inline(always)]
+    pub fn sample512(&self, rng: &mut Lanes, out: &mut [f64; BLOCK]) {
+        use std::arch::x86_64::*;
+        const MANT: i64 = 0x000f_ffff_ffff_ffff;
+        const ONE: i64 = 0x3ff0_0000_0000_0000;
+        const BASE: i64 = (1023 - 39) << OCT_BITS;
+        assert_eq!(self.t.len(), 2 * SIDE);
+        let t = self.t.as_ptr();
+        // SAFETY: AVX-512F/DQ in every caller; the state loads and stores are
+        // unaligned ones within the arrays; the gathers as in `sample`.
+        unsafe {
+            let ld = |a: &[u64; LANES]| _mm512_loadu_si512(a.as_ptr().cast());
+            let (mut s0, mut s1, mut s2, mut s3) =
+                (ld(&rng.s0), ld(&rng.s1), ld(&rng.s2), ld(&rng.s3));
+            let (one, mant) = (_mm512_set1_epi64(ONE), _mm512_set1_epi64(MANT));
+            let base = _mm512_set1_epi64(BASE);
+            let side_len = _mm512_set1_epi64(SIDE as i64);
+            let shift = _mm512_set1_pd(1.0 - f64::EPSILON / 2.0);
+            let (umin, onef) = (_mm512_set1_pd(2.0 * V_MIN), _mm512_set1_pd(1.0));
+            for o in out.chunks_exact_mut(LANES) {
+                // xoshiro256++, all 8 lanes.
+                let w = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
+                let t17 = _mm512_slli_epi64::<17>(s1);
+                s2 = _mm512_xor_si512(s2, s0);
+                s3 = _mm512_xor_si512(s3, s1);
+                s1 = _mm512_xor_si512(s1, s2);
+                s0 = _mm512_xor_si512(s0, s3);
+                s2 = _mm512_xor_si512(s2, t17);
+                s3 = _mm512_rol_epi64::<45>(s3);
+                let f = _mm512_castsi512_pd(_mm512_or_si512(
+                    _mm512_srli_epi64::<12>(_mm512_slli_epi64::<1>(w)),
+                    one,
+                ));
+                let b = _mm512_castpd_si512(_mm512_max_pd(_mm512_sub_pd(f, shift), umin));
+                let k = _mm512_sub_epi64(_mm512_srli_epi64::<{ 52 - OCT_BITS }>(b), base);
+                let k = _mm512_mask_add_epi64(k, _mm512_movepi64_mask(w), k, side_len);
+                let frac = _mm512_sub_pd(
+                    _mm512_castsi512_pd(_mm512_or_si512(
+                        _mm512_and_si512(_mm512_slli_epi64::<OCT_BITS>(b), mant),
+                        one,
+                    )),
+                    onef,
+                );
+                let lo = _mm512_i64gather_pd::<8>(k, t);
+                let hi = _mm512_i64gather_pd::<8>(k, t.add(1));
+                let x = _mm512_fmadd_pd(frac, _mm512_sub_pd(hi, lo), lo);
+                _mm512_storeu_pd(o.as_mut_ptr(), x);
+            }
+            let st =
+                |a: &mut [u64; LANES], v: __m512i| _mm512_storeu_si512(a.as_mut_ptr().cast(), v);
+            st(&mut rng.s0, s0);
+            st(&mut rng.s1, s1);
+            st(&mut rng.s2, s2);
+            st(&mut rng.s3, s3);
+        }
+    }
+
     /// The value the table gives for tail probability v on a side (the sampler's
     /// arithmetic, scalar).
     fn at(&self, upper: bool, v: f64) -> f64 {
