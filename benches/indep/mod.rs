@@ -387,8 +387,8 @@ pub fn triangular(rng: &mut Lanes, a: f64, c: f64, b: f64, out: &mut [f64; BLOCK
 pub const OCT_BITS: u32 = 7;
 /// Octaves of tail probability tabulated: v in [2^−40, 2^−1).
 const OCTAVES: usize = 39;
-/// Lowest tabulated tail probability; smaller ones (probability 2^−40 ≈ 9e-13 per
-/// draw) are clamped to it.
+/// Lowest tabulated tail probability; smaller ones (a chance of 2^−39 ≈ 1.8e-12 per
+/// draw, both tails) are clamped to it.
 const V_MIN: f64 = 1.0 / (1u64 << 40) as f64;
 /// Entries per side: OCTAVES·2^OCT_BITS intervals, so one more point.
 const SIDE: usize = (OCTAVES << OCT_BITS) + 1;
