@@ -19,8 +19,16 @@
 //! - `exp` by Cody–Waite reduction (x = k·ln2 + r, |r| ≤ ln2/2) and a degree-9
 //!   Taylor polynomial (within 1e-11 relative), 2^k put into the exponent bits;
 //!   the polynomials by Estrin's scheme with FMA (short dependency chains);
-//! - gamma(k ≥ 1) by Marsaglia–Tsang, candidates drawn a block at a time and the
-//!   accepted ones compacted; beta(a, b) = X/(X+Y); PERT as a scaled beta with λ = 4;
+//! - for inputs with constant parameters where that is faster (fleet's PERTs, beta,
+//!   gamma, normals, lognormals, loguniform): a tabulated inverse CDF ([`InvCdf`]),
+//!   one random word per value: its top bit picks the tail, its next 52 bits give a
+//!   tail probability v in (0, ½), and v's exponent and top 7 mantissa bits index a
+//!   table that is uniform within each octave of v (2^−40 to ½, 128 points per
+//!   octave), read with linear interpolation. The points are exact quantiles computed
+//!   at start-up (Newton on each tail's own probability: the beta's by its continued
+//!   fraction (Numerical Recipes §6.4), Φ by its series and the Laplace continued
+//!   fraction of the Mills ratio, gamma(2)'s in closed form); `INDEP_CHECK=1` prints
+//!   the tables' worst relative error against the exact quantiles;
 //! - triangular by its inverse CDF;
 //! - a log-bucket quantile sketch with relative accuracy α = 0.05% (as costsim
 //!   states for its own), but with the cubically interpolated mapping of the DDSketch
@@ -102,41 +110,76 @@ impl Lanes {
     pub fn words(&mut self, out: &mut [u64]) {
         use std::arch::x86_64::*;
         assert!(out.len().is_multiple_of(LANES));
-        // SAFETY: AVX2 is enabled in every caller (see above); the loads and stores
-        // are unaligned ones within the arrays' bounds.
+        // SAFETY: AVX2 is enabled in every caller (see above); the stores are
+        // unaligned ones within `out`'s bounds.
         unsafe {
-            let ld = |a: &[u64; LANES], h: usize| _mm256_loadu_si256(a.as_ptr().add(4 * h).cast());
-            let mut s0 = [ld(&self.s0, 0), ld(&self.s0, 1)];
-            let mut s1 = [ld(&self.s1, 0), ld(&self.s1, 1)];
-            let mut s2 = [ld(&self.s2, 0), ld(&self.s2, 1)];
-            let mut s3 = [ld(&self.s3, 0), ld(&self.s3, 1)];
+            let mut st = self.load();
             for o in out.chunks_exact_mut(LANES) {
                 for h in 0..2 {
-                    let sum = _mm256_add_epi64(s0[h], s3[h]);
-                    let rot =
-                        _mm256_or_si256(_mm256_slli_epi64::<23>(sum), _mm256_srli_epi64::<41>(sum));
-                    let r = _mm256_add_epi64(rot, s0[h]);
-                    let t = _mm256_slli_epi64::<17>(s1[h]);
-                    s2[h] = _mm256_xor_si256(s2[h], s0[h]);
-                    s3[h] = _mm256_xor_si256(s3[h], s1[h]);
-                    s1[h] = _mm256_xor_si256(s1[h], s2[h]);
-                    s0[h] = _mm256_xor_si256(s0[h], s3[h]);
-                    s2[h] = _mm256_xor_si256(s2[h], t);
-                    s3[h] = _mm256_or_si256(
-                        _mm256_slli_epi64::<45>(s3[h]),
-                        _mm256_srli_epi64::<19>(s3[h]),
-                    );
+                    let r = Lanes::step(&mut st, h);
                     _mm256_storeu_si256(o.as_mut_ptr().add(4 * h).cast(), r);
                 }
             }
-            let st = |a: &mut [u64; LANES], v: [__m256i; 2]| {
+            self.store(&st);
+        }
+    }
+
+    /// The state as vectors: [word][half] (AVX2 callers only).
+    #[inline(always)]
+    pub(crate) unsafe fn load(&self) -> [[std::arch::x86_64::__m256i; 2]; 4] {
+        use std::arch::x86_64::*;
+        // SAFETY: unaligned loads within the arrays' bounds (AVX2: the caller's).
+        unsafe {
+            let ld = |a: &[u64; LANES], h: usize| _mm256_loadu_si256(a.as_ptr().add(4 * h).cast());
+            [
+                [ld(&self.s0, 0), ld(&self.s0, 1)],
+                [ld(&self.s1, 0), ld(&self.s1, 1)],
+                [ld(&self.s2, 0), ld(&self.s2, 1)],
+                [ld(&self.s3, 0), ld(&self.s3, 1)],
+            ]
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) unsafe fn store(&mut self, st: &[[std::arch::x86_64::__m256i; 2]; 4]) {
+        use std::arch::x86_64::*;
+        // SAFETY: unaligned stores within the arrays' bounds (AVX2: the caller's).
+        unsafe {
+            let put = |a: &mut [u64; LANES], v: [__m256i; 2]| {
                 _mm256_storeu_si256(a.as_mut_ptr().cast(), v[0]);
                 _mm256_storeu_si256(a.as_mut_ptr().add(4).cast(), v[1]);
             };
-            st(&mut self.s0, s0);
-            st(&mut self.s1, s1);
-            st(&mut self.s2, s2);
-            st(&mut self.s3, s3);
+            put(&mut self.s0, st[0]);
+            put(&mut self.s1, st[1]);
+            put(&mut self.s2, st[2]);
+            put(&mut self.s3, st[3]);
+        }
+    }
+
+    /// One xoshiro256++ step of half `h` (4 lanes): the output words.
+    #[inline(always)]
+    pub(crate) unsafe fn step(
+        st: &mut [[std::arch::x86_64::__m256i; 2]; 4],
+        h: usize,
+    ) -> std::arch::x86_64::__m256i {
+        use std::arch::x86_64::*;
+        // SAFETY: register arithmetic only (AVX2: the caller's).
+        unsafe {
+            let [s0, s1, s2, s3] = st;
+            let sum = _mm256_add_epi64(s0[h], s3[h]);
+            let rot = _mm256_or_si256(_mm256_slli_epi64::<23>(sum), _mm256_srli_epi64::<41>(sum));
+            let r = _mm256_add_epi64(rot, s0[h]);
+            let t = _mm256_slli_epi64::<17>(s1[h]);
+            s2[h] = _mm256_xor_si256(s2[h], s0[h]);
+            s3[h] = _mm256_xor_si256(s3[h], s1[h]);
+            s1[h] = _mm256_xor_si256(s1[h], s2[h]);
+            s0[h] = _mm256_xor_si256(s0[h], s3[h]);
+            s2[h] = _mm256_xor_si256(s2[h], t);
+            s3[h] = _mm256_or_si256(
+                _mm256_slli_epi64::<45>(s3[h]),
+                _mm256_srli_epi64::<19>(s3[h]),
+            );
+            r
         }
     }
 }
@@ -336,123 +379,477 @@ pub fn triangular(rng: &mut Lanes, a: f64, c: f64, b: f64, out: &mut [f64; BLOCK
     }
 }
 
-/// Gamma(shape k ≥ 1, scale 1) by Marsaglia–Tsang: candidates a block at a time
-/// (a normal and a uniform each), the accepted ones taken in order until `out` is full.
-/// `pending` keeps the accepted candidates left over from the last block for the next.
-pub struct GammaState {
-    d: f64,
-    c: f64,
-    spare: [f64; BLOCK],
-    have: usize,
+// ---------------------------------------------------------------------------
+// Tabulated inverse CDFs (constant parameters)
+// ---------------------------------------------------------------------------
+
+/// Intervals per octave of the inverse-CDF tables (2^7 = 128).
+pub const OCT_BITS: u32 = 7;
+/// Octaves of tail probability tabulated: v in [2^−40, 2^−1).
+const OCTAVES: usize = 39;
+/// Lowest tabulated tail probability; smaller ones (a chance of 2^−39 ≈ 1.8e-12 per
+/// draw, both tails) are clamped to it.
+const V_MIN: f64 = 1.0 / (1u64 << 40) as f64;
+/// Entries per side: OCTAVES·2^OCT_BITS intervals, so one more point.
+const SIDE: usize = (OCTAVES << OCT_BITS) + 1;
+
+/// The tail probability of grid point i of a side: 2^(i/128 − 40)·(1 + (i mod 128)/128).
+fn grid_v(i: usize) -> f64 {
+    let oct = (i >> OCT_BITS) as i32;
+    let j = (i & ((1 << OCT_BITS) - 1)) as f64;
+    (2.0f64).powi(oct - 40) * (1.0 + j / (1 << OCT_BITS) as f64)
 }
 
-impl GammaState {
-    pub fn new(shape: f64) -> GammaState {
-        assert!(shape >= 1.0, "this kernel's gamma needs shape >= 1");
-        let d = shape - 1.0 / 3.0;
-        GammaState {
-            d,
-            c: 1.0 / (9.0 * d).sqrt(),
-            spare: [0.0; BLOCK],
-            have: 0,
+/// The inverse CDF Q of a continuous distribution with constant parameters, as a
+/// table read with linear interpolation: one random word gives a side (its top bit:
+/// lower or upper tail) and a tail probability v in (0, ½) (its next 52 bits), and
+/// the value is Q(v) or Q(1 − v). The grid is uniform within each octave of v
+/// (128 points per octave, from 2^−40 to ½), so it follows the tails: the index is
+/// v's exponent and top mantissa bits, the interpolation weight its other bits — no
+/// logarithm, no division, nothing but integer and float adds and two loads.
+///
+/// The points are exact quantiles (to ~1e-14) computed at start-up by safeguarded
+/// Newton iteration on each tail's own probability (never 1 − F: no cancellation);
+/// [`InvCdf::check`] measures the interpolation error against the exact quantile.
+pub struct InvCdf {
+    /// Lower side (Q(v)), then upper side (Q(1 − v)), SIDE entries each.
+    t: Vec<f64>,
+}
+
+impl InvCdf {
+    /// From the two sides' quantiles at the grid points, mapped by `f` (the
+    /// distribution's location/scale or exp).
+    fn from_sides(lower: &[f64], upper: &[f64], f: impl Fn(f64) -> f64) -> InvCdf {
+        assert!(lower.len() == SIDE && upper.len() == SIDE);
+        InvCdf {
+            t: lower.iter().chain(upper).map(|&x| f(x)).collect(),
         }
     }
-}
 
-#[inline(always)]
-pub fn gamma(rng: &mut Lanes, st: &mut GammaState, out: &mut [f64; BLOCK]) {
-    let mut filled = 0;
-    // Left over from the last call first.
-    let take = st.have.min(BLOCK);
-    out[..take].copy_from_slice(&st.spare[st.have - take..st.have]);
-    st.have -= take;
-    filled += take;
-    let (d, c) = (st.d, st.c);
-    let mut z = [0.0f64; BLOCK];
-    let mut w = [0u64; BLOCK];
-    let mut cand = [0.0f64; BLOCK];
-    let mut ok = [false; BLOCK];
-    let mut u_of = [0.0f64; BLOCK];
-    while filled < BLOCK {
-        std_normal(rng, &mut z);
-        rng.words(&mut w);
-        for i in 0..BLOCK {
-            let v = 1.0 + c * z[i];
-            let v3 = v * v * v;
-            let u = open01(w[i]);
-            let z2 = z[i] * z[i];
-            // The squeeze accepts ~98%; the log test decides the rest.
-            let squeeze = u < 1.0 - 0.0331 * z2 * z2;
-            cand[i] = d * v3;
-            ok[i] = (v > 0.0) & squeeze;
-            u_of[i] = u;
+    /// Draws a block: per 4 values, one xoshiro step, the index and weight in
+    /// vector registers, two AVX2 gathers and a fused multiply-add (AVX2 and FMA
+    /// callers only, like [`Lanes::words`]).
+    #[inline(always)]
+    pub fn sample(&self, rng: &mut Lanes, out: &mut [f64; BLOCK]) {
+        use std::arch::x86_64::*;
+        const MANT: i64 = 0x000f_ffff_ffff_ffff;
+        const ONE: i64 = 0x3ff0_0000_0000_0000;
+        // u = 2v in (0, 1): u's biased exponent 1023 − 39 with mantissa top bits 0
+        // is index 0 (the same index and weight as v's: halving is exact).
+        const BASE: i64 = (1023 - 39) << OCT_BITS;
+        assert_eq!(self.t.len(), 2 * SIDE);
+        let t = self.t.as_ptr();
+        // SAFETY: AVX2 and FMA in every caller. The gathers read t[k] and t[k + 1]
+        // with k = in-side index + side·SIDE: v < ½ puts the in-side index below
+        // OCTAVES·128 = SIDE − 1 and v ≥ 2^−40 at or above 0, so k + 1 < 2·SIDE.
+        unsafe {
+            let mut st = rng.load();
+            let (one, mant) = (_mm256_set1_epi64x(ONE), _mm256_set1_epi64x(MANT));
+            let base = _mm256_set1_epi64x(BASE);
+            let side_len = _mm256_set1_epi64x(SIDE as i64);
+            let shift = _mm256_set1_pd(1.0 - f64::EPSILON / 2.0);
+            let (umin, onef) = (_mm256_set1_pd(2.0 * V_MIN), _mm256_set1_pd(1.0));
+            for o in out.chunks_exact_mut(LANES) {
+                for h in 0..2 {
+                    let w = Lanes::step(&mut st, h);
+                    // u = 2v in (0, 1): bits 11..62 as 1.m, minus (1 − 2^−53) (exact).
+                    let f = _mm256_castsi256_pd(_mm256_or_si256(
+                        _mm256_srli_epi64::<12>(_mm256_slli_epi64::<1>(w)),
+                        one,
+                    ));
+                    let b = _mm256_castpd_si256(_mm256_max_pd(_mm256_sub_pd(f, shift), umin));
+                    let k =
+                        _mm256_sub_epi64(_mm256_srli_epi64::<{ 52 - OCT_BITS as i32 }>(b), base);
+                    // The word's top bit (a sign bit to blendv) picks the upper side.
+                    let k = _mm256_castpd_si256(_mm256_blendv_pd(
+                        _mm256_castsi256_pd(k),
+                        _mm256_castsi256_pd(_mm256_add_epi64(k, side_len)),
+                        _mm256_castsi256_pd(w),
+                    ));
+                    let frac = _mm256_sub_pd(
+                        _mm256_castsi256_pd(_mm256_or_si256(
+                            _mm256_and_si256(_mm256_slli_epi64::<{ OCT_BITS as i32 }>(b), mant),
+                            one,
+                        )),
+                        onef,
+                    );
+                    let lo = _mm256_i64gather_pd::<8>(t, k);
+                    let hi = _mm256_i64gather_pd::<8>(t.add(1), k);
+                    let x = _mm256_fmadd_pd(frac, _mm256_sub_pd(hi, lo), lo);
+                    _mm256_storeu_pd(o.as_mut_ptr().add(4 * h), x);
+                }
+            }
+            rng.store(&st);
         }
-        for i in 0..BLOCK {
-            // The ~2% the squeeze left: the exact test, one at a time.
-            let accept = ok[i] || {
-                let (zi, v3) = (z[i], cand[i] / d);
-                v3 > 0.0 && ln(u_of[i]) < 0.5 * zi * zi + d - d * v3 + d * ln(v3)
-            };
-            if accept {
-                if filled < BLOCK {
-                    out[filled] = cand[i];
-                    filled += 1;
-                } else {
-                    st.spare[st.have] = cand[i];
-                    st.have += 1;
+    }
+
+    /// [`InvCdf::sample`] with AVX-512: the 8 lanes in one register, one gather per
+    /// 8 values and bound, the side by a mask from the word's sign. The same
+    /// arithmetic, so the same bits (callers compiled with `avx512f,avx512dq`).
+    #[inline(always)]
+    pub fn sample512(&self, rng: &mut Lanes, out: &mut [f64; BLOCK]) {
+        use std::arch::x86_64::*;
+        const MANT: i64 = 0x000f_ffff_ffff_ffff;
+        const ONE: i64 = 0x3ff0_0000_0000_0000;
+        const BASE: i64 = (1023 - 39) << OCT_BITS;
+        assert_eq!(self.t.len(), 2 * SIDE);
+        let t = self.t.as_ptr();
+        // SAFETY: AVX-512F/DQ in every caller; the state loads and stores are
+        // unaligned ones within the arrays; the gathers as in `sample`.
+        unsafe {
+            let ld = |a: &[u64; LANES]| _mm512_loadu_si512(a.as_ptr().cast());
+            let (mut s0, mut s1, mut s2, mut s3) =
+                (ld(&rng.s0), ld(&rng.s1), ld(&rng.s2), ld(&rng.s3));
+            let (one, mant) = (_mm512_set1_epi64(ONE), _mm512_set1_epi64(MANT));
+            let base = _mm512_set1_epi64(BASE);
+            let side_len = _mm512_set1_epi64(SIDE as i64);
+            let shift = _mm512_set1_pd(1.0 - f64::EPSILON / 2.0);
+            let (umin, onef) = (_mm512_set1_pd(2.0 * V_MIN), _mm512_set1_pd(1.0));
+            for o in out.chunks_exact_mut(LANES) {
+                // xoshiro256++, all 8 lanes.
+                let w = _mm512_add_epi64(_mm512_rol_epi64::<23>(_mm512_add_epi64(s0, s3)), s0);
+                let t17 = _mm512_slli_epi64::<17>(s1);
+                s2 = _mm512_xor_si512(s2, s0);
+                s3 = _mm512_xor_si512(s3, s1);
+                s1 = _mm512_xor_si512(s1, s2);
+                s0 = _mm512_xor_si512(s0, s3);
+                s2 = _mm512_xor_si512(s2, t17);
+                s3 = _mm512_rol_epi64::<45>(s3);
+                let f = _mm512_castsi512_pd(_mm512_or_si512(
+                    _mm512_srli_epi64::<12>(_mm512_slli_epi64::<1>(w)),
+                    one,
+                ));
+                let b = _mm512_castpd_si512(_mm512_max_pd(_mm512_sub_pd(f, shift), umin));
+                let k = _mm512_sub_epi64(_mm512_srli_epi64::<{ 52 - OCT_BITS }>(b), base);
+                let k = _mm512_mask_add_epi64(k, _mm512_movepi64_mask(w), k, side_len);
+                let frac = _mm512_sub_pd(
+                    _mm512_castsi512_pd(_mm512_or_si512(
+                        _mm512_and_si512(_mm512_slli_epi64::<OCT_BITS>(b), mant),
+                        one,
+                    )),
+                    onef,
+                );
+                let lo = _mm512_i64gather_pd::<8>(k, t);
+                let hi = _mm512_i64gather_pd::<8>(k, t.add(1));
+                let x = _mm512_fmadd_pd(frac, _mm512_sub_pd(hi, lo), lo);
+                _mm512_storeu_pd(o.as_mut_ptr(), x);
+            }
+            let st =
+                |a: &mut [u64; LANES], v: __m512i| _mm512_storeu_si512(a.as_mut_ptr().cast(), v);
+            st(&mut rng.s0, s0);
+            st(&mut rng.s1, s1);
+            st(&mut rng.s2, s2);
+            st(&mut rng.s3, s3);
+        }
+    }
+
+    /// The value the table gives for tail probability v on a side (the sampler's
+    /// arithmetic, scalar).
+    fn at(&self, upper: bool, v: f64) -> f64 {
+        let b = v.max(V_MIN).to_bits();
+        let k = ((b >> (52 - OCT_BITS)) - ((1023 - 40) << OCT_BITS)) as usize
+            + if upper { SIDE } else { 0 };
+        let frac =
+            f64::from_bits(0x3ff0_0000_0000_0000 | ((b << OCT_BITS) & 0x000f_ffff_ffff_ffff)) - 1.0;
+        fma(frac, self.t[k + 1] - self.t[k], self.t[k])
+    }
+
+    /// Largest relative error of the table against `exact(upper, v)` (already mapped)
+    /// at the midpoints of every interval (where linear interpolation is worst) and a
+    /// quarter of the way along.
+    pub fn check(&self, exact: impl Fn(bool, f64) -> f64) -> f64 {
+        let mut worst = 0.0f64;
+        for upper in [false, true] {
+            for i in 0..SIDE - 1 {
+                for t in [0.25, 0.5] {
+                    let v = grid_v(i) + t * (grid_v(i + 1) - grid_v(i));
+                    let (got, want) = (self.at(upper, v), exact(upper, v));
+                    worst = worst.max((got - want).abs() / want.abs().max(1e-300));
                 }
             }
         }
+        worst
     }
 }
 
-/// Beta(a, b) = X / (X + Y), X ~ Gamma(a), Y ~ Gamma(b), each from its own stream.
-pub struct BetaState {
-    x: GammaState,
-    y: GammaState,
-    rx: Lanes,
-    ry: Lanes,
-}
-
-impl BetaState {
-    /// Its two gamma streams are those of input slots `slot` and `slot + 1000`.
-    pub fn new(a: f64, b: f64, seed: u64, chunk: u64, slot: u64) -> BetaState {
-        BetaState {
-            x: GammaState::new(a),
-            y: GammaState::new(b),
-            rx: Lanes::new(seed, chunk, slot),
-            ry: Lanes::new(seed, chunk, slot + 1000),
+/// Solves P(x) = v for an increasing tail probability P on (lo, hi): Newton on
+/// ln P (concave for the log-concave densities here) from `guess`, bisecting
+/// whenever a step leaves the bracket. `tail(x)` gives (P(x), P'(x)).
+fn solve(tail: &impl Fn(f64) -> (f64, f64), v: f64, mut lo: f64, mut hi: f64, guess: f64) -> f64 {
+    let lnv = v.ln();
+    let mut x = if guess > lo && guess < hi {
+        guess
+    } else {
+        0.5 * (lo + hi)
+    };
+    for _ in 0..200 {
+        let (p, dp) = tail(x);
+        if p < v {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let step = (p.ln() - lnv) * p / dp;
+        // Converged: Newton's error after a step of relative size 1e-6 is of order
+        // its square (~1e-12), six orders below the interpolation's.
+        if step.abs() <= 1e-6 * x.abs().max(1e-300) {
+            return x - step;
+        }
+        let next = x - step;
+        x = if next > lo && next < hi {
+            next
+        } else {
+            0.5 * (lo + hi)
+        };
+        if hi - lo <= 4.0 * f64::EPSILON * x.abs() {
+            break;
         }
     }
+    x
 }
 
-#[inline(always)]
-pub fn beta(st: &mut BetaState, out: &mut [f64; BLOCK]) {
-    let mut y = [0.0f64; BLOCK];
-    gamma(&mut st.rx, &mut st.x, out);
-    gamma(&mut st.ry, &mut st.y, &mut y);
-    for (o, &y) in out.iter_mut().zip(&y) {
-        *o = *o / (*o + y);
+/// The quantiles of one side at every grid point, walking up the grid: each solve
+/// starts from the quadratic through the last three points (close enough that one
+/// Newton step usually converges), bracketed below by the last.
+fn side_quantiles(tail: impl Fn(f64) -> (f64, f64), lo: f64, hi: f64) -> Vec<f64> {
+    let mut xs: Vec<f64> = Vec::with_capacity(SIDE);
+    for i in 0..SIDE {
+        let v = grid_v(i);
+        let (guess, below) = match i {
+            0 => (0.5 * (lo + hi), lo),
+            1 => (xs[0], xs[0]),
+            2 => {
+                let (x0, x1) = (xs[0], xs[1]);
+                let (v0, v1) = (grid_v(0), grid_v(1));
+                (x1 + (x1 - x0) * (v - v1) / (v1 - v0), x1)
+            }
+            _ => {
+                let (x0, x1, x2) = (xs[i - 3], xs[i - 2], xs[i - 1]);
+                let (v0, v1, v2) = (grid_v(i - 3), grid_v(i - 2), grid_v(i - 1));
+                // Lagrange's form of the quadratic through (v0, x0), (v1, x1), (v2, x2).
+                let l0 = (v - v1) * (v - v2) / ((v0 - v1) * (v0 - v2));
+                let l1 = (v - v0) * (v - v2) / ((v1 - v0) * (v1 - v2));
+                let l2 = (v - v0) * (v - v1) / ((v2 - v0) * (v2 - v1));
+                (l0 * x0 + l1 * x1 + l2 * x2, x2)
+            }
+        };
+        // The last point bounds this one from below (less a hair, if it is this one).
+        let below = if i == 0 {
+            below
+        } else {
+            below - 1e-12 * below.abs().max(1e-300)
+        };
+        xs.push(solve(&tail, v, below, hi, guess));
     }
+    xs
 }
 
-/// PERT(a, m, b), λ = 4, as a + (b − a)·Beta(1 + 4(m−a)/(b−a), 1 + 4(b−m)/(b−a)).
-pub fn pert_state(a: f64, m: f64, b: f64, seed: u64, chunk: u64, slot: u64) -> BetaState {
-    BetaState::new(
+/// ln Γ(x), x > 0: shifted up to x ≥ 10, then Stirling's series to x^−7 (error below
+/// 1e-13).
+pub fn ln_gamma(mut x: f64) -> f64 {
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc -= x.ln();
+        x += 1.0;
+    }
+    let z = 1.0 / (x * x);
+    let series = (1.0 / 12.0 - z * (1.0 / 360.0 - z * (1.0 / 1260.0 - z / 1680.0))) / x;
+    acc + (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + series
+}
+
+/// The continued fraction of the incomplete beta function (modified Lentz), as in
+/// Numerical Recipes §6.4: I_x(a, b) = x^a (1−x)^b / (a B(a, b)) · cf(a, b, x), good
+/// for x < (a + 1)/(a + b + 2).
+fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let fix = |d: f64| if d.abs() < TINY { TINY } else { d };
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 / fix(1.0 - qab * x / qap);
+    let mut h = d;
+    for m in 1..1000 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 / fix(1.0 + aa * d);
+        c = fix(1.0 + aa / c);
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 / fix(1.0 + aa * d);
+        c = fix(1.0 + aa / c);
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 3e-16 {
+            break;
+        }
+    }
+    h
+}
+
+/// Beta(a, b)'s lower tail I_x(a, b) and density at x in (0, 1).
+fn beta_lower(a: f64, b: f64, ln_beta: f64, x: f64) -> (f64, f64) {
+    let (lx, l1x) = (x.ln(), (-x).ln_1p());
+    let front = (a * lx + b * l1x - ln_beta).exp();
+    let p = if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_cf(a, b, x) / a
+    } else {
+        1.0 - front * beta_cf(b, a, 1.0 - x) / b
+    };
+    (p, ((a - 1.0) * lx + (b - 1.0) * l1x - ln_beta).exp())
+}
+
+/// Beta(a, b), a, b ≥ 1, mapped into (lo, hi): PERT and beta.
+pub fn beta_table(a: f64, b: f64, lo: f64, hi: f64) -> InvCdf {
+    assert!(a >= 1.0 && b >= 1.0, "log-concave betas only");
+    let ln_beta = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+    // Lower side: Beta(a, b)'s lower quantile; upper: 1 − Beta(b, a)'s lower quantile.
+    let lower = side_quantiles(|x| beta_lower(a, b, ln_beta, x), 0.0, 1.0);
+    let upper = side_quantiles(|x| beta_lower(b, a, ln_beta, x), 0.0, 1.0);
+    let upper: Vec<f64> = upper.iter().map(|y| 1.0 - y).collect();
+    InvCdf::from_sides(&lower, &upper, |x| lo + (hi - lo) * x)
+}
+
+/// PERT(a, m, b), λ = 4: a + (b − a)·Beta(1 + 4(m−a)/(b−a), 1 + 4(b−m)/(b−a)).
+pub fn pert_table(a: f64, m: f64, b: f64) -> InvCdf {
+    beta_table(
         1.0 + 4.0 * (m - a) / (b - a),
         1.0 + 4.0 * (b - m) / (b - a),
-        seed,
-        chunk,
-        slot,
+        a,
+        b,
     )
 }
 
-#[inline(always)]
-pub fn pert(st: &mut BetaState, a: f64, b: f64, out: &mut [f64; BLOCK]) {
-    beta(st, out);
-    for o in out.iter_mut() {
-        *o = a + (b - a) * *o;
+/// Φ(x) for x ≤ 0 and the density: the series Φ(x) = ½ + φ(x)·Σ x^(2n+1)/(2n+1)!!
+/// for |x| < 3, the Laplace continued fraction of the Mills ratio beyond.
+fn normal_lower(x: f64) -> (f64, f64) {
+    let t = -x;
+    let phi = (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let p = if t < 3.0 {
+        let (mut term, mut sum, mut n) = (t, t, 0.0);
+        while term > 1e-17 * sum {
+            n += 1.0;
+            term *= t * t / (2.0 * n + 1.0);
+            sum += term;
+        }
+        0.5 - phi * sum
+    } else {
+        // R(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))), by Lentz's method.
+        let (mut f, mut c, mut d) = (t, t, 0.0);
+        for k in 1..2000 {
+            let k = k as f64;
+            d = 1.0 / (t + k * d);
+            c = t + k / c;
+            let del = c * d;
+            f *= del;
+            if (del - 1.0).abs() < 3e-16 {
+                break;
+            }
+        }
+        phi / f
+    };
+    (p, phi)
+}
+
+/// The standard normal's lower quantiles at the grid (the upper side is their negation).
+fn std_normal_lower() -> Vec<f64> {
+    side_quantiles(normal_lower, -40.0, 1.0)
+}
+
+/// Tables of the normal and lognormal inputs, sharing one standard normal solve.
+pub struct NormalGrid(Vec<f64>);
+
+impl NormalGrid {
+    pub fn new() -> NormalGrid {
+        NormalGrid(std_normal_lower())
     }
+
+    /// Normal(mean, sd).
+    pub fn normal(&self, mean: f64, sd: f64) -> InvCdf {
+        let up: Vec<f64> = self.0.iter().map(|z| -z).collect();
+        InvCdf::from_sides(&self.0, &up, |z| mean + sd * z)
+    }
+
+    /// exp(Normal(mu, sigma)).
+    pub fn lognormal(&self, mu: f64, sigma: f64) -> InvCdf {
+        let up: Vec<f64> = self.0.iter().map(|z| -z).collect();
+        InvCdf::from_sides(&self.0, &up, |z| (mu + sigma * z).exp())
+    }
+
+    /// The lognormal with 5th and 95th percentiles a and b (`a to b`).
+    pub fn lognormal_ci(&self, a: f64, b: f64) -> InvCdf {
+        let (mu, sigma) = lognormal_ci_params(a, b);
+        self.lognormal(mu, sigma)
+    }
+
+    /// The exact quantile of a standard normal at tail probability v (a side).
+    pub fn exact(upper: bool, v: f64) -> f64 {
+        let z = solve(&normal_lower, v, -40.0, 1.0, -1.0);
+        if upper { -z } else { z }
+    }
+}
+
+/// (mu, sigma) of the lognormal with 5th and 95th percentiles a and b.
+pub fn lognormal_ci_params(a: f64, b: f64) -> (f64, f64) {
+    (0.5 * (a.ln() + b.ln()), (b.ln() - a.ln()) / (2.0 * Z95))
+}
+
+/// Gamma(2, scale)'s tables: lower tail P(x) = 1 − e^−x(1 + x) (as its series below
+/// x = 1, no cancellation), upper tail e^−x(1 + x), density x e^−x.
+fn gamma2_lower(x: f64) -> (f64, f64) {
+    let p = if x < 1.0 {
+        // Σ_{n≥2} (−1)^n (n − 1) x^n / n!
+        let (mut term, mut sum, mut n) = (x * x / 2.0, 0.0f64, 2.0);
+        while term.abs() > 1e-18 * sum.abs().max(1e-300) {
+            sum += (n - 1.0) * term;
+            n += 1.0;
+            term *= -x / n;
+        }
+        sum
+    } else {
+        1.0 - (-x).exp() * (1.0 + x)
+    };
+    (p, x * (-x).exp())
+}
+
+/// The upper tail in y = −x (increasing in y): P(y) = e^y (1 − y).
+fn gamma2_upper_neg(y: f64) -> (f64, f64) {
+    (y.exp() * (1.0 - y), -y * y.exp())
+}
+
+pub fn gamma2_table(scale: f64) -> InvCdf {
+    let lower = side_quantiles(gamma2_lower, 0.0, 200.0);
+    let upper: Vec<f64> = side_quantiles(gamma2_upper_neg, -200.0, 0.0)
+        .iter()
+        .map(|y| -y)
+        .collect();
+    InvCdf::from_sides(&lower, &upper, |x| scale * x)
+}
+
+/// Gamma(2)'s exact quantile at tail probability v (a side).
+pub fn gamma2_exact(upper: bool, v: f64) -> f64 {
+    if upper {
+        -solve(&gamma2_upper_neg, v, -200.0, 0.0, -2.0)
+    } else {
+        solve(&gamma2_lower, v, 0.0, 200.0, 1.0)
+    }
+}
+
+/// Beta(a, b)'s exact quantile at tail probability v (a side).
+pub fn beta_exact(a: f64, b: f64, upper: bool, v: f64) -> f64 {
+    let ln_beta = ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+    if upper {
+        1.0 - solve(&|x| beta_lower(b, a, ln_beta, x), v, 0.0, 1.0, 0.5)
+    } else {
+        solve(&|x| beta_lower(a, b, ln_beta, x), v, 0.0, 1.0, 0.5)
+    }
+}
+
+/// Loguniform(a, b): exp of a uniform on (ln a, ln b), tabulated (exact at the grid).
+pub fn loguniform_table(a: f64, b: f64) -> InvCdf {
+    let (la, lb) = (a.ln(), b.ln());
+    let lower: Vec<f64> = (0..SIDE).map(grid_v).collect();
+    let upper: Vec<f64> = lower.iter().map(|v| 1.0 - v).collect();
+    InvCdf::from_sides(&lower, &upper, |u| (la + u * (lb - la)).exp())
 }
 
 // ---------------------------------------------------------------------------
@@ -831,13 +1228,19 @@ pub fn run<const K: usize>(
     outputs: [&str; K],
     chunk: impl Fn(u64, usize, &mut Acc<K>, &mut [ChunkSums; K], &mut u64) + Sync,
 ) {
+    run_since(Instant::now(), tool, outputs, chunk)
+}
+
+/// [`run`], its reported time counted from `start` (a kernel's set-up before it).
+pub fn run_since<const K: usize>(
+    start: Instant,
+    tool: &str,
+    outputs: [&str; K],
+    chunk: impl Fn(u64, usize, &mut Acc<K>, &mut [ChunkSums; K], &mut u64) + Sync,
+) {
     use rayon::prelude::*;
     let samples = arg(0, "HAND_N").map_or(10_000_000, |s| parse_count(&s));
-    let threads = arg(1, "HAND_THREADS").map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |s| s.parse().expect("THREADS is a number"),
-    );
-    let start = Instant::now();
+    let threads = threads();
     let chunks = samples.div_ceil(CHUNK);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -928,6 +1331,14 @@ pub fn run<const K: usize>(
     println!("{json}");
 }
 
+/// The thread count asked for (default: every core).
+pub fn threads() -> usize {
+    arg(1, "HAND_THREADS").map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |s| s.parse().expect("THREADS is a number"),
+    )
+}
+
 pub fn seed() -> u64 {
     arg(2, "HAND_SEED").map_or(1, |s| s.parse().expect("SEED is a number"))
 }
@@ -995,6 +1406,10 @@ micro_piece!(m_lognormal, "lognormal_ci", |r, o| lognormal_ci(
 micro_piece!(m_tri, "triangular", |r, o| triangular(
     &mut r, 1.0, 2.0, 4.0, &mut o
 ));
+micro_piece!(m_table, "inv_cdf table", |r, o| {
+    thread_local!(static T: InvCdf = pert_table(0.0, 5000.0, 12000.0));
+    T.with(|t| t.sample(&mut r, &mut o));
+});
 micro_piece!(m_exp, "exp", |r, o| {
     for (k, x) in o.iter_mut().enumerate() {
         *x = exp(*x * 1e-3 + k as f64 * 1e-3);
@@ -1031,12 +1446,13 @@ fn micro_avx2() {
     // INDEP_MICRO=all, or one piece's name (then 4x the blocks, to time the process).
     let which = std::env::var("INDEP_MICRO").unwrap_or_default();
     type Piece = (&'static str, fn(usize) -> f64);
-    let pieces: [Piece; 9] = [
+    let pieces: [Piece; 10] = [
         ("words", m_words),
         ("uniform", m_uniform),
         ("std_normal", m_normal),
         ("lognormal_ci", m_lognormal),
         ("triangular", m_tri),
+        ("table", m_table),
         ("exp", m_exp),
         ("ln", m_ln),
         ("sketch", m_sketch),

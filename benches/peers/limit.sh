@@ -5,6 +5,7 @@
 #
 #   bash benches/peers/limit.sh            # ~10 minutes on 2 quiet cores
 #   REPEAT=1 bash benches/peers/limit.sh   # one pass
+#   MODELS=fleet NUMPY=0 bash benches/peers/limit.sh   # fleet only, no numpy pair
 #
 # Each pass runs, side by side (one right after the other, the order alternating
 # between passes), for each model:
@@ -26,6 +27,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$HERE/.work-limit
 REPEAT=${REPEAT:-3}
+MODELS=${MODELS:-serving fleet}
+NUMPY=${NUMPY:-1}
 SEED=1
 PY=$HERE/.venv/bin/python
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -97,12 +100,14 @@ pair() { # REP FIRST-COMMAND... ;; SECOND-COMMAND... (alternating order by pass)
 
 say "runs ($REPEAT passes)"
 for rep in $(seq 1 "$REPEAT"); do
-  for m in serving fleet; do
+  for m in $MODELS; do
     pair "$rep" costsim "$m-costsim-1e8" "$m" 100000000 2 "$rep" ";;" kernel "$m-indep-1e8" "$m" "indep_$m" 100000000 2 "$rep"
     pair "$rep" costsim "$m-costsim-1e7-t1" "$m" 10000000 1 "$rep" ";;" kernel "$m-indep-1e7-t1" "$m" "indep_$m" 10000000 1 "$rep"
-    pair "$rep" costsim "$m-costsim-1e7" "$m" 10000000 2 "$rep" ";;" numpy "$m-numpy-1e7" "$m" 10000000 "$rep"
+    if [ "$NUMPY" = 1 ]; then
+      pair "$rep" costsim "$m-costsim-1e7" "$m" 10000000 2 "$rep" ";;" numpy "$m-numpy-1e7" "$m" 10000000 "$rep"
+    fi
   done
-  kernel fleet-engine-sampler-1e8 fleet hand_kernel 100000000 2 "$rep"
+  case " $MODELS " in *" fleet "*) kernel fleet-engine-sampler-1e8 fleet hand_kernel 100000000 2 "$rep" ;; esac
 done
 echo "load at end: $(uptime)" | tee -a "$WORK/machine.txt" >&2
 

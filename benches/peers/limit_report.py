@@ -15,6 +15,8 @@ runs = defaultdict(list)
 for line in open(os.path.join(work, "runs.jsonl")):
     r = json.loads(line)
     runs[r["label"]].append(r)
+# The models that were run (limit.sh's MODELS), in the usual order.
+MODELS = [m for m in ["serving", "fleet"] if any(r["model"] == m for rs in runs.values() for r in rs)]
 
 ALPHA = 0.0005  # both sketches' stated relative accuracy
 SIGMAS = 4.0
@@ -59,7 +61,7 @@ print(
 print("| model | run | samples | threads | wall s (all passes) | CPU s | peak MB | others |")
 print("|---|---|---:|---:|---|---:|---:|---:|")
 labels = []
-for m in ["serving", "fleet"]:
+for m in MODELS:
     labels += [
         (m, "costsim", f"{m}-costsim-1e8"),
         (m, "independent kernel", f"{m}-indep-1e8"),
@@ -68,7 +70,8 @@ for m in ["serving", "fleet"]:
         (m, "costsim", f"{m}-costsim-1e7"),
         (m, "numpy", f"{m}-numpy-1e7"),
     ]
-labels.append(("fleet", "engine-sampler kernel (hand_kernel.rs)", "fleet-engine-sampler-1e8"))
+if "fleet" in MODELS:
+    labels.append(("fleet", "engine-sampler kernel (hand_kernel.rs)", "fleet-engine-sampler-1e8"))
 for m, name, label in labels:
     r = best(label)
     if r is None:
@@ -81,7 +84,7 @@ for m, name, label in labels:
     )
 
 print("\n## Ratios\n")
-for m in ["serving", "fleet"]:
+for m in MODELS:
     c8, k8 = best(f"{m}-costsim-1e8"), best(f"{m}-indep-1e8")
     c1, k1 = best(f"{m}-costsim-1e7-t1"), best(f"{m}-indep-1e7-t1")
     c7, n7 = best(f"{m}-costsim-1e7"), best(f"{m}-numpy-1e7")
@@ -126,7 +129,7 @@ print("| model | peer | samples | output | worst |v−c|/tolerance over p5..p95 
 print("|---|---|---:|---|---:|---|")
 fails = 0
 checks = 0
-for m in ["serving", "fleet"]:
+for m in MODELS:
     for peer, label, ref in [
         ("independent kernel", f"{m}-indep-1e8", f"{m}-costsim-1e8"),
         ("independent kernel", f"{m}-indep-1e7-t1", f"{m}-costsim-1e7-t1"),
