@@ -167,3 +167,37 @@ fn outputs_spanning_hundreds_of_decades_run_under_a_250_mb_cap_with_the_same_bit
     assert_eq!(String::from_utf8_lossy(&two).lines().count(), 21);
     assert_eq!(run("3"), two, "3 threads against 2");
 }
+
+#[test]
+fn a_sweep_at_its_step_limit_runs_under_a_100_mb_cap() {
+    // 10,000 steps (the most a sweep takes), with charts: each step is summarised and
+    // its aggregates dropped (holding them took 8 GB at 20,000 steps of the default
+    // model).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let run = capped(
+        100_000_000,
+        &[
+            "sweep",
+            &linear(),
+            "--param",
+            "x1",
+            "--range",
+            "1:3:10000",
+            "-n",
+            "200",
+            "-q",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 10_001, "one row per step");
+}
