@@ -67,7 +67,7 @@ impl Source {
             .skip(skip)
             .take(2 * WINDOW)
             .map(|c| {
-                if c.is_control() && c != '\t' {
+                if is_unsafe_char(c) && c != '\t' {
                     '\u{FFFD}'
                 } else {
                     c
@@ -193,6 +193,32 @@ impl From<Diagnostic> for Error {
     fn from(d: Diagnostic) -> Error {
         Error::Model(Box::new(d))
     }
+}
+
+/// Characters that must not reach a terminal or a document raw: controls (an ESC
+/// starts a terminal escape sequence, a CR rewrites the line, a BEL rings) and the
+/// invisible formatting characters (a bidi override such as U+202E reorders what
+/// follows it; zero-width spaces hide text).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
+/// Text with every unsafe character but line breaks and tabs shown as U+FFFD: what
+/// an error or warning quoting a model's names or a command's arguments prints.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if is_unsafe_char(c) && c != '\n' && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// "did you mean" for a misspelt name: the closest candidate, if close enough.

@@ -12,7 +12,8 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e}");
+            // The message may quote a model's names or the command's arguments.
+            eprintln!("{}", costsim::error::printable(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
@@ -67,7 +68,8 @@ fn report(outcome: Result<app::Outcome, Error>, quiet: bool) -> Result<(), Error
     app::print_warnings(&outcome.warnings, quiet);
     app::print(&outcome.stdout)?;
     if !quiet {
-        eprintln!("results written to {}", outcome.out_dir.display());
+        let dir = outcome.out_dir.display().to_string();
+        eprintln!("results written to {}", costsim::error::printable(&dir));
     }
     Ok(())
 }

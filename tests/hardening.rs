@@ -277,3 +277,113 @@ fn a_model_of_many_outputs_charts_a_bounded_number_and_says_so() {
     let rows = csv_rows(&std::fs::read_to_string(out.join("summary.csv")).unwrap());
     assert_eq!(rows.len(), n);
 }
+
+/// Bytes a terminal or a document viewer would act on: ESC, BEL, CR, BS, NUL, VT,
+/// C1 controls (U+009B is a one-character CSI) and U+202E (right-to-left override).
+fn holds_unsafe(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c,
+            '\u{1b}'
+                | '\u{7}'
+                | '\r'
+                | '\u{8}'
+                | '\0'
+                | '\u{b}'
+                | '\u{9b}'
+                | '\u{202e}'
+                | '\u{200b}'
+        )
+    })
+}
+
+#[test]
+fn control_and_bidi_characters_never_reach_report_md_the_terminal_or_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[model]\ntitle = \"T \\u001b[2J \\u202e drawkcab\"\n\
+        description = \"d \\u0007\\u0008\\u000b \\u009b31m\"\n[params]\n\
+        x = { value = \"uniform(1, 2)\", label = \"lab\\u001b[31m\", unit = \"u\\u200b\\r\" }\n\
+        [[claims]]\nlabel = \"c\\u001b]0;pwned\\u0007\"\nparam = \"x\"\nvalue = 1.5\n\
+        source = \"s\\u0000\\u001b[1m\"\n";
+    let path = write(tmp.path(), "evil.toml", text);
+    let out = tmp.path().join("out");
+    let run = costsim()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "2000", "--no-swing", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let printed = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(!holds_unsafe(&printed), "{printed}");
+    assert!(printed.contains("drawkcab"));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!holds_unsafe(&report), "{report}");
+    assert!(report.contains("# T") && report.contains("lab"));
+    // An error quoting a name from the model, or an argument.
+    let bad = write(
+        tmp.path(),
+        "bad.toml",
+        "[model]\noutputs = [\"x\\u001b[31m\"]\n[params]\nx = \"1\"\n",
+    );
+    let failed = costsim().arg("check").arg(&bad).assert().code(2);
+    let message = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    assert!(!holds_unsafe(&message), "{message}");
+    assert!(message.contains("unknown output"), "{message}");
+    let failed = costsim()
+        .arg("sweep")
+        .arg(&path)
+        .args(["--param", "k\u{1b}]0;t\u{7}", "--values", "1"])
+        .assert()
+        .code(2);
+    let message = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    assert!(!holds_unsafe(&message), "{message}");
+}
+
+#[test]
+fn names_units_and_labels_past_65535_characters_print_cut_instead_of_panicking() {
+    // std's `{:<w$}` panics past a width of 65,535: a long name made `check` itself
+    // panic, a long unit or claim label made `run` panic after sampling.
+    let tmp = tempfile::tempdir().unwrap();
+    let long = "n".repeat(70_000);
+    let name = write(
+        tmp.path(),
+        "name.toml",
+        &format!("[params]\n{long} = \"uniform(1, 2)\"\n"),
+    );
+    let check = costsim().arg("check").arg(&name).assert().success();
+    let listing = String::from_utf8_lossy(&check.get_output().stdout).to_string();
+    assert!(listing.contains("n…"), "the name is cut with an ellipsis");
+    assert!(listing.len() < 2_000, "{} bytes", listing.len());
+    let unit = "u".repeat(65_536);
+    let label = "c".repeat(70_000);
+    let labelled = write(
+        tmp.path(),
+        "unit.toml",
+        &format!(
+            "[params]\nx = {{ value = \"uniform(1, 2)\", unit = \"{unit}\" }}\n\
+             [[claims]]\nlabel = \"{label}\"\nparam = \"x\"\nvalue = 1.5\n"
+        ),
+    );
+    for extra in [&[][..], &["--where", "x > 1.2"][..]] {
+        let out = tmp.path().join(format!("out{}", extra.len()));
+        let run = costsim()
+            .arg("run")
+            .arg(&labelled)
+            .args(["-n", "2000", "--no-charts", "--no-swing"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let printed = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+        assert!(
+            printed.contains("c…") && printed.len() < 20_000,
+            "{}",
+            printed.len()
+        );
+        // The files keep the whole text.
+        let claims = std::fs::read_to_string(out.join("claims.csv")).unwrap();
+        assert!(claims.contains(&label));
+    }
+}

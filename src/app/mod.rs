@@ -400,10 +400,11 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
         model.outputs.len(),
         model.claims.len()
     );
-    let rows: Vec<[String; 4]> = model
-        .order
-        .iter()
-        .map(|&p| {
+    let header = ["param", "kind", "output", "value"]
+        .map(String::from)
+        .to_vec();
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(model.order.iter().map(|&p| {
             let param = &model.params[p];
             let src = model.source_of(p);
             let text = src
@@ -416,24 +417,16 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
             } else {
                 ""
             };
-            [
+            vec![
                 param.name.clone(),
                 kinds[p].to_string(),
                 reported.to_string(),
                 text,
             ]
-        })
+        }))
         .collect();
-    let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(5).max(5);
-    let _ = writeln!(
-        out,
-        "{:<w0$}  {:<8}  {:<8}  value",
-        "param", "kind", "output"
-    );
-    for r in &rows {
-        let value = crate::report::table::terminal_safe(&r[3]);
-        let _ = writeln!(out, "{:<w0$}  {:<8}  {:<8}  {value}", r[0], r[1], r[2]);
-    }
+    // Every column is text; a name or formula past the table's cell limit is cut.
+    out.push_str(&crate::report::table::aligned(&rows, 4, true));
     let idle: Vec<&str> = plan
         .idle_inputs(model)
         .into_iter()
@@ -455,7 +448,7 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
 pub fn print_warnings(warnings: &[String], quiet: bool) {
     if !quiet {
         for w in warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", crate::error::printable(w));
         }
     }
 }

@@ -72,7 +72,7 @@ impl OutputFolder {
         if lock.try_lock().is_err() {
             eprintln!(
                 "waiting for another costsim run that is writing to {}",
-                dir.display()
+                crate::error::printable(&dir.display().to_string())
             );
             lock.lock().map_err(io("cannot lock", &lock_path))?;
         }

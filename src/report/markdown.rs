@@ -26,7 +26,10 @@ pub fn markdown(s: &Summary, charts: &Charts, extra: &[String]) -> String {
         super::anatomy::markdown_section(&mut out, a, s.condition.is_some(), extra);
     }
     chart_links(&mut out, s, charts, extra);
-    out
+    // Titles, labels, units and sources come from the model file: no control or
+    // invisible formatting character of theirs reaches the document (a viewer that
+    // cats the file would run an ESC sequence; a bidi override reorders a verdict).
+    crate::error::printable(&out).replace('\t', " ")
 }
 
 /// Text with dollar signs escaped, so that no renderer reads "$5M … $9M" as maths.

@@ -102,12 +102,35 @@ fn drivers(out: &mut String, s: &Summary) {
 }
 
 /// Text from a model file made safe to print: control characters (an ESC that would
-/// start a terminal escape sequence, BEL, CR, LF inside a label) become U+FFFD, as
-/// in error messages, so a title cannot rewrite or garble the terminal.
+/// start a terminal escape sequence, BEL, CR, LF inside a label) and invisible
+/// formatting characters (bidi overrides, zero-width spaces) become U+FFFD, as in
+/// error messages, so a title cannot rewrite, reorder or garble the terminal.
 pub fn terminal_safe(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if crate::error::is_unsafe_char(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// The most characters a table cell shows: a longer name, unit or label (a model
+/// file may hold one of any length) is cut with an ellipsis, so one cell cannot push
+/// every row of the table off the screen. The files keep the whole text.
+pub const MAX_CELL_CHARS: usize = 160;
+
+/// A cell as printed: terminal-safe, and cut past [`MAX_CELL_CHARS`].
+fn cell_text(text: &str) -> String {
+    let safe = terminal_safe(text);
+    if safe.chars().count() <= MAX_CELL_CHARS {
+        return safe;
+    }
+    let mut cut: String = safe.chars().take(MAX_CELL_CHARS - 1).collect();
+    cut.push('…');
+    cut
 }
 
 fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
@@ -119,7 +142,7 @@ fn header(first: &[&str], rest: &[&str]) -> Vec<String> {
 pub fn aligned(rows: &[Vec<String>], text_cols: usize, last_is_text: bool) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| terminal_safe(c)).collect())
+        .map(|r| r.iter().map(|c| cell_text(c)).collect())
         .collect();
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols)
@@ -139,10 +162,14 @@ pub fn aligned(rows: &[Vec<String>], text_cols: usize, last_is_text: bool) -> St
             if c > 0 {
                 line.push_str("  ");
             }
+            // Padded by hand: `{:<w$}` panics for widths past u16::MAX.
+            let pad = " ".repeat(w - cell.chars().count());
             if c < text_cols || (last_is_text && c == cols - 1) {
-                let _ = write!(line, "{cell:<w$}");
+                line.push_str(cell);
+                line.push_str(&pad);
             } else {
-                let _ = write!(line, "{cell:>w$}");
+                line.push_str(&pad);
+                line.push_str(cell);
             }
         }
         out.push_str(line.trim_end());
