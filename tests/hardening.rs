@@ -387,3 +387,59 @@ fn names_units_and_labels_past_65535_characters_print_cut_instead_of_panicking()
         assert!(claims.contains(&label));
     }
 }
+
+#[test]
+fn ranges_and_weights_near_the_largest_double_draw_the_right_law() {
+    // Finite arguments whose intermediate products overflowed: PERT's 4·(max − mode)
+    // gave every draw 0 or NaN, the triangle's range·(mode − min) gave ±∞, and
+    // weights summing past the largest double always drew the last item.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(
+        tmp.path(),
+        "wide.toml",
+        "[params]\n\
+         p = \"pert(0, 1e307, 1e308)\"\n\
+         q = \"pert(1e307, 1.5e308, 1.7e308)\"\n\
+         t = \"triangular(0, 1e308, 1.5e308)\"\n\
+         d = \"discrete([1, 2], [1e308, 1e308])\"\n\
+         m = \"mixture([normal(0, 1), normal(5, 1)], [1e308, 1e308])\"\n",
+    );
+    let out = tmp.path().join("out");
+    let run = costsim()
+        .arg("run")
+        .arg(&path)
+        .args([
+            "-n",
+            "20000",
+            "--no-charts",
+            "--no-swing",
+            "-q",
+            "-f",
+            "csv",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = csv_rows(&String::from_utf8_lossy(&run.get_output().stdout));
+    let row = |name: &str| rows.iter().find(|r| r["output"] == name).unwrap().clone();
+    let near = |name: &str, truth: f64, tolerance: f64| {
+        let r = row(name);
+        let mean = num(&r, "mean");
+        assert!(
+            (mean / truth - 1.0).abs() < tolerance,
+            "{name}: mean {mean:e}, expected {truth:e}"
+        );
+        assert!(
+            num(&r, "min").is_finite() && num(&r, "max").is_finite(),
+            "{r:?}"
+        );
+    };
+    // PERT's mean is (min + 4·mode + max)/6; the triangle's (min + mode + max)/3.
+    near("p", (0.0 + 4e307 + 1e308) / 6.0, 0.02);
+    near("q", 1e307 / 6.0 + 1.5e308 / 1.5 + 1.7e308 / 6.0, 0.02);
+    near("t", 1e308 / 3.0 + 1.5e308 / 3.0, 0.02);
+    assert!(num(&row("t"), "max") <= 1.5e308 && num(&row("t"), "min") >= 0.0);
+    near("d", 1.5, 0.03);
+    near("m", 2.5, 0.05);
+}

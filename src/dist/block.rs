@@ -110,6 +110,19 @@ pub fn triangular_at(u: f64, (min, mode, max): (f64, f64, f64)) -> f64 {
     if left { min + s } else { max - s }
 }
 
+/// `triangular_at` for a range near the largest double: the inverse CDF of the
+/// triangle scaled to [0, 1], then scaled back, so no product overflows.
+#[inline(always)]
+pub fn wide_triangular_at(u: f64, (min, mode, max): (f64, f64, f64)) -> f64 {
+    let range = max - min;
+    let c = (mode - min) / range;
+    if u < c {
+        min + range * (u * c).sqrt()
+    } else {
+        max - range * ((1.0 - u) * (1.0 - c)).sqrt()
+    }
+}
+
 /// −ln(u)/rate: the exponential's inverse survival function.
 #[inline(always)]
 pub fn exponential_at(u: f64, rate: f64) -> f64 {

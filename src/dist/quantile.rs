@@ -52,9 +52,7 @@ impl Quantile {
                 Quantile::Triangular(sd::Triangular::new(a[0], a[2], a[1]).map_err(|e| fail(&e))?)
             }
             K::Pert => {
-                let range = a[2] - a[0];
-                let alpha = 1.0 + 4.0 * (a[1] - a[0]) / range;
-                let beta = 1.0 + 4.0 * (a[2] - a[1]) / range;
+                let (alpha, beta, range) = super::scalar::pert_shapes(a[0], a[1], a[2]);
                 Quantile::Pert {
                     beta: sd::Beta::new(alpha, beta).map_err(|e| fail(&e))?,
                     min: a[0],

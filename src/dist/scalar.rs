@@ -40,6 +40,13 @@ pub enum Scalar {
         mode: f64,
         max: f64,
     },
+    /// A triangle wider than [`WIDE_TRIANGLE`]: its inverse CDF on the unit interval,
+    /// scaled (the direct form's range·(mode − min) would overflow).
+    WideTriangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
     /// min + range · X/(X+Y), X ~ Gamma(α), Y ~ Gamma(β): a beta by the gamma ratio.
     /// With α, β ≥ 1 (always so for PERT, and chosen so for beta) Marsaglia–Tsang's
     /// squeeze accepts without a logarithm ~90% of the time, several times faster
@@ -95,6 +102,21 @@ fn finite(kind: DistKind, args: &[f64]) -> Result<(), DistError> {
         }
     }
     Ok(())
+}
+
+/// Triangles wider than this are drawn as [`Scalar::WideTriangular`].
+pub const WIDE_TRIANGLE: f64 = 1e150;
+
+/// PERT(min, mode, max) as a beta over [min, max]: its shapes α, β and the range.
+pub fn pert_shapes(min: f64, mode: f64, max: f64) -> (f64, f64, f64) {
+    let range = max - min;
+    // 4·(mode − min) overflows for a range near the largest double: then divided by
+    // the range first (second otherwise, which keeps every other PERT's bits).
+    let shape = |d: f64| {
+        let s = 4.0 * d / range;
+        1.0 + if s.is_finite() { s } else { 4.0 * (d / range) }
+    };
+    (shape(mode - min), shape(max - mode), range)
 }
 
 /// `lo < hi`, worded for the distribution.
@@ -328,15 +350,20 @@ impl Scalar {
                 low: a[0].ln(),
                 width: a[1].ln() - a[0].ln(),
             },
+            // Past ~1e154 the product range·(mode − min) overflows: such a range is
+            // drawn on the unit interval and scaled (other ranges keep their bits).
+            K::Triangular if a[2] - a[0] > WIDE_TRIANGLE => Scalar::WideTriangular {
+                min: a[0],
+                mode: a[1],
+                max: a[2],
+            },
             K::Triangular => Scalar::Triangular {
                 min: a[0],
                 mode: a[1],
                 max: a[2],
             },
             K::Pert => {
-                let range = a[2] - a[0];
-                let alpha = 1.0 + 4.0 * (a[1] - a[0]) / range;
-                let beta = 1.0 + 4.0 * (a[2] - a[1]) / range;
+                let (alpha, beta, range) = pert_shapes(a[0], a[1], a[2]);
                 beta_ratio(alpha, beta, a[0], range)?
             }
             K::Beta if a[0] >= 1.0 && a[1] >= 1.0 => beta_ratio(a[0], a[1], 0.0, 1.0)?,
@@ -385,6 +412,9 @@ impl Scalar {
             Scalar::Triangular { min, mode, max } => {
                 block::triangular_at(unit(rng), (min, mode, max))
             }
+            Scalar::WideTriangular { min, mode, max } => {
+                block::wide_triangular_at(unit(rng), (min, mode, max))
+            }
             Scalar::BetaRatio { x, y, min, range } => {
                 let (gx, gy) = (x.sample(rng), y.sample(rng));
                 min + range * (gx / (gx + gy))
@@ -423,6 +453,9 @@ impl Scalar {
             }
             Scalar::Triangular { min, mode, max } => {
                 block::map_uniforms(rng, out, |u| block::triangular_at(u, (min, mode, max)))
+            }
+            Scalar::WideTriangular { min, mode, max } => {
+                block::map_uniforms(rng, out, |u| block::wide_triangular_at(u, (min, mode, max)))
             }
             Scalar::BetaRatio { x, y, min, range } => {
                 block::beta_ratio(rng, (x, y), (min, range), out)

@@ -499,6 +499,14 @@ impl Compiler<'_> {
             None => vec![1.0; items.len()],
             Some(w) => self.constant_weights(k, w)?,
         };
+        // Weights near the largest double would sum to ∞ (and every w / ∞ to 0, so
+        // the last item always drawn): scaled by the largest first, then summed.
+        let largest = weights.iter().copied().fold(0.0, f64::max);
+        let weights: Vec<f64> = if weights.iter().sum::<f64>().is_finite() {
+            weights
+        } else {
+            weights.iter().map(|w| w / largest).collect()
+        };
         let total: f64 = weights.iter().sum();
         let mut acc = 0.0;
         let mut cumulative: Vec<f64> = weights
