@@ -443,3 +443,92 @@ fn ranges_and_weights_near_the_largest_double_draw_the_right_law() {
     near("d", 1.5, 0.03);
     near("m", 2.5, 0.05);
 }
+
+#[test]
+fn percentiles_that_lost_their_bound_are_named_by_every_command_and_merge_exactly() {
+    // 160 decades: the sketch folds the smallest magnitudes into one bucket. `run`
+    // warned; merge gave other numbers than the run (the fold depended on how chunks
+    // were grouped) and compare and sweep printed the folded values without a word.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(
+        tmp.path(),
+        "wide.toml",
+        "[model]\nsamples = 100000\n[params]\nk = \"1\"\nx = \"k * loguniform(1e-80, 1e80)\"\n",
+    );
+    let dir = |name: &str| tmp.path().join(name);
+    let run = costsim()
+        .arg("run")
+        .arg(&path)
+        .args(["--no-charts", "--no-swing", "--no-anatomy", "--out"])
+        .arg(dir("run"))
+        .assert()
+        .success();
+    let printed = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(
+        printed.contains("except those the warnings name"),
+        "{printed}"
+    );
+    let warned = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(
+        warned.contains("p1, p5, p10, p25, p50 lost the"),
+        "{warned}"
+    );
+    let json = std::fs::read_to_string(dir("run").join("summary.json")).unwrap();
+    assert!(json.contains("\"lost_bound\""), "{json}");
+    for k in 0..2 {
+        costsim()
+            .arg("run")
+            .arg(&path)
+            .args(["-q", "--shard", &format!("{k}/2"), "--state"])
+            .arg(dir(&format!("s{k}.cstate")))
+            .assert()
+            .success();
+    }
+    let merged = costsim()
+        .arg("merge")
+        .arg(dir("s1.cstate"))
+        .arg(dir("s0.cstate"))
+        .args(["--out"])
+        .arg(dir("merged"))
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&merged.get_output().stderr).contains("lost the"));
+    assert_eq!(
+        std::fs::read(dir("run").join("summary.csv")).unwrap(),
+        std::fs::read(dir("merged").join("summary.csv")).unwrap()
+    );
+    let compared = costsim()
+        .arg("compare")
+        .arg(&path)
+        .arg(&path)
+        .args(["--no-charts", "-n", "20000", "--out"])
+        .arg(dir("compare"))
+        .assert()
+        .success();
+    let warned = String::from_utf8_lossy(&compared.get_output().stderr).to_string();
+    assert!(
+        warned.contains("wide.toml: `x`:") && warned.contains("lost the"),
+        "{warned}"
+    );
+    let swept = costsim()
+        .arg("sweep")
+        .arg(&path)
+        .args([
+            "--param",
+            "k",
+            "--values",
+            "1,2,3",
+            "--no-charts",
+            "-n",
+            "20000",
+            "--out",
+        ])
+        .arg(dir("sweep"))
+        .assert()
+        .success();
+    let warned = String::from_utf8_lossy(&swept.get_output().stderr).to_string();
+    assert!(
+        warned.contains("at k = 1 (and 2 other steps): `x`:"),
+        "{warned}"
+    );
+}

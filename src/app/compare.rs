@@ -50,6 +50,17 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     progress.finish();
     let samples = common.map_or(0, |s: run::RunSpec| s.samples);
     notes.extend(models.iter().filter_map(condition_note));
+    // Each model's own warnings (a percentile that lost its bound, non-finite
+    // values), named by its file: compare prints the same numbers `run` warns about.
+    for m in &models {
+        notes.extend(
+            m.simulated
+                .summary
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {w}", m.file)),
+        );
+    }
     if let Some(asked) = &args.outputs {
         for name in asked {
             if models.iter().all(|m| m.output(name).is_none()) {

@@ -120,14 +120,29 @@ pub(super) fn write_sweep(
         out_dir,
         warnings: notes
             .into_iter()
-            .chain(
-                steps
-                    .first()
-                    .map(|s| s.summary.warnings.clone())
-                    .unwrap_or_default(),
-            )
+            .chain(step_warnings(&args.param, &steps))
             .collect(),
     })
+}
+
+/// Every step's warnings, each once, named by the first step it arose at (a
+/// percentile that lost its bound may do so only at a far end of the grid).
+fn step_warnings(param: &str, steps: &[crate::analysis::sweep::Step]) -> Vec<String> {
+    let mut seen: Vec<(&str, f64, usize)> = Vec::new();
+    for step in steps {
+        for w in &step.summary.warnings {
+            match seen.iter_mut().find(|(text, _, _)| *text == w.as_str()) {
+                Some(entry) => entry.2 += 1,
+                None => seen.push((w, step.value, 1)),
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|(w, at, n)| match n {
+            1 => format!("at {param} = {at}: {w}"),
+            n => format!("at {param} = {at} (and {} other steps): {w}", n - 1),
+        })
+        .collect()
 }
 
 /// Per output: one row per swept value with the output's percentiles.

@@ -73,6 +73,7 @@ pub(crate) fn summary_with(outputs: &[(&str, &str)]) -> super::Summary {
         max: 10.0,
         nonfinite: 0,
         count: 1000,
+        lost_bound: Vec::new(),
     };
     Summary {
         model: ModelInfo {

@@ -110,11 +110,11 @@ fn header(out: &mut String, s: &Summary) {
         out,
         // No thread count or timing: the report is a function of the model, seed and
         // samples alone, the same from one run or from merged shards.
-        "*Model `{}` · {} · seed {} · percentiles within ±{}% · costsim {}*\n",
+        "*Model `{}` · {} · seed {} · {} · costsim {}*\n",
         s.model.file,
         super::format::samples(r.samples),
         r.seed,
-        r.sketch_relative_accuracy * 100.0,
+        s.accuracy_note(),
         r.costsim_version
     );
     if let Some(c) = &s.condition {
@@ -369,6 +369,7 @@ mod tests {
                 max: 1e7,
                 nonfinite: 0,
                 count: 1_000_000,
+                lost_bound: Vec::new(),
             }],
             claims: vec![ClaimSummary {
                 claim: "Report".into(),

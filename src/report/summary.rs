@@ -114,6 +114,10 @@ pub struct OutputSummary {
     pub nonfinite: u64,
     /// Finite samples.
     pub count: u64,
+    /// The percentiles (p1 … p99) that lost the sketch's relative bound: they fell
+    /// among its smallest magnitudes, which share one bucket (the warnings say so).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lost_bound: Vec<&'static str>,
 }
 
 impl OutputSummary {
@@ -233,6 +237,31 @@ fn output(model: &Model, p: usize, t: &Tracked) -> OutputSummary {
         max: or_nan(t.max),
         nonfinite: t.nonfinite,
         count: t.count(),
+        lost_bound: lost_bound(t),
+    }
+}
+
+/// See [`OutputSummary::lost_bound`].
+fn lost_bound(t: &Tracked) -> Vec<&'static str> {
+    if !t.sketch.collapsed() {
+        return Vec::new();
+    }
+    PERCENTILES
+        .iter()
+        .filter(|(_, q)| !t.sketch.within_bound(*q))
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+impl Summary {
+    /// "percentiles within ±0.05%", and the exception when some lost that bound.
+    pub fn accuracy_note(&self) -> String {
+        let bound = self.run.sketch_relative_accuracy * 100.0;
+        if self.outputs.iter().any(|o| !o.lost_bound.is_empty()) {
+            format!("percentiles within ±{bound}% except those the warnings name")
+        } else {
+            format!("percentiles within ±{bound}%")
+        }
     }
 }
 
@@ -352,11 +381,7 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
         if !t.sketch.collapsed() {
             continue;
         }
-        let lost: Vec<&str> = PERCENTILES
-            .iter()
-            .filter(|(_, q)| !t.sketch.within_bound(*q))
-            .map(|(name, _)| *name)
-            .collect();
+        let lost = lost_bound(t);
         if lost.is_empty() {
             continue;
         }

@@ -13,12 +13,12 @@ pub fn table(s: &Summary) -> String {
     let _ = writeln!(out, "{}", terminal_safe(&s.model.title));
     let _ = writeln!(
         out,
-        "{} · seed {} · {} threads · {:.2} s simulating · percentiles within ±{}%",
+        "{} · seed {} · {} threads · {:.2} s simulating · {}",
         super::format::samples(r.samples),
         r.seed,
         r.threads,
         r.elapsed_seconds,
-        r.sketch_relative_accuracy * 100.0
+        s.accuracy_note()
     );
     for o in &s.model.overrides {
         let _ = writeln!(out, "override: {}", terminal_safe(o));
