@@ -269,6 +269,19 @@ fn previous_manifest(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Removes the staging folder while the main thread may still be writing files into
+/// it (the set is written outside the lock, which only the final renames hold): a
+/// file created between the removal's listing and its last step made it fail, and
+/// the folder stayed. Once the folder is gone, no file can be created in it.
+fn remove_while_written(path: &Path) {
+    for _ in 0..1000 {
+        match std::fs::remove_dir_all(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => continue,
+            _ => return,
+        }
+    }
+}
+
 /// Installs the handler for Ctrl-C and SIGTERM: it waits for a commit in progress,
 /// removes the staging folder, says so on a clean line, and exits with 130 (143).
 pub fn handle_signals() {
@@ -281,7 +294,7 @@ pub fn handle_signals() {
             let staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
             let what = match staging.as_ref() {
                 Some(path) if path.is_dir() => {
-                    let _ = std::fs::remove_dir_all(path);
+                    remove_while_written(path);
                     "interrupted: no results were written; the folder keeps its previous set"
                 }
                 Some(path) => {
@@ -301,4 +314,44 @@ pub fn handle_signals() {
             std::process::exit(128 + sig);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signal handler's removal wins against a writer that keeps creating files
+    /// in the folder (the commit loop writing a run's set): a plain remove_dir_all
+    /// lost that race and left the staging folder with part of the set.
+    #[test]
+    fn the_staging_folder_goes_while_files_are_still_being_created_in_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let staging = tmp.path().join(".costsim-staging");
+        std::fs::create_dir(&staging).unwrap();
+        for k in 0..200 {
+            std::fs::write(staging.join(format!("old{k}")), b"x").unwrap();
+        }
+        let writer = {
+            let staging = staging.clone();
+            std::thread::spawn(move || {
+                // Like `commit`: create files until the folder is gone (or, if it
+                // never goes, a bounded number).
+                let mut k = 0u64;
+                while k < 20_000
+                    && std::fs::write(staging.join(format!("chart{k}.png")), [0u8; 64]).is_ok()
+                {
+                    k += 1;
+                }
+                k
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        remove_while_written(&staging);
+        let written = writer.join().unwrap();
+        assert!(written > 0, "the writer ran");
+        assert!(
+            !staging.exists(),
+            "{written} files written; the folder stayed"
+        );
+    }
 }
