@@ -532,3 +532,45 @@ fn percentiles_that_lost_their_bound_are_named_by_every_command_and_merge_exactl
         "{warned}"
     );
 }
+
+#[test]
+fn chart_files_of_names_differing_only_in_case_stay_apart_on_any_file_system() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(
+        tmp.path(),
+        "case.toml",
+        "[model]\noutputs = [\"Cost\", \"cost\", \"COST\"]\n[params]\n\
+         Cost = \"uniform(1, 2)\"\ncost = \"uniform(3, 4)\"\nCOST = \"Cost + cost\"\n",
+    );
+    let out = tmp.path().join("out");
+    costsim()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "2000", "-q", "--no-swing", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_lowercase())
+        .filter(|n| n.starts_with("hist_"))
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        3,
+        "lower-cased, two names are one file: {names:?}"
+    );
+    // report.md links each output to its own file.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for name in ["Cost", "cost", "COST"] {
+        let file = report
+            .lines()
+            .find(|l| l.starts_with("![Histogram") && l.contains(&format!("hist_{name}")))
+            .unwrap_or_else(|| panic!("no histogram link for {name}: {report}"));
+        assert!(file.ends_with(".png)"), "{file}");
+    }
+}

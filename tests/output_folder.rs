@@ -107,10 +107,27 @@ fn a_set_that_cannot_be_written_leaves_the_previous_set_and_still_prints_the_res
         .into_iter()
         .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
         .collect();
-    // A folder where a result file goes: the new set cannot be put in place.
+    // A folder where a result file goes, made while the run samples (one there
+    // before is refused up front): the new set cannot be put in place.
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
+        .args([
+            "run",
+            "tests/data/closed_form.toml",
+            "-n",
+            "3000000",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
     std::fs::remove_file(out.join("claims.csv")).unwrap();
     std::fs::create_dir(out.join("claims.csv")).unwrap();
-    let a = run("tests/data/closed_form.toml", &out, &[]).code(1);
+    let a = child.wait_with_output().unwrap();
+    assert_eq!(a.status.code(), Some(1));
+    let a = assert_cmd::assert::Assert::new(a);
     let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
     assert!(
         stdout.contains("product"),
@@ -213,4 +230,29 @@ fn each_command_has_its_own_default_folder() {
             .collect::<Vec<_>>(),
         ["linear", "linear-sobol", "linear-sweep"]
     );
+}
+
+#[test]
+fn a_folder_named_like_a_result_file_is_refused_before_sampling() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(out.join("summary.csv")).unwrap();
+    // 10^11 samples: refused at once, or the test would never end.
+    let a = costsim()
+        .args([
+            "run",
+            "tests/data/linear.toml",
+            "-n",
+            "100000000000",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        err.contains("summary.csv is a folder where a result file may go"),
+        "{err}"
+    );
+    assert_eq!(listing(&out), ["summary.csv"]);
 }

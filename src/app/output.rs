@@ -44,6 +44,19 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Er
     }
 }
 
+/// A folder inside `dir` named like a result file (`summary.csv/`, `bands.png/`): the
+/// set could not be put in place, so it is refused before sampling rather than after.
+fn folder_named_like_a_result(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir).ok()?.flatten().find_map(|entry| {
+        let path = entry.path();
+        let result_like = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("csv" | "json" | "md" | "png")
+        );
+        (result_like && entry.file_type().is_ok_and(|t| t.is_dir())).then_some(path)
+    })
+}
+
 /// `.costsim-SUFFIX` inside `dir`: the lock and the staging folder live in the
 /// output folder itself (hidden, like the manifest), so a run leaves nothing beside it.
 fn inside(dir: &Path, suffix: &str) -> PathBuf {
@@ -62,6 +75,12 @@ impl OutputFolder {
             )));
         }
         std::fs::create_dir_all(dir).map_err(io("cannot create the folder", dir))?;
+        if let Some(folder) = folder_named_like_a_result(dir) {
+            return Err(Error::Usage(format!(
+                "{} is a folder where a result file may go: move or rename it, or choose another --out",
+                folder.display()
+            )));
+        }
         let lock_path = inside(dir, "lock");
         let lock = File::options()
             .create(true)

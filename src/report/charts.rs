@@ -548,8 +548,15 @@ fn cdf_chart(
 /// ASCII identifiers of any length; past 96 characters the name is cut and a hash of
 /// the whole name added, so the file name stays well under the 255 bytes file systems
 /// allow and two long names that share their first 96 characters stay apart.
+///
+/// A name with a capital letter also gets a short hash of itself: `Cost` and `cost`
+/// are two params, but on a case-insensitive file system (macOS, Windows) their
+/// charts would be one file.
 pub fn chart_file(prefix: &str, name: &str) -> String {
     const KEEP: usize = 96;
+    if name.len() <= KEEP && name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return format!("{prefix}_{name}-{:08x}.png", fnv1a(name.as_bytes()) as u32);
+    }
     if name.len() <= KEEP {
         return format!("{prefix}_{name}.png");
     }
