@@ -202,6 +202,46 @@ impl Op {
         }
     }
 
+    /// Every register this op reads, mutably (a register read twice comes twice).
+    fn reads_mut(&mut self) -> Vec<&mut Reg> {
+        fn regs<'a>(srcs: impl Iterator<Item = &'a mut Src>) -> Vec<&'a mut Reg> {
+            srcs.filter_map(|s| match s {
+                Src::Reg(r) => Some(r),
+                Src::Const(_) => None,
+            })
+            .collect()
+        }
+        match self {
+            Op::Sample { .. } | Op::Truncated { .. } | Op::Copula { .. } | Op::Column { .. } => {
+                Vec::new()
+            }
+            Op::SampleArgs { args, .. } => regs(args.iter_mut()),
+            Op::TruncatedArgs { args, lo, hi, .. } => {
+                regs(args.iter_mut().chain([lo, hi]))
+            }
+            Op::Choose { items, .. } => regs(items.iter_mut()),
+            Op::Unary { a, .. } => vec![a],
+            Op::Binary { a, b, .. } => regs([a, b].into_iter()),
+            Op::Select { c, a, b, .. } => regs([c, a, b].into_iter()),
+        }
+    }
+
+    /// Every register this op writes, mutably.
+    fn writes_mut(&mut self) -> Vec<&mut Reg> {
+        match self {
+            Op::Copula { dsts, .. } => dsts.iter_mut().collect(),
+            Op::Sample { dst, .. }
+            | Op::SampleArgs { dst, .. }
+            | Op::Truncated { dst, .. }
+            | Op::TruncatedArgs { dst, .. }
+            | Op::Choose { dst, .. }
+            | Op::Column { dst, .. }
+            | Op::Unary { dst, .. }
+            | Op::Binary { dst, .. }
+            | Op::Select { dst, .. } => vec![dst],
+        }
+    }
+
     /// Whether this op writes register `r`.
     pub fn writes(&self, r: Reg) -> bool {
         match self {
@@ -289,7 +329,7 @@ pub fn compile_with(model: &Model, fills: &[(usize, Fill)]) -> Result<Plan, Diag
     inputs.dedup();
     let mut row_params = inputs.clone();
     row_params.extend(model.outputs.iter().filter(|p| !inputs.contains(p)));
-    Ok(Plan {
+    let mut plan = Plan {
         ops: c.ops,
         n_regs: c.n_regs,
         sites: c.sites,
@@ -297,7 +337,72 @@ pub fn compile_with(model: &Model, fills: &[(usize, Fill)]) -> Result<Plan, Diag
         tracked,
         inputs,
         row_params,
-    })
+    };
+    reuse_registers(&mut plan);
+    Ok(plan)
+}
+
+/// Gives a temporary's register to a later temporary once its last reader has run.
+/// Each register is a block of 256 doubles per thread: a formula of 100,000 terms
+/// held one per term (4 KB per term at 2 threads: 446 MB), where its temporaries
+/// need two. A param's register (which the engine reads after the tape: rows,
+/// aggregates, conditions) is never reused, so every param keeps its own.
+/// The values computed are the same, op for op: only where they are kept changes.
+fn reuse_registers(plan: &mut Plan) {
+    let n = plan.n_regs;
+    let mut pinned = vec![false; n];
+    let tracked = plan.tracked.iter().map(|t| &t.src);
+    for src in plan.params.iter().chain(tracked) {
+        if let Src::Reg(r) = *src {
+            pinned[r as usize] = true;
+        }
+    }
+    // The op that reads each register last (None: never read).
+    let mut last_read: Vec<Option<usize>> = vec![None; n];
+    for (k, op) in plan.ops.iter_mut().enumerate() {
+        for r in op.reads_mut() {
+            last_read[*r as usize] = Some(k);
+        }
+    }
+    let mut renamed: Vec<Reg> = vec![Reg::MAX; n];
+    let mut free: Vec<Reg> = Vec::new();
+    let mut used: Reg = 0;
+    for (k, op) in plan.ops.iter_mut().enumerate() {
+        let mut dying = Vec::new();
+        for r in op.reads_mut() {
+            let old = *r as usize;
+            *r = renamed[old];
+            if last_read[old] == Some(k) && !pinned[old] {
+                dying.push(*r);
+            }
+        }
+        // The op's own inputs are freed after its outputs are placed: no op writes a
+        // register it reads.
+        for r in op.writes_mut() {
+            let old = *r as usize;
+            let new = free.pop().unwrap_or_else(|| {
+                used += 1;
+                used - 1
+            });
+            renamed[old] = new;
+            *r = new;
+            if last_read[old].is_none() && !pinned[old] {
+                dying.push(new);
+            }
+        }
+        dying.sort_unstable();
+        dying.dedup();
+        // Reversed, so the lowest register is reused first (any fixed order would do).
+        free.extend(dying.into_iter().rev());
+    }
+    let rename = |src: &mut Src| {
+        if let Src::Reg(r) = src {
+            *r = renamed[*r as usize];
+        }
+    };
+    plan.params.iter_mut().for_each(rename);
+    plan.tracked.iter_mut().for_each(|t| rename(&mut t.src));
+    plan.n_regs = used as usize;
 }
 
 struct Compiler<'m> {
