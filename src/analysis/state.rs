@@ -399,10 +399,8 @@ impl State {
         for &(a, b) in &self.held {
             if a < at || a >= b || b > self.shards {
                 return Err(format!(
-                    "it holds shards {a} to {} of {}: not a sorted list of shards 0 to {}",
-                    b.wrapping_sub(1),
-                    self.shards,
-                    self.shards - 1
+                    "it holds shards {a}..{b} of {}: not sorted, disjoint ranges within 0..{}",
+                    self.shards, self.shards
                 ));
             }
             at = b;
