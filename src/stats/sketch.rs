@@ -527,6 +527,33 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The bucket range `check` allows is not too tight: the extreme magnitudes a
+    /// sketch keeps (and a store collapsed at its bucket limit) pass, through a state
+    /// file's encoding; one bucket past either end does not.
+    #[test]
+    fn check_accepts_every_finite_magnitude_and_nothing_beyond() {
+        let mut s = Sketch::new();
+        for x in [1e-300, f64::MAX, -1e-300, -f64::MAX, 0.0, 1e-310, 1.0] {
+            s.add(x);
+        }
+        let back: Sketch = postcard::from_bytes(&postcard::to_allocvec(&s).unwrap()).unwrap();
+        assert_eq!(back.check(), Ok(()));
+        assert!(
+            back.pos.collapsed,
+            "the test spans more than MAX_BINS buckets"
+        );
+        let (lo, hi) = (s.index(MIN_MAGNITUDE), s.index(f64::MAX));
+        for (offset, len) in [(lo - 1, 1), (hi, 2), (i64::MAX, 1), (i64::MIN, 1)] {
+            let mut bad = back.clone();
+            bad.neg.offset = offset;
+            bad.neg.counts = vec![1; len];
+            assert!(bad.check().unwrap_err().contains("outside the buckets"));
+        }
+        let mut over = back.clone();
+        over.zeros = u64::MAX;
+        assert!(over.check().unwrap_err().contains("overflow"));
+    }
+
     fn exact(sorted: &[f64], q: f64) -> f64 {
         sorted[(q * (sorted.len() - 1) as f64).floor() as usize]
     }
