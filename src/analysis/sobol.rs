@@ -257,6 +257,11 @@ impl Design {
         })
     }
 
+    /// How many inputs vary (the units of one chunk of rows).
+    pub fn needed(&self) -> u64 {
+        self.needed.len() as u64
+    }
+
     /// Units of work for N rows: chunks of N × needed inputs.
     pub fn units(&self, n: u64) -> u64 {
         n.div_ceil(engine::CHUNK) * self.needed.len() as u64
@@ -355,6 +360,49 @@ impl Design {
             at += len;
         }
         Ok(units)
+    }
+
+    /// Checks units read from a state file against this design for N = `n` rows:
+    /// exactly the units `want` (sorted), each with one list of block sums per output
+    /// its input is an ancestor of, and one block sum per block of its chunk — what
+    /// [`Design::finish`] indexes without checking. Err says what is wrong.
+    pub fn check(
+        &self,
+        partial: &SobolPartial,
+        n: u64,
+        want: &[std::ops::Range<u64>],
+    ) -> Result<(), String> {
+        let k = self.needed.len() as u64;
+        let expected: u64 = want.iter().map(|r| r.end - r.start).sum();
+        if partial.units.len() as u64 != expected {
+            return Err(format!(
+                "it holds {} units of the Sobol design; its shards are {expected} units",
+                partial.units.len()
+            ));
+        }
+        let size = block_rows(n, engine::CHUNK);
+        let wanted = want.iter().flat_map(|r| r.clone());
+        for (unit, u) in partial.units.iter().zip(wanted) {
+            if (unit.chunk, unit.column) != (u / k, u % k) {
+                return Err(format!(
+                    "it holds unit (chunk {}, input {}) where its shards hold unit {u} (chunk {}, input {})",
+                    unit.chunk,
+                    unit.column,
+                    u / k,
+                    u % k
+                ));
+            }
+            let outputs = self.pairs[unit.column as usize].len();
+            let chunk_rows = (n - unit.chunk * engine::CHUNK).min(engine::CHUNK);
+            let blocks = chunk_rows.div_ceil(size) as usize;
+            if unit.sums.len() != outputs || unit.sums.iter().any(|s| s.len() != blocks) {
+                return Err(format!(
+                    "unit (chunk {}, input {}) does not have {outputs} outputs × {blocks} blocks of sums",
+                    unit.chunk, unit.column
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The rows of every (output, input) pair, once every unit is held; else the

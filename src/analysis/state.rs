@@ -364,7 +364,102 @@ pub fn decode(bytes: &[u8], name: &str) -> Result<State, Error> {
             "write every state and merge them with the same costsim version",
         ));
     }
+    state.check().map_err(|what| inconsistent(name, &what))?;
     Ok(state)
+}
+
+/// The error for a state whose contents do not hold together (or do not fit the
+/// model it carries): a valid checksum only says the file is as it was written, and a
+/// damaged or hand-made one could make a merge index out of bounds or report one
+/// param's aggregates as another's.
+pub fn inconsistent(name: &str, what: &str) -> Error {
+    Error::Usage(format!(
+        "damaged or inconsistent state file: {name}: {what}\n  help: {}",
+        rerun()
+    ))
+}
+
+impl State {
+    /// The checks that need no model (run when a state is decoded): the shard count
+    /// and the shards held are possible, and the aggregates' own structure holds
+    /// together (sketch buckets, chunk tree nodes, counts). `app::merge` then checks
+    /// the aggregates against the model the state carries.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=crate::cli::MAX_SHARDS).contains(&self.shards) {
+            return Err(format!(
+                "it is cut into {} shards (1 to {} can be)",
+                self.shards,
+                crate::cli::MAX_SHARDS
+            ));
+        }
+        if self.held.is_empty() {
+            return Err("it holds no shards".into());
+        }
+        let mut at = 0;
+        for &(a, b) in &self.held {
+            if a < at || a >= b || b > self.shards {
+                return Err(format!(
+                    "it holds shards {a}..{b} of {}: not sorted, disjoint ranges within 0..{}",
+                    self.shards, self.shards
+                ));
+            }
+            at = b;
+        }
+        match &self.job {
+            Job::Run { partial, .. } => partial.check_structure(self.samples),
+            Job::Sweep { steps, .. } => {
+                for pair in steps.windows(2) {
+                    if pair[0].step >= pair[1].step {
+                        return Err("its sweep steps are out of order or repeated".into());
+                    }
+                }
+                steps.iter().try_for_each(|s| {
+                    s.partial
+                        .check_structure(self.samples)
+                        .map_err(|e| format!("sweep step {}: {e}", s.step))
+                })
+            }
+            Job::Sobol { partial, .. } => {
+                for pair in partial.units.windows(2) {
+                    if (pair[0].chunk, pair[0].column) >= (pair[1].chunk, pair[1].column) {
+                        return Err("its Sobol design units are out of order or repeated".into());
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The units of work of a job of `total` units that the shards held cover
+    /// (shard k's are `k·total/N .. (k+1)·total/N`, so a range of shards covers one
+    /// range of units), empty ones left out.
+    pub fn held_units(&self, total: u64) -> Vec<std::ops::Range<u64>> {
+        let at = |k: u64| (u128::from(k) * u128::from(total) / u128::from(self.shards)) as u64;
+        self.held
+            .iter()
+            .map(|&(a, b)| at(a)..at(b))
+            .filter(|r| !r.is_empty())
+            .collect()
+    }
+}
+
+/// A sweep's unit ranges (step-major, `chunks` per step) as each step's chunk ranges:
+/// (step, chunks), in step order.
+pub fn step_chunks(
+    units: &[std::ops::Range<u64>],
+    chunks: u64,
+) -> Vec<(u64, std::ops::Range<u64>)> {
+    let mut out: Vec<(u64, std::ops::Range<u64>)> = Vec::new();
+    for r in units {
+        let mut u = r.start;
+        while u < r.end {
+            let step = u / chunks;
+            let last = (r.end - step * chunks).min(chunks);
+            out.push((step, u % chunks..last));
+            u = step * chunks + last;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -149,6 +149,22 @@ fn read(path: &std::path::Path) -> Result<Named, Error> {
                 .help("pass the files written by `costsim run --shard K/N --state FILE`"),
         )
     };
+    // Only a regular file: opening a FIFO with no writer would wait forever, and a
+    // folder or a device holds no state (a device is refused in words, not read).
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "a device, FIFO or socket"
+        };
+        return Err(Diagnostic::new(
+            &name,
+            format!("not a costsim state file: it is {what}, not a regular file"),
+        )
+        .help("pass the files written by `costsim run --shard K/N --state FILE`")
+        .into());
+    }
     let mut file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     (&mut file)
@@ -160,8 +176,92 @@ fn read(path: &std::path::Path) -> Result<Named, Error> {
     file.take(length.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
-    Ok(Named {
-        state: state::decode(&bytes, &name)?,
-        name,
-    })
+    let state = state::decode(&bytes, &name)?;
+    check_contents(&state, &name)?;
+    Ok(Named { state, name })
+}
+
+/// Checks a state's aggregates against the model it carries, compiled as the shard
+/// compiled it: the tracked params and their claims, the sweep's steps and the Sobol
+/// design's units, and exactly the chunks its shards hold. Merging trusts all of them
+/// (a state whose model text was swapped for another's, with its checksum redone,
+/// would otherwise index out of bounds or report one param's numbers as another's).
+fn check_contents(state: &State, name: &str) -> Result<(), Error> {
+    let bad = |what: String| state::inconsistent(name, &what);
+    let chunks = state.samples.div_ceil(engine::CHUNK);
+    let (model, plan) = build(&state.model)?;
+    match &state.job {
+        Job::Run { partial, .. } => {
+            let claims: Vec<&[f64]> = plan.tracked.iter().map(|t| &t.claim_values[..]).collect();
+            partial
+                .check(&claims, &state.held_units(chunks), state.samples)
+                .map_err(bad)
+        }
+        Job::Sweep { args, steps } => {
+            let mut sweep_args = args.clone();
+            sweep_args.sim.samples = Some(state.samples);
+            sweep_args.sim.seed = Some(state.seed);
+            let p = sweep::prepare_sweep(&sweep_args, model)?;
+            let total = (p.values.len() as u64).checked_mul(chunks).ok_or_else(|| {
+                bad(format!(
+                    "{} samples × {} steps is more units than can be counted",
+                    state.samples,
+                    p.values.len()
+                ))
+            })?;
+            // Every step tracks the same params with the same claims (a step holds
+            // one param at a value): one step's plan gives them, not 10,000 compiles.
+            let step_plan = match p.values.first() {
+                Some(&v) => Some(crate::analysis::sweep::step_plan(&p.model, p.param, v)?),
+                None => None,
+            };
+            let claims: Vec<&[f64]> = step_plan
+                .iter()
+                .flat_map(|plan| plan.tracked.iter().map(|t| &t.claim_values[..]))
+                .collect();
+            let units = state::step_chunks(&state.held_units(total), chunks);
+            let mut have = steps.iter();
+            let mut k = 0;
+            while k < units.len() {
+                let step = units[k].0;
+                let mut ranges = Vec::new();
+                while k < units.len() && units[k].0 == step {
+                    ranges.push(units[k].1.clone());
+                    k += 1;
+                }
+                let Some(s) = have.next().filter(|s| s.step == step) else {
+                    return Err(bad(format!(
+                        "it lacks sweep step {step}, which its shards hold"
+                    )));
+                };
+                s.partial
+                    .check(&claims, &ranges, state.samples)
+                    .map_err(|e| bad(format!("sweep step {step}: {e}")))?;
+            }
+            if let Some(s) = have.next() {
+                return Err(bad(format!(
+                    "it holds sweep step {}, which its shards do not (the sweep has {} steps)",
+                    s.step,
+                    p.values.len()
+                )));
+            }
+            Ok(())
+        }
+        Job::Sobol { args, partial } => {
+            let mut sobol_args = args.clone();
+            sobol_args.sim.samples = Some(state.samples);
+            sobol_args.sim.seed = Some(state.seed);
+            let p = sobol::prepare_sobol(&sobol_args, model, plan)?;
+            let design = Design::new(&p.model, &p.plan, &p.outputs)?;
+            let total = design.needed().checked_mul(chunks).ok_or_else(|| {
+                bad(format!(
+                    "{} rows is more units than can be counted",
+                    state.samples
+                ))
+            })?;
+            design
+                .check(partial, p.n, &state.held_units(total))
+                .map_err(bad)
+        }
+    }
 }

@@ -209,8 +209,14 @@ pub struct OutputFile {
 
 impl OutputFile {
     /// Claims `path` for a file that must start with `magic`: an existing file that
-    /// does not (a model file given as --state by mistake) is never overwritten.
+    /// does not (a model file given as --state by mistake) is never overwritten, nor
+    /// is anything that is not a regular file (the rename would replace a device node,
+    /// FIFO or socket with a file: as root, `--state /dev/null` destroyed /dev/null).
+    /// A symbolic link is written through: its target (which must be a state file or
+    /// not exist yet) gets the new state and the link stays a link.
     pub fn claim(path: &Path, magic: &[u8]) -> Result<OutputFile, Error> {
+        let target = resolve(path)?;
+        let path = target.as_path();
         if path.is_file() && !starts_with(path, magic) {
             return Err(Error::Usage(format!(
                 "{} exists and is not a costsim state file: it would be overwritten; choose another --state",
@@ -224,6 +230,7 @@ impl OutputFile {
                 path.display()
             )));
         }
+        refuse_special(path)?;
         let name = path
             .file_name()
             .ok_or_else(|| Error::Usage(format!("{} is not a file name", path.display())))?;
@@ -251,6 +258,8 @@ impl OutputFile {
     }
 
     pub fn commit(self, bytes: &[u8]) -> Result<(), Error> {
+        // Again at the end: something may have been put at the path while sampling.
+        refuse_special(&self.path)?;
         File::create(&self.tmp)
             .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
             .map_err(io("cannot write", &self.tmp))?;
@@ -264,6 +273,33 @@ impl Drop for OutputFile {
         let mut staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
         let _ = std::fs::remove_file(&self.tmp);
         *staging = None;
+    }
+}
+
+/// Where a state written to `path` goes: `path` itself, or for a symbolic link its
+/// final target (a rename would replace the link, leaving its target stale). A link
+/// to nothing is refused: where its target would be created is a guess.
+fn resolve(path: &Path) -> Result<PathBuf, Error> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).map_err(|e| {
+            Error::Usage(format!(
+                "--state {} is a symbolic link whose target cannot be found ({e}): point it at a file, or choose another --state",
+                path.display()
+            ))
+        }),
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+/// Refuses a path that exists and is not a regular file (nor a folder, refused with
+/// its own message): a device node, a FIFO or a socket.
+fn refuse_special(path: &Path) -> Result<(), Error> {
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::Usage(format!(
+            "--state {} exists and is not a regular file (a device, FIFO or socket): writing the state would replace it; choose another --state",
+            path.display()
+        ))),
+        _ => Ok(()),
     }
 }
 

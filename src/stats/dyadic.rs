@@ -101,6 +101,36 @@ impl<T> Dyadic<T> {
         (at > chunks).then_some(chunks)
     }
 
+    /// The chunk ranges of the nodes, for checking a partial read from a state file
+    /// (whose levels and indices are not trusted): Err if a node's range does not fit
+    /// in a u64 or the nodes are not in order and disjoint.
+    pub fn ranges(&self) -> Result<Vec<std::ops::Range<u64>>, String> {
+        let mut out: Vec<std::ops::Range<u64>> = Vec::with_capacity(self.nodes.len());
+        for n in &self.nodes {
+            let range = (n.level < 64)
+                .then(|| 1u64 << n.level)
+                .and_then(|size| {
+                    Some(n.index.checked_mul(size)?..n.index.checked_add(1)?.checked_mul(size)?)
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "a node of the chunk tree (level {}, index {}) lies past any chunk",
+                        n.level, n.index
+                    )
+                })?;
+            if out.last().is_some_and(|last| last.end > range.start) {
+                return Err("the chunk tree's nodes overlap or are out of order".into());
+            }
+            out.push(range);
+        }
+        Ok(out)
+    }
+
+    /// The nodes' values, in chunk order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.nodes.iter().map(|n| &n.value)
+    }
+
     /// Inserts a node in order, then merges it with its sibling while the sibling is
     /// present: the tree's shape depends only on the chunk indices.
     fn insert(&mut self, node: Node<T>, merge: &impl Fn(&mut T, T)) -> Result<(), Overlap> {

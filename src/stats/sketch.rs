@@ -94,19 +94,17 @@ impl From<&Store> for StoreState {
 
 impl TryFrom<StoreState> for Store {
     type Error = String;
+    /// Takes a stored store as it is, with no arithmetic that a hostile value could
+    /// overflow: [`Sketch::check`] validates it (with a message postcard would lose
+    /// here) before anything uses it.
     fn try_from(s: StoreState) -> Result<Store, String> {
-        if s.counts.len() > MAX_BINS {
-            return Err(format!("a sketch store of {} buckets", s.counts.len()));
-        }
-        let mut total: u64 = 0;
-        for &c in &s.counts {
-            total = total
-                .checked_add(c)
-                .ok_or("a sketch whose counts overflow")?;
-        }
+        let total = s.counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
         Ok(Store {
             offset: s.offset,
-            top: s.offset + s.counts.len() as i64 - 1,
+            top: s
+                .offset
+                .saturating_add(s.counts.len() as i64)
+                .saturating_sub(1),
             counts: s.counts,
             total,
             collapsed: s.collapsed,
@@ -262,6 +260,49 @@ impl Sketch {
         let at = |k: i64| inverse_approx_log2(k as f64 / self.multiplier - 1.0);
         let (lo, hi) = (at(i - 1), at(i));
         2.0 * (lo * (2.0 / (lo / hi + 1.0)))
+    }
+
+    /// Checks a sketch read from a state file: every store's buckets lie where the
+    /// magnitude of some finite double can fall (an index outside that range is no
+    /// value at all, and offsets near i64::MAX overflow the store's arithmetic), a store
+    /// holds at most [`MAX_BINS`] buckets, and the counts add up without overflow.
+    /// Err says what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        let (lowest, highest) = (self.index(MIN_MAGNITUDE), self.index(f64::MAX));
+        let mut all: u64 = self.zeros;
+        for (store, side) in [(&self.pos, "positive"), (&self.neg, "negative")] {
+            let len = store.counts.len();
+            if len > MAX_BINS {
+                return Err(format!(
+                    "a sketch's {side} store has {len} buckets, more than the {MAX_BINS} a sketch holds"
+                ));
+            }
+            if len > 0 {
+                let last = store.offset.checked_add(len as i64 - 1);
+                if store.offset < lowest || last.is_none_or(|l| l > highest) {
+                    return Err(format!(
+                        "a sketch's {side} store has buckets from {} for {len} buckets, outside the buckets {lowest} to {highest} that finite values fall in",
+                        store.offset
+                    ));
+                }
+            }
+            let mut total: u64 = 0;
+            for &c in &store.counts {
+                total = total
+                    .checked_add(c)
+                    .ok_or_else(|| format!("a sketch's {side} counts overflow"))?;
+            }
+            all = all
+                .checked_add(total)
+                .ok_or_else(|| "a sketch's counts overflow".to_string())?;
+        }
+        if self.tiny > self.zeros {
+            return Err(format!(
+                "a sketch counts {} tiny values among only {} zeros",
+                self.tiny, self.zeros
+            ));
+        }
+        Ok(())
     }
 
     pub fn count(&self) -> u64 {
@@ -485,6 +526,33 @@ impl Store {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The bucket range `check` allows is not too tight: the extreme magnitudes a
+    /// sketch keeps (and a store collapsed at its bucket limit) pass, through a state
+    /// file's encoding; one bucket past either end does not.
+    #[test]
+    fn check_accepts_every_finite_magnitude_and_nothing_beyond() {
+        let mut s = Sketch::new();
+        for x in [1e-300, f64::MAX, -1e-300, -f64::MAX, 0.0, 1e-310, 1.0] {
+            s.add(x);
+        }
+        let back: Sketch = postcard::from_bytes(&postcard::to_allocvec(&s).unwrap()).unwrap();
+        assert_eq!(back.check(), Ok(()));
+        assert!(
+            back.pos.collapsed,
+            "the test spans more than MAX_BINS buckets"
+        );
+        let (lo, hi) = (s.index(MIN_MAGNITUDE), s.index(f64::MAX));
+        for (offset, len) in [(lo - 1, 1), (hi, 2), (i64::MAX, 1), (i64::MIN, 1)] {
+            let mut bad = back.clone();
+            bad.neg.offset = offset;
+            bad.neg.counts = vec![1; len];
+            assert!(bad.check().unwrap_err().contains("outside the buckets"));
+        }
+        let mut over = back.clone();
+        over.zeros = u64::MAX;
+        assert!(over.check().unwrap_err().contains("overflow"));
+    }
 
     fn exact(sorted: &[f64], q: f64) -> f64 {
         sorted[(q * (sorted.len() - 1) as f64).floor() as usize]
