@@ -367,9 +367,23 @@ pub fn check(args: &CheckArgs) -> Result<String, Error> {
 
 /// What each param is: a distribution site (input), a formula (derived) or a constant.
 pub fn param_kind(plan: &Plan, p: usize) -> &'static str {
-    if plan.sites.iter().any(|s| s.param == p) {
+    kind_of(plan.sites.iter().any(|s| s.param == p), plan.params[p])
+}
+
+/// Every param's [`param_kind`], in one pass over the sites (a call per param
+/// searched them all: 80,000 inputs took 16 s to `check`).
+pub fn param_kinds(plan: &Plan) -> Vec<&'static str> {
+    let mut drawn = vec![false; plan.params.len()];
+    plan.sites.iter().for_each(|s| drawn[s.param] = true);
+    (0..plan.params.len())
+        .map(|p| kind_of(drawn[p], plan.params[p]))
+        .collect()
+}
+
+fn kind_of(drawn: bool, src: Src) -> &'static str {
+    if drawn {
         "input"
-    } else if matches!(plan.params[p], Src::Const(_)) {
+    } else if matches!(src, Src::Const(_)) {
         "constant"
     } else {
         "derived"
@@ -378,9 +392,9 @@ pub fn param_kind(plan: &Plan, p: usize) -> &'static str {
 
 fn check_listing(model: &Model, plan: &Plan) -> String {
     use std::fmt::Write as _;
-    let kinds: Vec<&str> = (0..model.params.len())
-        .map(|p| param_kind(plan, p))
-        .collect();
+    let kinds = param_kinds(plan);
+    let mut reported = vec![false; model.params.len()];
+    model.outputs.iter().for_each(|&p| reported[p] = true);
     let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
     let mut out = String::new();
     let _ = writeln!(
@@ -412,11 +426,7 @@ fn check_listing(model: &Model, plan: &Plan) -> String {
                 .get(param.expr.span.start..param.expr.span.end)
                 .unwrap_or("")
                 .to_string();
-            let reported = if model.outputs.contains(&p) {
-                "reported"
-            } else {
-                ""
-            };
+            let reported = if reported[p] { "reported" } else { "" };
             vec![
                 param.name.clone(),
                 kinds[p].to_string(),
