@@ -201,3 +201,100 @@ fn a_sweep_at_its_step_limit_runs_under_a_100_mb_cap() {
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 10_001, "one row per step");
 }
+
+/// A model of `inputs` uniform inputs summed into `t`, with five claims on `t`.
+fn summed_with_claims(dir: &std::path::Path, inputs: usize) -> String {
+    let model = dir.join("summed.toml");
+    let params: String = (0..inputs)
+        .map(|i| format!("p{i} = \"uniform(1, 2)\"\n"))
+        .collect();
+    let sum: Vec<String> = (0..inputs).map(|i| format!("p{i}")).collect();
+    let claims: String = (0..5)
+        .map(|i| {
+            format!(
+                "[[claims]]\nlabel = \"c{i}\"\nparam = \"t\"\nvalue = {}\n\n",
+                150 + i
+            )
+        })
+        .collect();
+    std::fs::write(
+        &model,
+        format!(
+            "[model]\ntitle = \"summed\"\n\n[params]\n{params}t = \"{}\"\n\n{claims}",
+            sum.join(" + ")
+        ),
+    )
+    .unwrap();
+    model.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_claims_anatomy_at_a_million_rows_keeps_what_fits_under_a_400_mb_cap() {
+    // 5 claims × 100 ancestor inputs at K = 1,000,000, every world accepted: the kept
+    // worlds (4 GB) and a batch of chunks keeping them (2 GB) passed any cap; K is
+    // now lowered to what 8,000,000 values hold, with a note.
+    let dir = tempfile::tempdir().unwrap();
+    let model = summed_with_claims(dir.path(), 100);
+    let out = dir.path().join("anatomy");
+    let run = capped(
+        400_000_000,
+        &[
+            "run",
+            &model,
+            "-n",
+            "1000",
+            "--anatomy-rows",
+            "1000000",
+            "--anatomy-window",
+            "100%",
+            "--no-charts",
+            "--no-swing",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("keeps 16,000 worlds, not --anatomy-rows 1,000,000"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(out.join("anatomy.csv")).unwrap();
+    assert!(csv.contains("16000"), "{csv}");
+}
+
+#[test]
+fn a_conditional_run_at_ten_million_rows_keeps_what_fits_under_a_400_mb_cap() {
+    // `--where` keeps every input (and the sensitivity rows' params) of each accepted
+    // world: 10,000,000 of them for 100 inputs was 8 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let model = summed_with_claims(dir.path(), 100);
+    let out = dir.path().join("where");
+    let run = capped(
+        400_000_000,
+        &[
+            "run",
+            &model,
+            "-n",
+            "1000",
+            "--anatomy-rows",
+            "10000000",
+            "--where",
+            "t > 0",
+            "--no-charts",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the conditional run keeps")
+            && stderr.contains("not --anatomy-rows 10,000,000"),
+        "{stderr}"
+    );
+}
