@@ -298,3 +298,53 @@ fn a_conditional_run_at_ten_million_rows_keeps_what_fits_under_a_400_mb_cap() {
         "{stderr}"
     );
 }
+
+#[test]
+fn save_rows_of_two_thousand_columns_stream_under_a_150_mb_cap() {
+    // samples.csv was drawn a whole chunk at a time (65,536 rows of 2,000 columns:
+    // 1 GB; here a run of 16,384 samples, 300 MB); now a slice of rows that shrinks as
+    // the columns grow (here 256 rows, 55 MB in all).
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wide.toml");
+    let params: String = (0..2000)
+        .map(|i| format!("x{i} = \"uniform(1, 2)\"\n"))
+        .collect();
+    std::fs::write(
+        &model,
+        format!("[model]\ntitle = \"wide\"\n\n[params]\n{params}"),
+    )
+    .unwrap();
+    let out = dir.path().join("rows");
+    let run = capped(
+        150_000_000,
+        &[
+            "run",
+            model.to_str().unwrap(),
+            "-n",
+            "16384",
+            "--save-rows",
+            "600",
+            "--sensitivity-rows",
+            "0",
+            "--no-charts",
+            "--no-swing",
+            "--no-anatomy",
+            "-q",
+            "-j",
+            "2",
+            "-f",
+            "csv",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let samples = std::fs::read_to_string(out.join("samples.csv")).unwrap();
+    let lines: Vec<&str> = samples.lines().collect();
+    assert_eq!(lines.len(), 601);
+    assert_eq!(lines[600].split(',').count(), 2000);
+}
