@@ -348,3 +348,57 @@ fn save_rows_of_two_thousand_columns_stream_under_a_150_mb_cap() {
     assert_eq!(lines.len(), 601);
     assert_eq!(lines[600].split(',').count(), 2000);
 }
+
+#[test]
+fn wide_charts_on_eight_threads_draw_under_a_550_mb_cap() {
+    // Each chart thread keeps its canvas (96 MB at 8000×4000): 8 threads drawing
+    // 9 charts held ~800 MB; the chart threads are now held to what 512 MB of
+    // canvases allow (here 2), and the charts are the same.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("four.toml");
+    let params: String = (0..4)
+        .map(|i| format!("x{i} = \"uniform(1, 2)\"\n"))
+        .collect();
+    std::fs::write(
+        &model,
+        format!("[model]\ntitle = \"four\"\n\n[params]\n{params}"),
+    )
+    .unwrap();
+    let out = dir.path().join("charts");
+    let run = capped(
+        550_000_000,
+        &[
+            "run",
+            model.to_str().unwrap(),
+            "-n",
+            "1000",
+            "--width",
+            "8000",
+            "--height",
+            "4000",
+            "--no-swing",
+            "--no-anatomy",
+            "-q",
+            "-j",
+            "8",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let pngs = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "png")
+        })
+        .count();
+    assert!(pngs >= 9, "{pngs} charts");
+}
