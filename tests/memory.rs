@@ -201,3 +201,253 @@ fn a_sweep_at_its_step_limit_runs_under_a_100_mb_cap() {
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 10_001, "one row per step");
 }
+
+/// A model of `inputs` uniform inputs summed into `t`, with five claims on `t`.
+fn summed_with_claims(dir: &std::path::Path, inputs: usize) -> String {
+    let model = dir.join("summed.toml");
+    let params: String = (0..inputs)
+        .map(|i| format!("p{i} = \"uniform(1, 2)\"\n"))
+        .collect();
+    let sum: Vec<String> = (0..inputs).map(|i| format!("p{i}")).collect();
+    let claims: String = (0..5)
+        .map(|i| {
+            format!(
+                "[[claims]]\nlabel = \"c{i}\"\nparam = \"t\"\nvalue = {}\n\n",
+                150 + i
+            )
+        })
+        .collect();
+    std::fs::write(
+        &model,
+        format!(
+            "[model]\ntitle = \"summed\"\n\n[params]\n{params}t = \"{}\"\n\n{claims}",
+            sum.join(" + ")
+        ),
+    )
+    .unwrap();
+    model.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_claims_anatomy_at_a_million_rows_keeps_what_fits_under_a_400_mb_cap() {
+    // 5 claims × 100 ancestor inputs at K = 1,000,000, every world accepted: the kept
+    // worlds (4 GB) and a batch of chunks keeping them (2 GB) passed any cap; K is
+    // now lowered to what 8,000,000 values hold, with a note.
+    let dir = tempfile::tempdir().unwrap();
+    let model = summed_with_claims(dir.path(), 100);
+    let out = dir.path().join("anatomy");
+    let run = capped(
+        400_000_000,
+        &[
+            "run",
+            &model,
+            "-n",
+            "1000",
+            "--anatomy-rows",
+            "1000000",
+            "--anatomy-window",
+            "100%",
+            "--no-charts",
+            "--no-swing",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("keeps 16,000 worlds, not --anatomy-rows 1,000,000"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(out.join("anatomy.csv")).unwrap();
+    assert!(csv.contains("16000"), "{csv}");
+}
+
+#[test]
+fn a_conditional_run_at_ten_million_rows_keeps_what_fits_under_a_400_mb_cap() {
+    // `--where` keeps every input (and the sensitivity rows' params) of each accepted
+    // world: 10,000,000 of them for 100 inputs was 8 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let model = summed_with_claims(dir.path(), 100);
+    let out = dir.path().join("where");
+    let run = capped(
+        400_000_000,
+        &[
+            "run",
+            &model,
+            "-n",
+            "1000",
+            "--anatomy-rows",
+            "10000000",
+            "--where",
+            "t > 0",
+            "--no-charts",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the conditional run keeps")
+            && stderr.contains("not --anatomy-rows 10,000,000"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn save_rows_of_two_thousand_columns_stream_under_a_150_mb_cap() {
+    // samples.csv was drawn a whole chunk at a time (65,536 rows of 2,000 columns:
+    // 1 GB; here a run of 16,384 samples, 300 MB); now a slice of rows that shrinks as
+    // the columns grow (here 256 rows, 55 MB in all).
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("wide.toml");
+    let params: String = (0..2000)
+        .map(|i| format!("x{i} = \"uniform(1, 2)\"\n"))
+        .collect();
+    std::fs::write(
+        &model,
+        format!("[model]\ntitle = \"wide\"\n\n[params]\n{params}"),
+    )
+    .unwrap();
+    let out = dir.path().join("rows");
+    let run = capped(
+        150_000_000,
+        &[
+            "run",
+            model.to_str().unwrap(),
+            "-n",
+            "16384",
+            "--save-rows",
+            "600",
+            "--sensitivity-rows",
+            "0",
+            "--no-charts",
+            "--no-swing",
+            "--no-anatomy",
+            "-q",
+            "-j",
+            "2",
+            "-f",
+            "csv",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let samples = std::fs::read_to_string(out.join("samples.csv")).unwrap();
+    let lines: Vec<&str> = samples.lines().collect();
+    assert_eq!(lines.len(), 601);
+    assert_eq!(lines[600].split(',').count(), 2000);
+}
+
+#[test]
+fn wide_charts_on_eight_threads_draw_under_a_550_mb_cap() {
+    // Each chart thread keeps its canvas (96 MB at 8000×4000): 8 threads drawing
+    // 9 charts held ~800 MB; the chart threads are now held to what 512 MB of
+    // canvases allow (here 2), and the charts are the same.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("four.toml");
+    let params: String = (0..4)
+        .map(|i| format!("x{i} = \"uniform(1, 2)\"\n"))
+        .collect();
+    std::fs::write(
+        &model,
+        format!("[model]\ntitle = \"four\"\n\n[params]\n{params}"),
+    )
+    .unwrap();
+    let out = dir.path().join("charts");
+    let run = capped(
+        550_000_000,
+        &[
+            "run",
+            model.to_str().unwrap(),
+            "-n",
+            "1000",
+            "--width",
+            "8000",
+            "--height",
+            "4000",
+            "--no-swing",
+            "--no-anatomy",
+            "-q",
+            "-j",
+            "8",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let pngs = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "png")
+        })
+        .count();
+    assert!(pngs >= 9, "{pngs} charts");
+}
+
+#[test]
+fn a_sweep_over_six_hundred_decades_runs_under_a_60_mb_cap() {
+    // sweep.csv wrote every digit of 1e-300 and 1e300 (~300 characters a number),
+    // held in memory until written: 10,000 steps of 50 outputs took 1.1 GB. Here
+    // 1,000 steps of 20 outputs: ~75 MB of text then, ~3 MB now.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("scaled.toml");
+    let params: String = (0..20)
+        .map(|i| format!("o{i} = \"uniform(1, 2) * k\"\n"))
+        .collect();
+    std::fs::write(
+        &model,
+        format!("[model]\ntitle = \"scaled\"\n\n[params]\nk = 1\n{params}"),
+    )
+    .unwrap();
+    let out = dir.path().join("sweep");
+    let run = capped(
+        60_000_000,
+        &[
+            "sweep",
+            model.to_str().unwrap(),
+            "--param",
+            "k",
+            "--range",
+            "1e-300:1e300:1000",
+            "--log",
+            "-n",
+            "100",
+            "--no-charts",
+            "-q",
+            "-j",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 20_001);
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with("1e-300,o0,"),
+        "{csv:.200}"
+    );
+}

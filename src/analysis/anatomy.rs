@@ -31,12 +31,43 @@ pub const DEFAULT_WINDOW: f64 = 0.02;
 pub const DEFAULT_ROWS: u64 = 10_000;
 pub const DEFAULT_BUDGET_FACTOR: u64 = 1_000;
 
+/// Values the claims' accepted worlds may hold together (64 MB): K × the claims'
+/// ancestor inputs, summed over claims. `--anatomy-rows` goes up to 10,000,000, and a
+/// default model's claims at that K held 1.7 GB; so K is lowered (with a note) to
+/// what fits, and memory does not grow with K or the model's size beyond this.
+pub const ROW_VALUES: u64 = 8_000_000;
+
+/// Values the prior's rows may hold (128 MB, twice over with their sorted copies):
+/// [`PRIOR_ROWS`] rows of up to 160 inputs, fewer rows past that.
+pub const PRIOR_VALUES: u64 = 16_000_000;
+
+/// K, lowered if need be so that K × `columns` stays within [`ROW_VALUES`] (at least
+/// one row, whatever the columns).
+pub fn fitted_rows(k: u64, columns: usize) -> u64 {
+    k.min((ROW_VALUES / columns.max(1) as u64).max(1))
+}
+
+/// The note for a K lowered by [`fitted_rows`], if it was.
+pub fn fitted_note(what: &str, asked: u64, kept: u64, columns: usize) -> Option<String> {
+    use crate::report::format::count;
+    (kept < asked).then(|| {
+        format!(
+            "{what} keeps {} worlds, not --anatomy-rows {}: they hold {columns} columns \
+             columns and the kept worlds are held to {} values; lower --anatomy-rows, \
+             or take fewer claims or inputs",
+            count(kept),
+            count(asked),
+            count(ROW_VALUES)
+        )
+    })
+}
+
 /// How to take the anatomy.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Half-width of the window around a claim, relative to |value|.
     pub window: f64,
-    /// Accepted worlds wanted per claim (K).
+    /// Accepted worlds wanted per claim (K), before [`fitted_rows`].
     pub rows: u64,
     pub budget: Budget,
 }
@@ -115,8 +146,13 @@ pub struct AnatomyRun {
     /// A wall-clock limit (`--anatomy-budget 30s`) stopped the pass.
     pub timed_out: bool,
     pub window: f64,
+    /// K, as kept: `--anatomy-rows`, or fewer (see [`fitted_rows`]).
     pub rows: u64,
     pub budget_draws: u64,
+    /// Why K or the prior's rows are fewer than asked, if they are (printed as
+    /// warnings).
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 /// The window around a claimed value: ±w·|c|, or for c = 0 (where a relative
@@ -143,17 +179,25 @@ pub fn claims(
     let started = std::time::Instant::now();
     let mut filters = Vec::new();
     let mut windows = Vec::new();
-    let mut ancestors = Vec::new();
-    for c in &model.claims {
+    let ancestors: Vec<Vec<usize>> = model
+        .claims
+        .iter()
+        .map(|c| plan.ancestor_inputs(model, c.param))
+        .collect();
+    let columns: usize = ancestors.iter().map(Vec::len).sum();
+    let k = fitted_rows(opts.rows, columns);
+    let mut notes: Vec<String> = fitted_note("each claim's anatomy", opts.rows, k, columns)
+        .into_iter()
+        .collect();
+    for (c, inputs) in model.claims.iter().zip(&ancestors) {
         let spread = plan
             .tracked_index(c.param)
             .map(|k| &aggs.tracked[k])
             .and_then(|t| Some(t.quantile(0.95)? - t.quantile(0.05)?))
             .unwrap_or(0.0);
         let w = window(c.value, opts.window, spread);
-        let inputs = plan.ancestor_inputs(model, c.param);
         // A claim on a param no input reaches has no anatomy: do not draw for it.
-        let want = if inputs.is_empty() { 0 } else { opts.rows };
+        let want = if inputs.is_empty() { 0 } else { k };
         filters.push(Filter {
             accept: Accept::Window {
                 src: plan.params[c.param],
@@ -168,12 +212,12 @@ pub fn claims(
             give_up_below: MIN_ACCEPTED,
         });
         windows.push(w);
-        ancestors.push(inputs);
     }
     let mut needed: Vec<usize> = ancestors.iter().flatten().copied().collect();
     needed.sort_unstable();
     needed.dedup();
     let (prior, pass) = prior_and(model, plan, &needed, filters, samples, seed, opts, threads)?;
+    notes.extend(prior.note.clone());
     let claims = model
         .claims
         .iter()
@@ -197,8 +241,9 @@ pub fn claims(
         elapsed_seconds: started.elapsed().as_secs_f64(),
         timed_out: pass.timed_out,
         window: opts.window,
-        rows: opts.rows,
+        rows: k,
         budget_draws: opts.budget.draws,
+        notes,
     })
 }
 
@@ -209,6 +254,8 @@ pub struct PriorRows {
     /// Each column's finite values, sorted: every claim's anatomy reads the same
     /// prior columns, so they are sorted once (in parallel), not once per claim.
     pub sorted: Vec<Vec<f64>>,
+    /// Why there are fewer rows than [`PRIOR_ROWS`] in a run that had them.
+    pub note: Option<String>,
 }
 
 impl PriorRows {
@@ -222,7 +269,11 @@ impl PriorRows {
             Ok(pool) => pool.install(sort_all),
             Err(_) => columns.iter().map(|c| sorted(c)).collect(),
         };
-        PriorRows { columns, sorted }
+        PriorRows {
+            columns,
+            sorted,
+            note: None,
+        }
     }
 }
 
@@ -251,7 +302,21 @@ pub fn prior_and(
     opts: Options,
     threads: usize,
 ) -> Result<(PriorRows, Pass), Error> {
-    let prior_rows = samples.min(PRIOR_ROWS);
+    // The prior's rows, fewer for a model with so many inputs that they would pass
+    // PRIOR_VALUES (their memory must not grow with the model's size).
+    let fit = (PRIOR_VALUES / needed.len().max(1) as u64).max(1);
+    let prior_rows = samples.min(PRIOR_ROWS).min(fit);
+    let note = (prior_rows < samples.min(PRIOR_ROWS)).then(|| {
+        use crate::report::format::count;
+        format!(
+            "the anatomy's prior is the run's first {} samples, not {}: it holds {} input \
+             columns and is held to {} values",
+            count(prior_rows),
+            count(samples.min(PRIOR_ROWS)),
+            needed.len(),
+            count(PRIOR_VALUES)
+        )
+    });
     filters.push(Filter {
         accept: Accept::All,
         keep: needed.to_vec(),
@@ -268,8 +333,10 @@ pub fn prior_and(
     let mut sel = select::select(plan, &filters, samples, seed, budget, threads)
         .map_err(|e| super::run::sample_error(model, plan, e))?;
     let prior = sel.filters.pop().expect("the prior's filter");
+    let mut prior = PriorRows::new(prior.rows, threads);
+    prior.note = note;
     Ok((
-        PriorRows::new(prior.rows, threads),
+        prior,
         Pass {
             selected: sel.filters,
             drawn: sel.drawn,

@@ -38,6 +38,21 @@ pub fn prepare(model: &Model, text: &str) -> Result<Conditioned, Error> {
     })
 }
 
+/// The params a conditional run keeps for each accepted world: every input (for the
+/// condition's anatomy), then the sensitivity rows' params that are not inputs.
+pub fn kept_params(c: &Conditioned) -> Vec<usize> {
+    let inputs = &c.plan.inputs;
+    let mut keep = inputs.clone();
+    keep.extend(c.plan.row_params.iter().filter(|p| !inputs.contains(p)));
+    keep
+}
+
+/// K for a conditional run: `--anatomy-rows`, fewer if the kept params would pass
+/// [`anatomy::ROW_VALUES`].
+pub fn kept_rows(c: &Conditioned, opts: &Options) -> u64 {
+    anatomy::fitted_rows(opts.rows, kept_params(c).len())
+}
+
 /// Runs the conditional simulation: the summary over the accepted worlds (with
 /// `ConditionInfo` filled in) and the condition's anatomy over every input.
 pub fn simulate(
@@ -48,14 +63,16 @@ pub fn simulate(
     let started = Instant::now();
     let (model, plan) = (&c.model, &c.plan);
     let inputs = plan.inputs.clone();
-    let mut keep = inputs.clone();
-    keep.extend(plan.row_params.iter().filter(|p| !inputs.contains(p)));
+    let keep = kept_params(c);
+    let k = kept_rows(c, &opts);
+    let k_note = anatomy::fitted_note("the conditional run", opts.rows, k, keep.len());
     let filter = Filter {
         accept: Accept::Nonzero(plan.params[c.param]),
         keep,
-        want: opts.rows,
+        want: k,
         min_draws: spec.samples,
-        rows: opts.rows.max(spec.rows),
+        // The sensitivity rows are within their own budget (`sensitivity_rows`).
+        rows: k.max(spec.rows),
         aggregate: true,
         give_up_below: 0,
     };
@@ -108,6 +125,8 @@ pub fn simulate(
         complete: sel.satisfied,
         timed_out: pass.timed_out,
     });
+    summary.warnings.extend(k_note);
+    summary.warnings.extend(prior.note.clone());
     use crate::report::format::count;
     if sel.accepted == 0 {
         summary.warnings.push(format!(
@@ -122,7 +141,7 @@ pub fn simulate(
             count(sel.accepted),
             count(sel.drawn),
             c.text,
-            count(opts.rows)
+            count(k)
         ));
     }
     Ok((Simulated { summary, aggs }, given))

@@ -142,6 +142,18 @@ pub fn sweep(
     Ok(steps)
 }
 
+/// A number for sweep.csv: as `{}` writes it (the shortest text that reads back to
+/// the same bits), but in exponent form past 1e16 or below 1e-5, where `{}` writes
+/// every digit: a sweep over 1e-300..1e300 wrote ~300 characters per number, and
+/// 10,000 steps of 50 outputs made a 920 MB sweep.csv, held in memory until written.
+fn number_text(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-5..1e16).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// sweep.csv: `value,output,mean,sd,p1,...,p99`, one row per step and output.
 pub fn sweep_csv(steps: &[Step], outputs: &[String]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -155,12 +167,12 @@ pub fn sweep_csv(steps: &[Step], outputs: &[String]) -> Vec<u8> {
             .iter()
             .filter(|o| outputs.contains(&o.output))
         {
-            let mut row = vec![step.value.to_string(), o.output.clone()];
+            let mut row = vec![number_text(step.value), o.output.clone()];
             row.extend(
                 [o.mean, o.sd]
                     .iter()
                     .chain(&o.percentiles)
-                    .map(|v| v.to_string()),
+                    .map(|&v| number_text(v)),
             );
             w.write_record(&row).expect("writing to memory");
         }
@@ -183,6 +195,18 @@ mod tests {
         assert_eq!(log[0], 1.0);
         assert!((log[1] - 10.0).abs() < 1e-12);
         assert_eq!(log[2], 100.0);
+    }
+
+    #[test]
+    fn extreme_numbers_are_short_and_read_back_to_the_same_bits() {
+        for v in [1e-300, 1.2345e300, -3e-7, 5e16, f64::MIN_POSITIVE, f64::MAX] {
+            let text = number_text(v);
+            assert!(text.len() < 25, "{text}");
+            assert_eq!(text.parse::<f64>().unwrap().to_bits(), v.to_bits());
+        }
+        assert_eq!(number_text(2048.5), "2048.5");
+        assert_eq!(number_text(0.0), "0");
+        assert_eq!(number_text(1e-5), "0.00001");
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub fn simulate(
 ) -> Result<(Model, Plan, Summary, Aggregates), Error> {
     let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
     if let Some(c) = conditioned {
+        let k = condition::kept_rows(&c, &opts);
         let outcome = condition::simulate(&c, spec, opts);
         progress.finish();
         let (Simulated { mut summary, aggs }, given) = outcome?;
@@ -46,9 +47,11 @@ pub fn simulate(
             elapsed_seconds: summary.run.elapsed_seconds,
             timed_out: summary.condition.as_ref().is_some_and(|c| c.timed_out),
             window: f64::NAN,
-            rows: opts.rows,
+            rows: k,
             budget_draws: opts.budget.draws.max(spec.samples),
             claims: vec![given],
+            // condition::simulate puts its notes in the summary's warnings.
+            notes: Vec::new(),
         });
         return Ok((c.model, c.plan, summary, aggs));
     }
@@ -88,6 +91,7 @@ pub fn analyse(
             opts,
             spec.threads,
         )?;
+        summary.warnings.extend(run.notes.iter().cloned());
         summary.warnings.extend(anatomy_warnings(&run));
         summary.anatomy = Some(run);
     }

@@ -220,13 +220,11 @@ fn write_run(
         folder.stream("samples.csv", |w| match summary.condition {
             // The accepted worlds kept by the conditional run.
             Some(_) => report::csv::write_samples_csv(w, model, params, [Ok(aggs.rows.clone())], k),
-            // The run's first k samples, drawn again a chunk at a time.
+            // The run's first k samples, drawn again a slice of rows at a time.
             None => {
-                let chunks = (0..k.min(samples).div_ceil(engine::CHUNK)).map(|c| {
-                    engine::chunk_rows(plan, c, samples, seed, params, engine::CHUNK)
-                        .map_err(|e| std::io::Error::other(e.message))
-                });
-                report::csv::write_samples_csv(w, model, params, chunks, k)
+                let slices = engine::run_slices(plan, samples, seed, params, k)
+                    .map(|s| s.map_err(|e| std::io::Error::other(e.message)));
+                report::csv::write_samples_csv(w, model, params, slices, k)
             }
         })?;
     }
@@ -320,7 +318,7 @@ const ROW_BUDGET: u64 = 8_000_000;
 /// The rows to keep: `--sensitivity-rows`, fewer if the model keeps so many columns
 /// that they would pass [`ROW_BUDGET`] (memory must not depend on the model's size
 /// beyond that). A plain run's `--save-rows` are drawn again as samples.csv is
-/// written, a chunk at a time, so they cost no memory; a conditional run keeps its
+/// written, a slice at a time (`engine::run_slices`), so they cost no memory; a conditional run keeps its
 /// first accepted worlds for it (see `run`).
 fn sensitivity_rows(args: &RunArgs, columns: usize) -> (u64, Option<String>) {
     let fit = ROW_BUDGET / columns.max(1) as u64;

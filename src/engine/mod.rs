@@ -391,6 +391,42 @@ pub fn rows_of_run(
     Ok(out)
 }
 
+/// Values a slice of [`run_slices`] holds, about (8 MB).
+const SLICE_VALUES: usize = 1 << 20;
+
+/// The first `rows` samples' values of `params` in a run of `samples`, drawn again a
+/// slice of rows at a time, in sample order (the last slice may run past `rows` by up
+/// to a block). A slice's rows shrink as the params grow (a whole 65,536-row chunk
+/// of 2,000 params was 1 GB), so memory is about [`SLICE_VALUES`] whatever the
+/// model, down to one block of rows.
+pub fn run_slices<'p>(
+    plan: &'p Plan,
+    samples: u64,
+    seed: u64,
+    params: &'p [usize],
+    rows: u64,
+) -> impl Iterator<Item = Result<Vec<Vec<f64>>, SampleError>> + 'p {
+    let slice = (SLICE_VALUES / params.len().max(1) / BLOCK).max(1) * BLOCK;
+    let mut chunks = 0..rows.min(samples).div_ceil(CHUNK);
+    let mut cursor: Option<RowCursor<'p>> = None;
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(rows) = cursor.as_mut().map(|c| c.next_rows(slice)) {
+                match rows {
+                    Ok(r) if r.first().is_some_and(|c| !c.is_empty()) => return Some(Ok(r)),
+                    Ok(_) => cursor = None,
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            if params.is_empty() {
+                return None;
+            }
+            let c = chunks.next()?;
+            cursor = Some(RowCursor::new(plan, c, samples, seed, params));
+        }
+    })
+}
+
 /// At least the first `rows` samples' values of `params` in chunk `c` of a run of
 /// `samples` (whole blocks: up to a block more).
 pub fn chunk_rows(

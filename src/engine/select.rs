@@ -104,6 +104,13 @@ pub struct Selection {
     pub timed_out: bool,
 }
 
+/// Kept values a batch's chunks may hold at most (128 MB): each chunk keeps, per
+/// filter, up to the rows that filter still wants × its kept params, so a batch of
+/// 4 × threads chunks of claims keeping 8,000,000 values multiplied them (a 100-input
+/// anatomy at K = 10^6 held 2.6 GB). A batch holds fewer chunks when they would pass
+/// this (at least one). The results do not depend on it: chunks merge in chunk order.
+const VALUES_IN_FLIGHT: u64 = 16_000_000;
+
 /// A chunk's contribution to one filter.
 #[derive(Default)]
 struct Part {
@@ -156,7 +163,7 @@ fn select_here(
         })
         .collect();
     let mut done: Vec<bool> = filters.iter().map(|f| satisfied(f, None)).collect();
-    let batch = (rayon::current_num_threads() * CHUNKS_PER_THREAD) as u64;
+    let most = (rayon::current_num_threads() * CHUNKS_PER_THREAD) as u64;
     let mut next = 0u64;
     let mut drawn = 0u64;
     let mut timed_out = false;
@@ -167,6 +174,24 @@ fn select_here(
             timed_out = true;
             break;
         }
+        // The rows each filter may still keep: a chunk keeps no more (what a filter
+        // takes from a chunk is within them), and the batch holds as many chunks as
+        // their values allow.
+        let room: Vec<u64> = filters
+            .iter()
+            .zip(&out)
+            .zip(&done)
+            .map(|((f, s), &d)| {
+                let kept = s.rows.first().map_or(0, |c| c.len() as u64);
+                if d { 0 } else { f.rows.saturating_sub(kept) }
+            })
+            .collect();
+        let per_chunk: u64 = filters
+            .iter()
+            .zip(&room)
+            .map(|(f, &r)| r.min(CHUNK) * f.keep.len() as u64)
+            .sum();
+        let batch = (VALUES_IN_FLIGHT / per_chunk.max(1)).clamp(1, most);
         // The chunks of this batch that fit in the budget.
         let mut chunks = Vec::new();
         let mut planned = drawn;
@@ -184,7 +209,7 @@ fn select_here(
             .par_iter()
             .map_init(
                 || Registers::new(tape_plan),
-                |regs, &c| run_chunk(tape_plan, filters, active, c, samples, seed, regs),
+                |regs, &c| run_chunk(tape_plan, filters, active, &room, c, samples, seed, regs),
             )
             .collect();
         for (&c, part) in chunks.iter().zip(parts) {
@@ -355,11 +380,14 @@ fn merge(f: &Filter, s: &mut Selected, p: Part, first: u64, end: u64) {
     s.drawn += end - first;
 }
 
-/// Evaluates chunk `c` once and tests every active filter on each of its worlds.
+/// Evaluates chunk `c` once and tests every active filter on each of its worlds,
+/// keeping at most `room[k]` rows for filter k.
+#[allow(clippy::too_many_arguments)]
 fn run_chunk(
     plan: &Plan,
     filters: &[Filter],
     done: &[bool],
+    room: &[u64],
     c: u64,
     samples: u64,
     seed: u64,
@@ -382,7 +410,7 @@ fn run_chunk(
     let mut gathered: Vec<f64> = Vec::with_capacity(BLOCK);
     let (first, end) = pass_range(c, samples);
     each_block_in(plan, c, first, end, seed, &[], regs, |regs, at, n| {
-        for ((f, p), &d) in filters.iter().zip(parts.iter_mut()).zip(done) {
+        for (((f, p), &d), &most) in filters.iter().zip(parts.iter_mut()).zip(done).zip(room) {
             if d {
                 continue;
             }
@@ -402,7 +430,7 @@ fn run_chunk(
                     agg.observe(Block::Values(&gathered), at + lanes[0] as u64);
                 }
             }
-            let room = (f.rows.saturating_sub(p.at.len() as u64) as usize).min(lanes.len());
+            let room = (most.saturating_sub(p.at.len() as u64) as usize).min(lanes.len());
             if room == 0 {
                 continue;
             }

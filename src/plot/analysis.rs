@@ -38,7 +38,9 @@ pub fn sobol_files(
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
     let charts = data::sobol_charts(model, rows, footer, opts);
-    render_each(&charts, opts, |c| &c.file, sobol::draw)
+    on_chart_pool(opts, || {
+        render_each(&charts, opts, |c| &c.file, sobol::draw)
+    })
 }
 
 /// sweep_<output>.png for every name in `outputs` the steps report.
@@ -50,7 +52,18 @@ pub fn sweep_files(
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
     let charts = data::sweep_charts(model, param, steps, outputs, opts);
-    render_each(&charts, opts, |c| &c.file, sweep::draw)
+    on_chart_pool(opts, || {
+        render_each(&charts, opts, |c| &c.file, sweep::draw)
+    })
+}
+
+/// Runs `draw` on a pool of as many threads as the current one has, fewer for large
+/// canvases (`super::chart_threads`): these commands draw outside a pool of their own.
+fn on_chart_pool(
+    opts: &ChartOptions,
+    draw: impl FnOnce() -> Result<Vec<(String, Vec<u8>)>, PlotError> + Send,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    super::chart_pool(rayon::current_num_threads(), opts)?.install(draw)
 }
 
 /// A comparison chart to draw.
@@ -92,12 +105,14 @@ pub fn compare_files(
         _ => opts.height,
     };
     super::text::check_fonts()?;
-    jobs.par_iter()
-        .map(|j| {
-            let png = super::render(opts.width, height(j), |a| draw(a, j))?;
-            Ok((file(j), png))
-        })
-        .collect()
+    on_chart_pool(opts, || {
+        jobs.par_iter()
+            .map(|j| {
+                let png = super::render(opts.width, height(j), |a| draw(a, j))?;
+                Ok((file(j), png))
+            })
+            .collect()
+    })
 }
 
 /// Draws every chart in parallel.

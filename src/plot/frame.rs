@@ -57,7 +57,7 @@ pub fn under_claims<'a>(
 const CHROME: f64 = 300.0;
 
 /// The tallest canvas a row chart grows to.
-const MAX_HEIGHT: u32 = 8_000;
+pub(super) const MAX_HEIGHT: u32 = 8_000;
 
 /// The height of a row chart's canvas for `rows` rows of the `asked` size: the height
 /// asked for, grown until each row gets `min_row` pixels and shrunk until none gets

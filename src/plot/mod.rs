@@ -61,7 +61,34 @@ impl Job<'_> {
     }
 }
 
-/// Draws every chart on `threads` threads; returns (file name, PNG bytes) in the
+/// Canvas bytes the chart threads may hold at once (512 MB): each thread keeps its
+/// canvas (see `render`), 192 MB at 8000×8000, so 8 threads of them aborted at
+/// 1.6 GB. Charts are independent, so fewer threads draw the same bytes.
+const CANVAS_BUDGET: u64 = 512 << 20;
+
+/// The threads to draw charts of `opts` on: `threads`, fewer (at least one) when
+/// their canvases would pass [`CANVAS_BUDGET`]. A canvas is counted at the tallest a
+/// chart may grow to (a bands chart's height follows its rows).
+pub fn chart_threads(threads: usize, opts: &ChartOptions) -> usize {
+    let height = opts.height.max(frame::MAX_HEIGHT);
+    let canvas = u64::from(opts.width) * u64::from(height) * 3;
+    let fit = (CANVAS_BUDGET / canvas.max(1)).max(1);
+    threads.clamp(1, usize::try_from(fit).unwrap_or(usize::MAX))
+}
+
+/// A pool of [`chart_threads`] threads.
+pub(crate) fn chart_pool(
+    threads: usize,
+    opts: &ChartOptions,
+) -> Result<rayon::ThreadPool, PlotError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(chart_threads(threads, opts))
+        .build()
+        .map_err(|e| PlotError::Draw(e.to_string()))
+}
+
+/// Draws every chart on `threads` threads (fewer for large canvases, see
+/// [`chart_threads`]); returns (file name, PNG bytes) in the
 /// order bands, then per output its histogram and CDF.
 pub fn render_all(
     charts: &Charts,
@@ -73,10 +100,7 @@ pub fn render_all(
     for (h, c) in charts.histograms.iter().zip(&charts.cdfs) {
         jobs.extend([Job::Hist(h), Job::Cdf(c)]);
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| PlotError::Draw(e.to_string()))?;
+    let pool = chart_pool(threads, opts)?;
     pool.install(|| {
         jobs.par_iter()
             .map(|job| Ok((job.file().to_string(), render_one(job, opts)?)))
@@ -102,10 +126,7 @@ pub fn render_run(
     others: &[ChartGroup<'_>],
 ) -> Result<(Files, Files), PlotError> {
     text::check_fonts()?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-        .map_err(|e| PlotError::Draw(e.to_string()))?;
+    let pool = chart_pool(threads, opts)?;
     pool.install(|| {
         let (main, rest) = rayon::join(
             || render_all_here(charts, opts),
