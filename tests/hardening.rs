@@ -574,3 +574,48 @@ fn chart_files_of_names_differing_only_in_case_stay_apart_on_any_file_system() {
         assert!(file.ends_with(".png)"), "{file}");
     }
 }
+
+#[test]
+fn sobol_says_why_an_outputs_indices_are_not_defined() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(
+        tmp.path(),
+        "nan.toml",
+        "[model]\noutputs = [\"huge\", \"flat\", \"fine\"]\n[params]\n\
+         a = \"uniform(1e307, 1.7e308)\"\nb = \"uniform(0, 1)\"\n\
+         huge = \"a + b\"\nflat = \"0 * b\"\nfine = \"b\"\n",
+    );
+    let out = tmp.path().join("sobol");
+    let run = costsim()
+        .arg("sobol")
+        .arg(&path)
+        .args(["-n", "2000", "--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let warned = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    for name in ["huge", "flat"] {
+        assert!(
+            warned.contains(&format!("`{name}`: its Sobol indices are not defined")),
+            "{warned}"
+        );
+    }
+    assert!(!warned.contains("`fine`"), "{warned}");
+}
+
+#[test]
+fn clamp_with_its_bounds_swapped_is_refused_by_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(
+        tmp.path(),
+        "clamp.toml",
+        "[params]\nx = \"uniform(0, 2)\"\ny = \"clamp(x, 1, 0)\"\n",
+    );
+    let failed = costsim().arg("check").arg(&path).assert().code(2);
+    let message = String::from_utf8_lossy(&failed.get_output().stderr).to_string();
+    assert!(
+        message.contains("clamp's low bound 1 is above its high bound 0")
+            && message.contains("clamp.toml:3:"),
+        "{message}"
+    );
+}

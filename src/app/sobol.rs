@@ -108,8 +108,30 @@ pub(super) fn write_sobol(
     Ok(Outcome {
         stdout,
         out_dir,
-        warnings: Vec::new(),
+        warnings: undefined_indices(model, rows),
     })
+}
+
+/// A word on each output whose indices came out NaN: they divide by its variance,
+/// which is 0 (a constant output) or not a finite number (values near the largest
+/// double). The CSV keeps the NaNs; the reader learns why.
+fn undefined_indices(model: &Model, rows: &[SobolRow]) -> Vec<String> {
+    let mut outputs: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.affects && !(r.indices.first.is_finite() && r.indices.total.is_finite()))
+        .map(|r| r.output)
+        .collect();
+    outputs.sort_unstable();
+    outputs.dedup();
+    outputs
+        .into_iter()
+        .map(|o| {
+            format!(
+                "`{}`: its Sobol indices are not defined (NaN): its variance over the design is 0 (it is constant) or overflows a double (rescale its units)",
+                model.params[o].name
+            )
+        })
+        .collect()
 }
 
 /// Per output: its ancestor inputs by total effect, with S1 and ST and their

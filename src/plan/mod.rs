@@ -216,9 +216,7 @@ impl Op {
                 Vec::new()
             }
             Op::SampleArgs { args, .. } => regs(args.iter_mut()),
-            Op::TruncatedArgs { args, lo, hi, .. } => {
-                regs(args.iter_mut().chain([lo, hi]))
-            }
+            Op::TruncatedArgs { args, lo, hi, .. } => regs(args.iter_mut().chain([lo, hi])),
             Op::Choose { items, .. } => regs(items.iter_mut()),
             Op::Unary { a, .. } => vec![a],
             Op::Binary { a, b, .. } => regs([a, b].into_iter()),
@@ -527,6 +525,18 @@ impl Compiler<'_> {
                 .fold(v[0], |acc, &x| self.binary(Fn2::Max, acc, x)),
             MathFn::Pow => self.binary(Fn2::Op(BinOp::Pow), v[0], v[1]),
             MathFn::Clamp => {
+                if let (Src::Const(lo), Src::Const(hi)) = (v[1], v[2])
+                    && lo > hi
+                {
+                    // max(x, lo) then min(…, hi) would give hi for every x, silently.
+                    let at = Span::new(args[1].span.start, args[2].span.end);
+                    return Err(self
+                        .error(
+                            at,
+                            format!("clamp's low bound {lo} is above its high bound {hi}"),
+                        )
+                        .help("write clamp(x, low, high) with low <= high"));
+                }
                 let lower = self.binary(Fn2::Max, v[0], v[1]);
                 self.binary(Fn2::Min, lower, v[2])
             }
