@@ -377,17 +377,18 @@ pub fn rows_of_run(
     rows: u64,
     params: &[usize],
 ) -> Result<Vec<Vec<f64>>, SampleError> {
-    let rows = rows.min(samples);
-    let mut out = vec![Vec::with_capacity(rows as usize); params.len()];
-    for c in 0..rows.div_ceil(CHUNK) {
-        let wanted = (rows - c * CHUNK).min(CHUNK);
-        for (all, part) in out
-            .iter_mut()
-            .zip(chunk_rows(plan, c, samples, seed, params, wanted)?)
-        {
-            all.extend_from_slice(&part[..wanted as usize]);
+    let rows = rows.min(samples) as usize;
+    let mut out = vec![Vec::with_capacity(rows); params.len()];
+    for slice in run_slices(plan, samples, seed, params, rows as u64) {
+        for (all, part) in out.iter_mut().zip(slice?) {
+            all.extend_from_slice(&part);
+        }
+        if out.first().is_none_or(|c| c.len() >= rows) {
+            break;
         }
     }
+    // The last slice may run past `rows`.
+    out.iter_mut().for_each(|column| column.truncate(rows));
     Ok(out)
 }
 
@@ -395,8 +396,8 @@ pub fn rows_of_run(
 const SLICE_VALUES: usize = 1 << 20;
 
 /// The first `rows` samples' values of `params` in a run of `samples`, drawn again a
-/// slice of rows at a time, in sample order (the last slice may run past `rows` by up
-/// to a block). A slice's rows shrink as the params grow (a whole 65,536-row chunk
+/// slice of rows at a time, in sample order (slices go on to the end of the chunk that
+/// holds row `rows`: callers stop taking them once they have `rows`). A slice's rows shrink as the params grow (a whole 65,536-row chunk
 /// of 2,000 params was 1 GB), so memory is about [`SLICE_VALUES`] whatever the
 /// model, down to one block of rows.
 pub fn run_slices<'p>(
@@ -425,19 +426,6 @@ pub fn run_slices<'p>(
             cursor = Some(RowCursor::new(plan, c, samples, seed, params));
         }
     })
-}
-
-/// At least the first `rows` samples' values of `params` in chunk `c` of a run of
-/// `samples` (whole blocks: up to a block more).
-pub fn chunk_rows(
-    plan: &Plan,
-    c: u64,
-    samples: u64,
-    seed: u64,
-    params: &[usize],
-    rows: u64,
-) -> Result<Vec<Vec<f64>>, SampleError> {
-    RowCursor::new(plan, c, samples, seed, params).next_rows(rows as usize)
 }
 
 /// Evaluates the plan over `n` samples whose `Op::Column` inputs come from
