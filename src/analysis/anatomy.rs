@@ -53,7 +53,7 @@ pub fn fitted_note(what: &str, asked: u64, kept: u64, columns: usize) -> Option<
     (kept < asked).then(|| {
         format!(
             "{what} keeps {} worlds, not --anatomy-rows {}: they hold {columns} columns \
-             columns and the kept worlds are held to {} values; lower --anatomy-rows, \
+             and the kept worlds are held to {} values; lower --anatomy-rows, \
              or take fewer claims or inputs",
             count(kept),
             count(asked),

@@ -387,7 +387,7 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
         }
         let name = &model.params[plan.tracked[k].param].name;
         out.push(format!(
-            "`{name}`: {} lost the ±{}% bound: they fall among its smallest magnitudes (below 1e-300, or ~39 decades under its largest), which share one bucket; read them as bounds on magnitude, not values",
+            "`{name}`: {} lost the ±{}% bound: they fall among its smallest magnitudes (below 1e-300, or too many decades under its largest for the sketch's 262,144 buckets), which share one bucket; read them as bounds on magnitude, not values: a folded value is at most the one shown, a magnitude below 1e-300 shows as 0",
             lost.join(", "),
             sketch::RELATIVE_ACCURACY * 100.0
         ));
