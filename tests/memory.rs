@@ -451,3 +451,48 @@ fn a_sweep_over_six_hundred_decades_runs_under_a_60_mb_cap() {
         "{csv:.200}"
     );
 }
+
+#[test]
+fn sobol_of_thousands_of_inputs_and_outputs_under_a_300_mb_cap() {
+    // 3,000 inputs and 1,500 outputs `x * y + z`: the design held a row for every
+    // (output, input) pair (4.5 million) and 4,096 rows of every input in A and B, and
+    // re-evaluated all 1,500 outputs for each input. Now: the pairs an input can
+    // affect, fewer rows per slice, and each input's cone.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("[model]\ntitle = \"wide\"\noutputs = [");
+    let outputs: Vec<String> = (0..1500).map(|j| format!("\"y{j}\"")).collect();
+    text.push_str(&outputs.join(","));
+    text.push_str("]\n[params]\n");
+    for i in 0..3000 {
+        text.push_str(&format!("x{i} = \"{} to {}\"\n", 1 + i % 5, 10 + i % 7));
+    }
+    for j in 0..1500 {
+        let (a, b, c) = ((7 * j) % 3000, (13 * j + 1) % 3000, (29 * j + 2) % 3000);
+        text.push_str(&format!("y{j} = \"x{a} * x{b} + x{c}\"\n"));
+    }
+    let model = dir.path().join("wide.toml");
+    std::fs::write(&model, text).unwrap();
+    let out = dir.path().join("sobol");
+    let run = capped(
+        300_000_000,
+        &[
+            "sobol",
+            model.to_str().unwrap(),
+            "-n",
+            "64",
+            "--no-charts",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // 4.5 million pairs: only the ~4,500 an input can affect are listed.
+    let csv = std::fs::read_to_string(out.join("sobol.csv")).unwrap();
+    let rows = csv.lines().count() - 1;
+    assert!((4000..=4500).contains(&rows), "{rows}");
+}

@@ -14,6 +14,7 @@ fn indices(path: &str, n: u64) -> Vec<(String, f64, f64, f64, f64)> {
     let p = plan::compile(&m).unwrap();
     sobol::sobol(&m, &p, n, 2024, 2)
         .unwrap()
+        .rows
         .into_iter()
         .map(|r| {
             let i = r.indices;
@@ -116,7 +117,7 @@ fn inputs_that_cannot_affect_an_output_get_exactly_zero() {
     )
     .unwrap();
     let p = plan::compile(&m).unwrap();
-    let rows = sobol::sobol(&m, &p, 1 << 14, 5, 2).unwrap();
+    let rows = sobol::sobol(&m, &p, 1 << 14, 5, 2).unwrap().rows;
     let name = |i: usize| m.params[i].name.as_str();
     let of = |o: &str| -> Vec<&sobol::SobolRow> {
         rows.iter().filter(|r| name(r.output) == o).collect()
@@ -147,7 +148,7 @@ fn inputs_that_cannot_affect_an_output_get_exactly_zero() {
     // Asking for z alone varies w alone: N·(1 + 2) evaluations, and the same indices.
     let z = [m.index_of("z").unwrap()];
     assert_eq!(sobol::evaluations(&m, &p, &z, 1000), 3000);
-    let alone = sobol::sobol_of(&m, &p, &z, 1 << 14, 5, 2).unwrap();
+    let alone = sobol::sobol_of(&m, &p, &z, 1 << 14, 5, 2).unwrap().rows;
     let w_alone = alone.iter().find(|r| name(r.input) == "w").unwrap();
     assert_eq!(w_alone.indices, w.indices);
 }
@@ -212,4 +213,108 @@ fn default_model_inputs() -> usize {
     let line = text.lines().nth(1).unwrap();
     let k = line.split(": ").nth(1).unwrap().split(' ').next().unwrap();
     k.parse().unwrap()
+}
+
+/// A model of many small outputs: each input's AB_i evaluation runs only its cone
+/// (the outputs it can affect), and the indices still meet their analytic values.
+/// y_k = x_3k + 2·x_3k+1 + 3·x_3k+2 over uniforms: S1 = ST = 1/14, 4/14, 9/14.
+fn many_small_outputs(outputs: usize) -> String {
+    let mut text = String::from("[model]\ntitle = \"small outputs\"\noutputs = [");
+    let names: Vec<String> = (0..outputs).map(|k| format!("\"y{k}\"")).collect();
+    text.push_str(&names.join(", "));
+    text.push_str("]\n[params]\n");
+    for k in 0..outputs {
+        for j in 0..3 {
+            text.push_str(&format!("x{} = \"uniform(0, 1)\"\n", 3 * k + j));
+        }
+        text.push_str(&format!(
+            "y{k} = \"x{} + 2 * x{} + 3 * x{}\"\n",
+            3 * k,
+            3 * k + 1,
+            3 * k + 2
+        ));
+    }
+    text
+}
+
+fn load(text: &str) -> (model::Model, plan::Plan) {
+    let m = model::load(
+        Source {
+            name: "m.toml".into(),
+            text: text.into(),
+        },
+        &[],
+    )
+    .unwrap();
+    let p = plan::compile(&m).unwrap();
+    (m, p)
+}
+
+#[test]
+fn each_input_re_evaluates_only_its_cone_and_the_indices_hold() {
+    let (m, p) = load(&many_small_outputs(10));
+    let all = sobol::sobol(&m, &p, 1 << 14, 7, 2).unwrap();
+    let name = |i: usize| m.params[i].name.as_str();
+    let affecting: Vec<_> = all.rows.iter().filter(|r| r.affects).collect();
+    assert_eq!(affecting.len(), 30, "three inputs per output");
+    for r in &affecting {
+        let k: usize = name(r.input)[1..].parse().unwrap();
+        let share = [1.0, 4.0, 9.0][k % 3] / 14.0;
+        let i = r.indices;
+        assert!((i.first - share).abs() < 0.03, "{} {i:?}", name(r.input));
+        assert!((i.total - share).abs() < 0.03, "{} {i:?}", name(r.input));
+    }
+    // Every output's 27 other inputs are listed with indices of exactly 0.
+    assert_eq!(all.rows.len(), 10 * 30);
+    assert!(all.unaffected.iter().all(|&(_, n)| n == 27));
+    // One output asked alone is its own whole design (no cone): the same bits as
+    // through the cones of the design for all ten.
+    let y3 = m.index_of("y3").unwrap();
+    let alone = sobol::sobol_of(&m, &p, &[y3], 1 << 14, 7, 2).unwrap();
+    let mine = |rows: &[sobol::SobolRow]| -> Vec<_> {
+        rows.iter()
+            .filter(|r| r.output == y3 && r.affects)
+            .map(|r| (r.input, r.indices))
+            .collect()
+    };
+    assert_eq!(mine(&alone.rows), mine(&all.rows));
+    assert_eq!(mine(&alone.rows).len(), 3);
+}
+
+/// Past a million (output, input) pairs, sobol.csv lists only the pairs an input can
+/// affect, and says so; the table still counts the others.
+#[test]
+fn a_million_pairs_list_only_the_affecting_ones_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("wide.toml");
+    // 350 outputs × 1,050 inputs = 367,500 pairs: listed whole…
+    std::fs::write(&path, many_small_outputs(350)).unwrap();
+    let run = |out: &str| {
+        assert_cmd::Command::cargo_bin("costsim")
+            .unwrap()
+            .args(["sobol", "-n", "64", "--no-charts", "--out"])
+            .arg(tmp.path().join(out))
+            .arg(&path)
+            .assert()
+            .success()
+    };
+    let a = run("listed");
+    assert!(!String::from_utf8_lossy(&a.get_output().stderr).contains("left out"));
+    let csv = std::fs::read_to_string(tmp.path().join("listed/sobol.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 350 * 1050);
+    // …and 600 outputs × 1,800 inputs = 1,080,000 pairs: the 1,800 affecting ones.
+    std::fs::write(&path, many_small_outputs(600)).unwrap();
+    let a = run("cut");
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("sobol.csv lists the 1800 (output, input) pairs where the input can affect the output; the other 1078200 pairs have indices of exactly 0 and are left out"),
+        "{stderr}"
+    );
+    let csv = std::fs::read_to_string(tmp.path().join("cut/sobol.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 1800);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("(1797 other inputs cannot affect it: indices 0)"),
+        "{stdout}"
+    );
 }

@@ -87,7 +87,7 @@ pub fn sobol(
     n: u64,
     seed: u64,
     threads: usize,
-) -> Result<Vec<SobolRow>, Error> {
+) -> Result<SobolResult, Error> {
     sobol_of(model, plan, &model.outputs, n, seed, threads)
 }
 
@@ -123,19 +123,78 @@ pub fn sobol_of(
     n: u64,
     seed: u64,
     threads: usize,
-) -> Result<Vec<SobolRow>, Error> {
+) -> Result<SobolResult, Error> {
     let d = Design::new(model, plan, outputs)?;
     let partial = d.run(model, plan, n, seed, 0..d.units(n), threads)?;
     d.finish(partial, n, seed)
         .map_err(|unit| Error::Usage(format!("the design lacks unit {unit}")))
 }
 
-/// Rows evaluated at a time: the design's memory is this many rows of every needed
+/// Rows evaluated at a time, at most: the design holds this many rows of every needed
 /// input and tracked value, whatever N.
 const SLICE: usize = 4096;
 
+/// Values a slice of the design holds per matrix (A or B: needed inputs plus tracked
+/// values, per row): a design of 10,000 inputs evaluates fewer rows at a time rather
+/// than hold 4,096 rows of each (330 MB a matrix).
+const SLICE_VALUES: usize = 1 << 22;
+
+/// Rows per slice for a design of `needed` inputs and `tracked` values: [`SLICE`],
+/// or a smaller power of two (at least 256) that keeps a matrix's slice within
+/// [`SLICE_VALUES`]. A property of the design alone, so the same in every shard.
+fn slice_rows(needed: usize, tracked: usize) -> usize {
+    let fit = SLICE_VALUES / (needed + tracked).max(1);
+    if fit >= SLICE {
+        SLICE
+    } else {
+        // The largest power of two that fits, at least 256.
+        (1usize << fit.max(256).ilog2()).min(SLICE)
+    }
+}
+
+/// sobol.csv lists every (output, input) pair, those the input cannot affect with
+/// indices of exactly 0, up to this many pairs; past it (5,000 outputs of a
+/// 10,000-input model are 50 million pairs, ~2.5 GB of zeros) only the pairs where the
+/// input can affect the output, and a warning says so.
+pub const MAX_LISTED_PAIRS: usize = 1_000_000;
+
+/// Ops the cones of a design may hold in all (~100 MB): past it, inputs are
+/// re-evaluated with the whole design.
+const CONE_OPS: usize = 1 << 22;
+
 /// The seed of matrix B (A uses the run's).
 const B_SEED: u64 = 0x5EED_B0B5_A17E_1105;
+
+/// A Sobol analysis's result: the rows of sobol.csv, and what the rows leave out.
+#[derive(Clone, Debug)]
+pub struct SobolResult {
+    /// Grouped by output in the model's output order, inputs in plan order: the
+    /// pairs where the input can affect the output, and — when `listed_all` — the
+    /// others with [`Indices::ZERO`].
+    pub rows: Vec<SobolRow>,
+    /// For each output analysed (model order): the inputs that cannot affect it,
+    /// counted (itself excluded when it is an input).
+    pub unaffected: Vec<(usize, usize)>,
+    /// Whether `rows` lists every pair (see [`MAX_LISTED_PAIRS`]).
+    pub listed_all: bool,
+}
+
+impl SobolResult {
+    /// The inputs that cannot affect `output`.
+    pub fn unaffected_of(&self, output: usize) -> usize {
+        self.unaffected
+            .iter()
+            .find(|(o, _)| *o == output)
+            .map_or(0, |&(_, n)| n)
+    }
+
+    /// Each output's rows, in order (the rows come grouped by output).
+    pub fn by_output(&self) -> impl Iterator<Item = (usize, &[SobolRow])> {
+        self.rows
+            .chunk_by(|a, b| a.output == b.output)
+            .map(|rows| (rows[0].output, rows))
+    }
+}
 
 /// A Sobol design for some outputs: which inputs vary, the compiled design, and which
 /// (output, input) pairs get estimated. Its work is cut into units, one per (chunk of
@@ -147,14 +206,16 @@ pub struct Design {
     /// Indices into `plan.inputs` of the inputs that vary.
     needed: Vec<usize>,
     design: Plan,
+    /// How each param is filled in the design (needed inputs from columns, the other
+    /// inputs held at NaN), for compiling each input's cone.
+    fills: Vec<Option<Fill>>,
     /// Each output's place among the model's outputs (the bootstrap seeds) and among
     /// the design's tracked values.
     place: Vec<(usize, usize)>,
     /// For each needed input, the outputs (indices into `outputs`) it is an ancestor of.
     pairs: Vec<Vec<usize>>,
-    /// rows[j][i]: output outputs[j], input plan.inputs[i]; the inputs that cannot
-    /// affect the output already filled in (indices exactly 0).
-    rows: Vec<Vec<Option<SobolRow>>>,
+    /// Rows per slice ([`slice_rows`]).
+    slice: usize,
 }
 
 /// The block sums of one unit: needed input `column` over chunk `chunk` of the rows,
@@ -198,15 +259,19 @@ impl Design {
         let (needed, ancestors) = needed(model, plan, &outputs);
         // Needed inputs come from the design's columns; the others affect no output
         // asked for, so they are held at NaN rather than drawn.
-        let mut fills: Vec<(usize, Fill)> = plan
-            .inputs
-            .iter()
-            .map(|&p| (p, Fill::Constant(f64::NAN)))
-            .collect();
-        for (column, &i) in needed.iter().enumerate() {
-            fills[i].1 = Fill::Column(column);
+        let mut fills: Vec<Option<Fill>> = vec![None; model.params.len()];
+        for &p in &plan.inputs {
+            fills[p] = Some(Fill::Constant(f64::NAN));
         }
-        let design = plan::compile_with(model, &fills)?;
+        let mut column_of = vec![usize::MAX; model.params.len()];
+        for (column, &i) in needed.iter().enumerate() {
+            fills[plan.inputs[i]] = Some(Fill::Column(column));
+            column_of[plan.inputs[i]] = column;
+        }
+        let listed: Vec<(usize, Fill)> = (0..fills.len())
+            .filter_map(|p| fills[p].map(|f| (p, f)))
+            .collect();
+        let design = plan::compile_with(model, &listed)?;
         let place: Vec<(usize, usize)> = outputs
             .iter()
             .map(|&o| {
@@ -218,42 +283,33 @@ impl Design {
                 (k, design.tracked_index(o).expect("outputs are tracked"))
             })
             .collect();
-        let mut ancestor = vec![false; model.params.len()];
-        let mut rows: Vec<Vec<Option<SobolRow>>> = Vec::with_capacity(outputs.len());
-        for (&output, ancestry) in outputs.iter().zip(&ancestors) {
-            ancestry.iter().for_each(|&i| ancestor[i] = true);
-            rows.push(
-                plan.inputs
-                    .iter()
-                    .map(|&input| {
-                        (input != output && !ancestor[input]).then_some(SobolRow {
-                            output,
-                            input,
-                            affects: false,
-                            indices: Indices::ZERO,
-                        })
-                    })
-                    .collect(),
-            );
-            ancestry.iter().for_each(|&i| ancestor[i] = false);
-        }
-        let pairs = needed
+        // For each output, the needed inputs (columns) that are its ancestors: ancestor
+        // lists come in plan order, as do the needed columns.
+        let affecting: Vec<Vec<usize>> = outputs
             .iter()
-            .map(|&i| {
-                let input = plan.inputs[i];
-                (0..outputs.len())
-                    .filter(|&j| outputs[j] != input && rows[j][i].is_none())
+            .zip(&ancestors)
+            .map(|(&o, ancestry)| {
+                ancestry
+                    .iter()
+                    .filter(|&&i| i != o)
+                    .map(|&i| column_of[i])
                     .collect()
             })
             .collect();
+        let mut pairs = vec![Vec::new(); needed.len()];
+        for (j, columns) in affecting.iter().enumerate() {
+            columns.iter().for_each(|&column| pairs[column].push(j));
+        }
+        let slice = slice_rows(needed.len(), design.tracked.len());
         Ok(Design {
             outputs,
             inputs: plan.inputs.clone(),
             needed,
             design,
+            fills,
             place,
             pairs,
-            rows,
+            slice,
         })
     }
 
@@ -280,24 +336,68 @@ impl Design {
     ) -> Result<SobolPartial, Error> {
         let k = self.needed.len() as u64;
         let pool = engine::pool(threads);
+        let cones = pool.install(|| self.cones(model))?;
         let mut partial = SobolPartial::default();
         let mut u = range.start;
         while u < range.end {
             let chunk = u / k;
             let last = (range.end - chunk * k).min(k);
             let columns = (u % k) as usize..last as usize;
-            let units = pool.install(|| self.run_chunk(model, plan, n, seed, chunk, columns))?;
+            let units =
+                pool.install(|| self.run_chunk(model, plan, &cones, n, seed, chunk, columns))?;
             partial.units.extend(units);
             u = chunk * k + last;
         }
         Ok(partial)
     }
 
+    /// Each needed input's cone: a plan of only the outputs it can affect and what
+    /// they depend on, so f(AB_i) costs what changes when input i does, not the
+    /// whole model (a model of 2,000 inputs and 1,000 small outputs re-evaluated all
+    /// 1,000 per input). None where the design itself serves as well: a cone of
+    /// more than half the design's params (one sum of every input), or past
+    /// [`CONE_OPS`] in all.
+    fn cones(&self, model: &Model) -> Result<Vec<Option<Plan>>, Error> {
+        use rayon::prelude::*;
+        let all: Vec<usize> = self.outputs.clone();
+        let size = |targets: &[usize]| {
+            crate::plan::ancestry(model, targets)
+                .iter()
+                .filter(|&&x| x)
+                .count()
+        };
+        let whole = size(&all);
+        let index = plan::NameIndex::new(model);
+        let compiled: Vec<Option<Plan>> = self
+            .pairs
+            .par_iter()
+            .map(|pairs| {
+                let targets: Vec<usize> = pairs.iter().map(|&j| self.outputs[j]).collect();
+                if size(&targets) * 2 > whole {
+                    return Ok(None);
+                }
+                plan::compile_cone(model, &index, &self.fills, &targets).map(Some)
+            })
+            .collect::<Result<_, _>>()?;
+        // Cones kept in column order while they fit the budget.
+        let mut budget = CONE_OPS;
+        Ok(compiled
+            .into_iter()
+            .map(|cone| {
+                let cone = cone?;
+                budget = budget.checked_sub(cone.ops.len())?;
+                Some(cone)
+            })
+            .collect())
+    }
+
     /// The units of chunk `chunk` for needed inputs `columns`, slice by slice.
+    #[allow(clippy::too_many_arguments)]
     fn run_chunk(
         &self,
         model: &Model,
         plan: &Plan,
+        cones: &[Option<Plan>],
         n: u64,
         seed: u64,
         chunk: u64,
@@ -309,7 +409,7 @@ impl Design {
         let mut a_rows = engine::RowCursor::new(plan, chunk, n, seed, &params);
         let mut b_rows = engine::RowCursor::new(plan, chunk, n, seed ^ B_SEED, &params);
         let size = block_rows(n, engine::CHUNK);
-        let segment = (size as usize).min(SLICE);
+        let segment = (size as usize).min(self.slice);
         let chunk_rows = (n - chunk * engine::CHUNK).min(engine::CHUNK);
         let blocks = chunk_rows.div_ceil(size) as usize;
         let mut units: Vec<UnitSums> = columns
@@ -322,15 +422,16 @@ impl Design {
             .collect();
         let mut at = 0usize;
         loop {
-            let a = a_rows.next_rows(SLICE).map_err(runtime)?;
-            let b = b_rows.next_rows(SLICE).map_err(runtime)?;
+            let a = a_rows.next_rows(self.slice).map_err(runtime)?;
+            let b = b_rows.next_rows(self.slice).map_err(runtime)?;
             let len = a.first().map_or(0, Vec::len);
             if len == 0 {
                 break;
             }
-            let eval = |cols: Vec<&[f64]>| {
-                engine::evaluate_here(&self.design, &cols, len as u64, seed).map_err(runtime)
+            let eval_with = |design: &Plan, cols: &[&[f64]]| {
+                engine::evaluate_here(design, cols, len as u64, seed).map_err(runtime)
             };
+            let eval = |cols: Vec<&[f64]>| eval_with(&self.design, &cols);
             let a_cols: Vec<&[f64]> = a.iter().map(Vec::as_slice).collect();
             let b_cols: Vec<&[f64]> = b.iter().map(Vec::as_slice).collect();
             let (fa, fb) = rayon::join(|| eval(a_cols.clone()), || eval(b_cols));
@@ -341,15 +442,20 @@ impl Design {
                     let column = unit.column as usize;
                     let mut cols = a_cols.clone();
                     cols[column] = &b[column];
-                    let fab = eval(cols)?;
-                    for (sums, &j) in unit.sums.iter_mut().zip(&self.pairs[column]) {
+                    // A cone tracks the unit's outputs alone, in pairs order.
+                    let cone = cones[column].as_ref();
+                    let fab = eval_with(cone.unwrap_or(&self.design), &cols)?;
+                    for (jj, (sums, &j)) in
+                        unit.sums.iter_mut().zip(&self.pairs[column]).enumerate()
+                    {
                         let t = self.place[j].1;
+                        let fab = &fab[if cone.is_some() { jj } else { t }];
                         for start in (0..len).step_by(segment) {
                             let end = (start + segment).min(len);
                             let part = BlockSums::of(
                                 &fa[t][start..end],
                                 &fb[t][start..end],
-                                &fab[t][start..end],
+                                &fab[start..end],
                             );
                             sums[(at + start) / size as usize].merge(&part);
                         }
@@ -407,7 +513,7 @@ impl Design {
 
     /// The rows of every (output, input) pair, once every unit is held; else the
     /// first unit missing.
-    pub fn finish(&self, partial: SobolPartial, n: u64, seed: u64) -> Result<Vec<SobolRow>, u64> {
+    pub fn finish(&self, partial: SobolPartial, n: u64, seed: u64) -> Result<SobolResult, u64> {
         let k = self.needed.len() as u64;
         let chunks = n.div_ceil(engine::CHUNK);
         if partial.units.len() as u64 != chunks * k {
@@ -417,7 +523,7 @@ impl Design {
                 .unwrap_or(0);
             return Err(missing);
         }
-        let mut rows = self.rows.clone();
+        let mut computed: Vec<Vec<SobolRow>> = vec![Vec::new(); self.outputs.len()];
         for (column, &i) in self.needed.iter().enumerate() {
             for (jj, &j) in self.pairs[column].iter().enumerate() {
                 // The pair's blocks in order: chunk by chunk (units are sorted by
@@ -431,7 +537,7 @@ impl Design {
                     .collect();
                 let (kk, _) = self.place[j];
                 let seed_i = seed ^ ((kk as u64) << 32 | i as u64);
-                rows[j][i] = Some(SobolRow {
+                computed[j].push(SobolRow {
                     output: self.outputs[j],
                     input: self.inputs[i],
                     affects: true,
@@ -439,7 +545,38 @@ impl Design {
                 });
             }
         }
-        Ok(rows.into_iter().flatten().flatten().collect())
+        let pairs = self.outputs.len() * self.inputs.len();
+        let listed_all = pairs <= MAX_LISTED_PAIRS;
+        let mut rows = Vec::new();
+        let mut unaffected = Vec::with_capacity(self.outputs.len());
+        for (j, mine) in computed.into_iter().enumerate() {
+            let output = self.outputs[j];
+            let own = usize::from(self.inputs.contains(&output));
+            unaffected.push((output, self.inputs.len() - mine.len() - own));
+            if !listed_all {
+                rows.extend(mine);
+                continue;
+            }
+            // Every input but the output itself, in plan order; computed rows are in
+            // plan order too.
+            let mut mine = mine.into_iter().peekable();
+            for &input in self.inputs.iter().filter(|&&i| i != output) {
+                match mine.next_if(|r| r.input == input) {
+                    Some(row) => rows.push(row),
+                    None => rows.push(SobolRow {
+                        output,
+                        input,
+                        affects: false,
+                        indices: Indices::ZERO,
+                    }),
+                }
+            }
+        }
+        Ok(SobolResult {
+            rows,
+            unaffected,
+            listed_all,
+        })
     }
 }
 

@@ -4,7 +4,7 @@ use super::{
     Outcome, OutputFolder, build, chart_options, commit_or_print, model_text, out_dir, plot_error,
     selected_outputs, spec,
 };
-use crate::analysis::sobol::{Design, SobolRow, sobol_csv};
+use crate::analysis::sobol::{Design, MAX_LISTED_PAIRS, SobolResult, sobol_csv};
 use crate::cli::SobolArgs;
 use crate::error::Error;
 use crate::model::Model;
@@ -38,10 +38,10 @@ pub fn sobol(args: &SobolArgs) -> Result<Outcome, Error> {
     let spec = spec(sim, &p.model, 0);
     let units = design.units(p.n);
     let partial = design.run(&p.model, &p.plan, p.n, spec.seed, 0..units, spec.threads)?;
-    let rows = design
+    let result = design
         .finish(partial, p.n, spec.seed)
         .expect("a whole design holds every unit");
-    write_sobol(args, folder, &p, &rows, spec.seed)
+    write_sobol(args, folder, &p, &result, spec.seed)
 }
 
 /// Checks the model and the outputs asked for.
@@ -73,7 +73,7 @@ pub(super) fn write_sobol(
     args: &SobolArgs,
     folder: OutputFolder,
     p: &Prepared,
-    rows: &[SobolRow],
+    result: &SobolResult,
     seed: u64,
 ) -> Result<Outcome, Error> {
     let sim = &args.sim;
@@ -85,7 +85,7 @@ pub(super) fn write_sobol(
     } = p;
     let n = *n;
     let out_dir = folder.dir().to_path_buf();
-    let mut files = vec![("sobol.csv".to_string(), sobol_csv(model, rows))];
+    let mut files = vec![("sobol.csv".to_string(), sobol_csv(model, &result.rows))];
     if !sim.no_charts {
         let footer = format!(
             "{} · Sobol indices, {} base samples · seed {} · costsim {}",
@@ -95,27 +95,44 @@ pub(super) fn write_sobol(
             env!("CARGO_PKG_VERSION")
         );
         let opts = chart_options(sim, false);
-        let charts = crate::plot::analysis::sobol_files(model, rows, &footer, &opts);
+        let charts = crate::plot::analysis::sobol_files(model, result, &footer, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
     let evaluations = crate::analysis::sobol::evaluations(model, plan, outputs, n);
     let stdout = super::stdout_for(
         args.format,
-        || table(model, plan, rows, n, evaluations),
+        || table(model, plan, result, n, evaluations),
         &files[0].1,
     );
     commit_or_print(folder, &files, &stdout)?;
     Ok(Outcome {
         stdout,
         out_dir,
-        warnings: undefined_indices(model, rows),
+        warnings: warnings(model, result),
     })
+}
+
+/// What the reader should know about the result: pairs left out of sobol.csv, and
+/// undefined indices.
+fn warnings(model: &Model, result: &SobolResult) -> Vec<String> {
+    let mut words = Vec::new();
+    if !result.listed_all {
+        let zero: usize = result.unaffected.iter().map(|&(_, n)| n).sum();
+        words.push(format!(
+            "sobol.csv lists the {} (output, input) pairs where the input can affect the output; the other {} pairs have indices of exactly 0 and are left out (every pair is listed up to {} pairs)",
+            result.rows.len(),
+            zero,
+            MAX_LISTED_PAIRS
+        ));
+    }
+    words.extend(undefined_indices(model, &result.rows));
+    words
 }
 
 /// A word on each output whose indices came out NaN: they divide by its variance,
 /// which is 0 (a constant output) or not a finite number (values near the largest
 /// double). The CSV keeps the NaNs; the reader learns why.
-fn undefined_indices(model: &Model, rows: &[SobolRow]) -> Vec<String> {
+fn undefined_indices(model: &Model, rows: &[crate::analysis::sobol::SobolRow]) -> Vec<String> {
     let mut outputs: Vec<usize> = rows
         .iter()
         .filter(|r| r.affects && !(r.indices.first.is_finite() && r.indices.total.is_finite()))
@@ -136,7 +153,7 @@ fn undefined_indices(model: &Model, rows: &[SobolRow]) -> Vec<String> {
 
 /// Per output: its ancestor inputs by total effect, with S1 and ST and their
 /// intervals; the inputs that cannot affect it (indices exactly 0) are counted.
-fn table(model: &Model, plan: &Plan, rows: &[SobolRow], n: u64, evaluations: u64) -> String {
+fn table(model: &Model, plan: &Plan, result: &SobolResult, n: u64, evaluations: u64) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -145,12 +162,12 @@ fn table(model: &Model, plan: &Plan, rows: &[SobolRow], n: u64, evaluations: u64
         report::format::count(n),
         report::format::count(evaluations)
     );
-    let mut outputs: Vec<usize> = rows.iter().map(|r| r.output).collect();
-    outputs.dedup();
-    for o in outputs {
-        let mut mine: Vec<&SobolRow> = rows.iter().filter(|r| r.output == o).collect();
-        let unaffected = mine.iter().filter(|r| !r.affects).count();
-        mine.retain(|r| r.affects);
+    let mut rows = result.by_output().peekable();
+    for &(o, unaffected) in &result.unaffected {
+        let mut mine: Vec<_> = match rows.next_if(|(output, _)| *output == o) {
+            Some((_, mine)) => mine.iter().filter(|r| r.affects).collect(),
+            None => Vec::new(),
+        };
         mine.sort_by(|a, b| b.indices.total.total_cmp(&a.indices.total));
         let none = mine.is_empty();
         let mut lines = vec![vec![

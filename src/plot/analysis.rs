@@ -5,7 +5,7 @@
 use super::style::Area;
 use super::{PlotError, compare_bands, compare_cdf, compare_hist, sobol, sweep, swing, tornado};
 use crate::analysis::compare::Compared;
-use crate::analysis::sobol::SobolRow;
+use crate::analysis::sobol::SobolResult;
 use crate::analysis::sweep::Step;
 use crate::model::Model;
 use crate::report::Summary;
@@ -33,7 +33,7 @@ pub fn swing_files(s: &Summary, opts: &ChartOptions) -> Result<Vec<(String, Vec<
 /// sobol_<output>.png for every output with finite indices.
 pub fn sobol_files(
     model: &Model,
-    rows: &[SobolRow],
+    rows: &SobolResult,
     footer: &str,
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {

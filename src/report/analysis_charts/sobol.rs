@@ -3,7 +3,7 @@
 //! any interval beyond (estimates of a near-zero index can dip below 0).
 
 use super::{TOP_INPUTS, cut_note};
-use crate::analysis::sobol::SobolRow;
+use crate::analysis::sobol::{SobolResult, SobolRow};
 use crate::model::Model;
 use crate::report::axis::{Axis, linear_ticks, with_labels};
 use crate::report::charts::ChartOptions;
@@ -45,17 +45,19 @@ pub struct SobolChart {
     pub footer: String,
 }
 
-/// One chart per output with finite indices, in the model's output order.
+/// One chart per output with finite indices, in the model's output order, for at
+/// most `opts.max_outputs` outputs (`--max-charts`: a 5,000-output model would draw
+/// 5,000 PNGs).
 pub fn sobol_charts(
     model: &Model,
-    rows: &[SobolRow],
+    result: &SobolResult,
     footer: &str,
-    _opts: &ChartOptions,
+    opts: &ChartOptions,
 ) -> Vec<SobolChart> {
-    model
-        .outputs
-        .iter()
-        .filter_map(|&o| sobol_chart(model, o, rows, footer))
+    result
+        .by_output()
+        .take(opts.max_outputs)
+        .filter_map(|(o, rows)| sobol_chart(model, o, rows, result.unaffected_of(o), footer))
         .collect()
 }
 
@@ -67,13 +69,11 @@ fn sobol_chart(
     model: &Model,
     output: usize,
     rows: &[SobolRow],
+    unaffected: usize,
     footer: &str,
 ) -> Option<SobolChart> {
     // Only the output's ancestor inputs: the others' indices are 0 by construction.
-    let mut mine: Vec<&SobolRow> = rows
-        .iter()
-        .filter(|r| r.output == output && r.affects)
-        .collect();
+    let mut mine: Vec<&SobolRow> = rows.iter().filter(|r| r.affects).collect();
     // Largest total first; NaN (a constant output) last.
     let key = |r: &SobolRow| {
         let t = r.indices.total;
@@ -96,11 +96,7 @@ fn sobol_chart(
             "Share of the variance of {name} due to each input it depends on; 95% bootstrap \
              intervals{}{}",
             cut_note(bars.len(), all),
-            unaffected_note(
-                rows.iter()
-                    .filter(|r| r.output == output && !r.affects)
-                    .count()
-            )
+            unaffected_note(unaffected)
         ),
         axis: Axis {
             lo,
@@ -192,6 +188,16 @@ mod tests {
         crate::model::load(source, &[]).unwrap()
     }
 
+    /// The result of `rows` as the analysis gives it: the others counted as unaffected.
+    fn result(rows: &[SobolRow]) -> SobolResult {
+        let output = rows[0].output;
+        SobolResult {
+            rows: rows.to_vec(),
+            unaffected: vec![(output, rows.iter().filter(|r| !r.affects).count())],
+            listed_all: true,
+        }
+    }
+
     fn rows(model: &Model, totals: &[f64]) -> Vec<SobolRow> {
         let y = model.index_of("y").unwrap();
         totals
@@ -218,7 +224,7 @@ mod tests {
         let m = model(18);
         let totals: Vec<f64> = (0..18).map(|k| ((k * 7) % 18) as f64 / 17.0).collect();
         let rows = rows(&m, &totals);
-        let charts = sobol_charts(&m, &rows, "foot", &ChartOptions::default());
+        let charts = sobol_charts(&m, &result(&rows), "foot", &ChartOptions::default());
         assert_eq!(charts.len(), 1);
         let c = &charts[0];
         assert_eq!(c.file, "sobol_y.png");
@@ -256,7 +262,7 @@ mod tests {
             r.affects = false;
             r.indices = Indices::ZERO;
         }
-        let c = &sobol_charts(&m, &rows, "", &ChartOptions::default())[0];
+        let c = &sobol_charts(&m, &result(&rows), "", &ChartOptions::default())[0];
         let names: Vec<&str> = c.bars.iter().map(|b| b.input.as_str()).collect();
         assert_eq!(names, ["x0", "x1"]);
         assert!(
@@ -268,7 +274,7 @@ mod tests {
         for r in &mut rows {
             r.affects = false;
         }
-        assert!(sobol_charts(&m, &rows, "", &ChartOptions::default()).is_empty());
+        assert!(sobol_charts(&m, &result(&rows), "", &ChartOptions::default()).is_empty());
     }
 
     #[test]
@@ -276,13 +282,13 @@ mod tests {
         let m = model(3);
         let charts = sobol_charts(
             &m,
-            &rows(&m, &[0.5, 0.2, 0.1]),
+            &result(&rows(&m, &[0.5, 0.2, 0.1])),
             "",
             &ChartOptions::default(),
         );
         assert_eq!((charts[0].axis.lo, charts[0].axis.hi), (0.0, 1.0));
         let rows = rows(&m, &[1.0, 0.02, f64::NAN]);
-        let c = &sobol_charts(&m, &rows, "", &ChartOptions::default())[0];
+        let c = &sobol_charts(&m, &result(&rows), "", &ChartOptions::default())[0];
         let (lo, hi) = (c.axis.lo, c.axis.hi);
         assert!(lo < -0.02 && hi > 1.04, "{lo} {hi}");
         for b in c.bars.iter().filter(|b| b.total.value.is_finite()) {
