@@ -149,14 +149,15 @@ fn sobol_of_the_ishigami_function() {
 fn sweep_over_four_values_at_a_small_size() {
     let (m, _) = load(CLOSED, &[]);
     let param = m.index_of("normal_a").unwrap();
-    let steps = sweep::sweep(&m, param, &[0.0, 5.0, 10.0, 40.0], spec(0), &|_| {}).unwrap();
+    let outputs = vec!["total".to_string(), "product".to_string()];
+    let values = [0.0, 5.0, 10.0, 40.0];
+    let steps = sweep::sweep(&m, param, &values, &outputs, spec(0), &|_| {}).unwrap();
     let opts = ChartOptions {
         width: 800,
         height: 500,
         exceedance: false,
         ..ChartOptions::default()
     };
-    let outputs = vec!["total".to_string(), "product".to_string()];
     let files = analysis::sweep_files(&m, param, &steps, &outputs, &opts).unwrap();
     check(&files, &["sweep_total.png", "sweep_product.png"], &opts);
 }
@@ -254,8 +255,8 @@ fn look_at_every_kind() {
     files.extend(analysis::swing_files(&sim.summary, &opts).unwrap());
     let param = m.index_of("rental_price").unwrap();
     let values = [1.0, 1.5, 2.0, 3.0, 4.0];
-    let steps = sweep::sweep(&m, param, &values, spec(0), &|_| {}).unwrap();
     let outputs: Vec<String> = ["final_run_cost", "fleet_tco"].map(String::from).to_vec();
+    let steps = sweep::sweep(&m, param, &values, &outputs, spec(0), &|_| {}).unwrap();
     files.extend(analysis::sweep_files(&m, param, &steps, &outputs, &opts).unwrap());
     let (cheap, cheap_plan) = load("priors/deepseek_v3.toml", &["rental_price = 1 to 1.5"]);
     let models = [

@@ -102,6 +102,46 @@ fn an_absurd_sweep_grid_is_refused_with_the_reason() {
 }
 
 #[test]
+fn a_sweep_of_too_many_step_rows_is_refused_before_it_runs() {
+    // 200 outputs that all depend on k, at 3,000 steps: 600,000 (step, output) rows.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("[params]\nk = \"uniform(1, 2)\"\n");
+    let mut outputs = Vec::new();
+    for j in 0..200 {
+        text.push_str(&format!("y{j} = \"k * {j}\"\n"));
+        outputs.push(format!("\"y{j}\""));
+    }
+    text = format!("[model]\noutputs = [{}]\n{text}", outputs.join(","));
+    let path = write(tmp.path(), "many.toml", &text);
+    let out = tmp.path().join("out");
+    let assert = costsim()
+        .arg("sweep")
+        .arg(&path)
+        .args(["--param", "k", "--range", "1:2:3000", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("3000 steps × 200 outputs = 600000 rows; a sweep reports at most 500000"),
+        "{err}"
+    );
+    assert!(err.contains("--outputs"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    // With the outputs chosen, the same grid runs.
+    costsim()
+        .arg("sweep")
+        .arg(&path)
+        .args(["--param", "k", "--range", "1:2:3000", "-n", "100", "-q"])
+        .args(["--outputs", "y1,y2", "--no-charts", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 3000 * 2);
+}
+
+#[test]
 fn values_across_the_whole_range_of_doubles_chart_within_a_memory_cap() {
     let tmp = tempfile::tempdir().unwrap();
     let text = "[params]\nx = \"loguniform(1, 1.7e308)\"\ny = \"uniform(9e307, 1e308)\"\n\

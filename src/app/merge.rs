@@ -89,13 +89,11 @@ fn finish_sweep(args: &MergeArgs, state: State, runs: Vec<Aggregates>) -> Result
     // Each step's share of the time, for its summary.
     let each = elapsed(&state) / runs.len() as f64;
     let mut steps = Vec::with_capacity(runs.len());
+    let keep = p.outputs.iter().map(String::as_str).collect();
     for (&value, aggs) in p.values.iter().zip(runs) {
         let plan = crate::analysis::sweep::step_plan(&p.model, p.param, value)?;
         let simulated = run::summarise(&p.model, &plan, spec, aggs, each);
-        steps.push(Step {
-            value,
-            summary: simulated.summary,
-        });
+        steps.push(Step::new(value, simulated.summary, &keep));
     }
     sweep::write_sweep(&sweep_args, folder, p, steps)
 }

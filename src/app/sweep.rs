@@ -5,7 +5,7 @@ use super::{
     selected_outputs, spec,
 };
 use crate::analysis::sweep::{
-    Step, param_index, parse_range, parse_values, sweep as run_sweep, sweep_csv,
+    MAX_STEP_ROWS, Step, param_index, parse_range, parse_values, sweep as run_sweep, sweep_csv,
 };
 use crate::cli::SweepArgs;
 use crate::error::Error;
@@ -34,7 +34,7 @@ pub fn sweep(args: &SweepArgs) -> Result<Outcome, Error> {
     let folder = OutputFolder::claim(&out_dir(sim, &format!("{}-sweep", text.stem)))?;
     let spec = spec(sim, &p.model, 0);
     let progress = Progress::counting(p.values.len() as u64, Progress::wanted(sim.quiet), "steps");
-    let steps = run_sweep(&p.model, p.param, &p.values, spec, &|k| {
+    let steps = run_sweep(&p.model, p.param, &p.values, &p.outputs, spec, &|k| {
         progress.update(k as u64)
     });
     progress.finish();
@@ -77,6 +77,14 @@ pub(super) fn prepare_sweep(args: &SweepArgs, model: Model) -> Result<Prepared, 
             moved
         }
     };
+    let rows = values.len().saturating_mul(outputs.len());
+    if rows > MAX_STEP_ROWS {
+        return Err(Error::Usage(format!(
+            "the sweep would report {} steps × {} outputs = {rows} rows; a sweep reports at most {MAX_STEP_ROWS} (each row is held until the end): choose fewer outputs with --outputs, or fewer steps",
+            values.len(),
+            outputs.len()
+        )));
+    }
     Ok(Prepared {
         model,
         param,
