@@ -262,3 +262,43 @@ fn many_inputs_keep_fewer_rows_and_say_so() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["run"]["sensitivity_rows"], 15968);
 }
+
+/// With no claim, the drivers tables explain the outputs themselves (the first
+/// eight), not just the first one.
+#[test]
+fn with_no_claim_the_drivers_of_every_output_are_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("two.toml");
+    // a depends on x and y; b is an input (its spread is its own draw).
+    let text = "[model]\noutputs = [\"a\", \"b\"]\n[params]\nx = \"normal(10, 1)\"\n\
+                y = \"normal(10, 1)\"\na = \"3 * x + 0.1 * y\"\nb = \"normal(5, 1)\"\n";
+    std::fs::write(&model, text).unwrap();
+    let out = tmp.path().join("o");
+    let stdout = common::costsim()
+        .arg("run")
+        .arg(&model)
+        .args(["-n", "20000", "--no-charts", "--no-swing", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(stdout).unwrap();
+    let drivers = stdout.split("What drives the spread").nth(1).unwrap();
+    assert!(
+        drivers
+            .lines()
+            .any(|l| l.starts_with("a ") && l.contains(" x ")),
+        "{drivers}"
+    );
+    assert!(
+        drivers
+            .lines()
+            .any(|l| l.starts_with("b ") && l.contains("itself")),
+        "{drivers}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("Shown for every output;"), "{report}");
+    assert!(report.contains("| a | x |"), "{report}");
+}

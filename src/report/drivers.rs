@@ -130,8 +130,11 @@ pub fn drivers<'a>(rows: &'a [SensitivityRow], output: &str) -> Vec<&'a Sensitiv
         .collect()
 }
 
+/// Outputs whose drivers the reports explain when the model makes no claim.
+pub const EXPLAINED_OUTPUTS: usize = 8;
+
 /// The params whose drivers the reports explain: every claim's param (in claim
-/// order, once each), or else the first output.
+/// order, once each), or else the first [`EXPLAINED_OUTPUTS`] outputs.
 pub fn explained(s: &super::Summary) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for c in &s.claims {
@@ -140,9 +143,28 @@ pub fn explained(s: &super::Summary) -> Vec<String> {
         }
     }
     if names.is_empty() {
-        names.extend(s.outputs.first().map(|o| o.output.clone()));
+        names.extend(
+            s.outputs
+                .iter()
+                .take(EXPLAINED_OUTPUTS)
+                .map(|o| o.output.clone()),
+        );
     }
     names
+}
+
+/// Which params [`explained`] picked, for the report's prose.
+pub fn explained_note(s: &super::Summary) -> String {
+    if !s.claims.is_empty() {
+        "Shown for the params of the claims".into()
+    } else if s.outputs.len() <= EXPLAINED_OUTPUTS {
+        "Shown for every output".into()
+    } else {
+        format!(
+            "Shown for the first {EXPLAINED_OUTPUTS} of the {} outputs",
+            s.outputs.len()
+        )
+    }
 }
 
 #[cfg(test)]

@@ -53,9 +53,10 @@ fn unit(u: &str) -> Option<&str> {
     (!u.is_empty()).then_some(u)
 }
 
-/// "What drives the spread": each claim's param's top three inputs.
+/// "What drives the spread": each claim's param's top three inputs (or, with no
+/// claim, the first outputs').
 fn drivers(out: &mut String, s: &Summary) {
-    use super::drivers::{drivers, explained};
+    use super::drivers::{drivers, explained, explained_note};
     if s.sensitivity.is_empty() && s.self_driven.is_empty() {
         return;
     }
@@ -65,9 +66,10 @@ fn drivers(out: &mut String, s: &Summary) {
         "Spearman rank correlation of the output with each input it depends on (through the \
          model's graph) over the first {} samples, and its share of the summed squared \
          correlations (@RISK's \"contribution to variance\"): a ranking of the inputs, not \
-         a split of the variance (`costsim sobol` gives that). Shown for the params of the \
-         claims; sensitivity.csv has every output.\n",
-        count(s.run.sensitivity_rows)
+         a split of the variance (`costsim sobol` gives that). {}; sensitivity.csv has \
+         every output.\n",
+        count(s.run.sensitivity_rows),
+        explained_note(s)
     );
     let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");
     let _ = writeln!(out, "|---|---|---:|---:|");
