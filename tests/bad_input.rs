@@ -359,3 +359,28 @@ fn bad_overrides_fail_like_a_bad_model() {
     assert!(stderr.contains("--set:1:"), "{stderr}");
     assert!(stderr.contains("param `lognorm_a`"), "{stderr}");
 }
+
+#[test]
+fn a_range_without_its_low_end_says_how_to_write_one() {
+    expect(
+        "range_without_low.toml",
+        &[
+            "expected a value before `to`",
+            "range_without_low.toml:3:9",
+            "param `cost`",
+            "help: a range is `LOW to HIGH`",
+        ],
+    );
+}
+
+#[test]
+fn a_misspelt_key_in_a_param_table_suggests_the_right_one() {
+    expect(
+        "misspelt_param_key.toml",
+        &[
+            "unknown key `valeu` in a param table (did you mean `value`?)",
+            "misspelt_param_key.toml:3:8",
+            "param `cost`",
+        ],
+    );
+}

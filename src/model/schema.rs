@@ -116,8 +116,11 @@ impl<'de> Visitor<'de> for ParamVisitor {
                 "source" => &mut p.source,
                 "description" => &mut p.description,
                 other => {
+                    const KEYS: [&str; 5] = ["value", "label", "unit", "source", "description"];
+                    let hint = crate::error::did_you_mean(other, KEYS.into_iter())
+                        .map_or_else(String::new, |h| format!(" ({h})"));
                     return Err(de::Error::custom(format!(
-                        "unknown key `{other}` in a param table; expected value, label, unit, source or description"
+                        "unknown key `{other}` in a param table{hint}; expected value, label, unit, source or description"
                     )));
                 }
             };
