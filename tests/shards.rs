@@ -138,7 +138,9 @@ fn a_state_is_small_and_a_shard_says_what_it_ran() {
     assert!(out.status.success());
     let said = String::from_utf8(out.stdout).unwrap();
     assert!(
-        said.starts_with("shard 1 of 3: chunks 1 to 2 of 5 (131,072 of 300,000 samples)"),
+        said.starts_with(
+            "shard 1 (of 0 to 2): chunks 1 to 2 (of 0 to 4; 131,072 of 300,000 samples)"
+        ),
         "{said}"
     );
     let size = std::fs::metadata(&state).unwrap().len();
@@ -173,7 +175,10 @@ fn every_bad_set_of_states_is_refused_by_name() {
     let name = |p: &PathBuf| p.display().to_string();
 
     let missing = refused(&states[..2], dir.path());
-    assert!(missing.contains("shard 2 of 3 is missing"), "{missing}");
+    assert!(
+        missing.contains("shard 2 (of 0 to 2) is missing"),
+        "{missing}"
+    );
     assert!(missing.contains("--shard 2/3"), "{missing}");
 
     let twice = refused(
@@ -417,7 +422,10 @@ fn merge_state_builds_a_tree_that_finishes_like_the_flat_merge() {
         .unwrap();
     assert!(merged.status.success());
     let said = String::from_utf8(merged.stdout).unwrap();
-    assert!(said.contains("shards 0, 2 of 3 (1 missing)"), "{said}");
+    assert!(
+        said.contains("shards 0, 2 (of 0 to 2), 1 missing"),
+        "{said}"
+    );
     let flat = dir.path().join("flat");
     let tree = dir.path().join("tree");
     assert!(merge_into(&states, &flat).status.success());

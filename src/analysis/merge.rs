@@ -100,7 +100,11 @@ pub fn finish(merged: Named) -> Result<(State, Finished), Error> {
         };
         let k = missing[0];
         let what = if missing.len() == 1 {
-            format!("shard {} of {} is missing", list[0], count(state.shards))
+            format!(
+                "shard {} (of {}) is missing",
+                list[0],
+                super::state::numbered(state.shards)
+            )
         } else {
             format!(
                 "{} of the {} shards are missing: {}{more}",

@@ -153,7 +153,20 @@ impl State {
             .collect();
         let one = self.held.len() == 1 && self.held[0].1 == self.held[0].0 + 1;
         let word = if one { "shard" } else { "shards" };
-        format!("{word} {} of {}", ranges.join(", "), count(self.shards))
+        // Shards count from 0: "shard 1 of 2" read as the first of two.
+        format!(
+            "{word} {} (of {})",
+            ranges.join(", "),
+            numbered(self.shards)
+        )
+    }
+}
+
+/// The numbers of `n` things counted from 0: "0 to 6" (or "0" for one).
+pub fn numbered(n: u64) -> String {
+    match n {
+        0 | 1 => "0".into(),
+        n => format!("0 to {}", count(n - 1)),
     }
 }
 

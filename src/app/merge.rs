@@ -26,7 +26,7 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
         let file = OutputFile::claim(path, state::MAGIC)?;
         file.commit(&state::encode(&merged.state))?;
         let line = format!(
-            "merged {count} states: {} ({} missing)\n",
+            "merged {count} states: {}, {} missing\n",
             merged.state.describe(),
             merge::missing_shards(&merged.state).len()
         );

@@ -50,9 +50,9 @@ pub fn run_shard(
         partial,
     };
     let what = format!(
-        "{} of {} ({} of {} samples)",
+        "{} (of {}; {} of {} samples)",
         state::span(chunks.start, chunks.end, "chunk"),
-        count(spec.samples.div_ceil(CHUNK)),
+        state::numbered(spec.samples.div_ceil(CHUNK)),
         count(own),
         count(spec.samples),
     );
@@ -146,9 +146,9 @@ pub(super) fn sobol_shard(
         spec.threads,
     )?;
     let what = format!(
-        "{} of {} (a unit: a chunk of the {} rows × an input)",
+        "{} (of {}; a unit: a chunk of the {} rows × an input)",
         state::span(range.start, range.end, "unit"),
-        count(units),
+        state::numbered(units),
         count(p.n)
     );
     let job = Job::Sobol {

@@ -197,9 +197,11 @@ impl Parser {
     fn atom(&mut self) -> Result<Expr, SyntaxError> {
         match self.peek().clone() {
             Tok::Num(v) => Ok(Expr::new(ExprKind::Num(v), self.bump().span)),
-            Tok::Ident(name) if name == "to" => Err(self
-                .unexpected("a value before `to`")
-                .with_help("a range is `LOW to HIGH` (a lognormal with that 90% interval), e.g. `1 to 3`")),
+            Tok::Ident(name) if name == "to" => {
+                Err(self.unexpected("a value before `to`").with_help(
+                    "a range is `LOW to HIGH` (a lognormal with that 90% interval), e.g. `1 to 3`",
+                ))
+            }
             Tok::Ident(name) => {
                 let name_span = self.bump().span;
                 if self.peek() != &Tok::LParen {
