@@ -659,3 +659,41 @@ fn clamp_with_its_bounds_swapped_is_refused_by_check() {
         "{message}"
     );
 }
+
+#[test]
+fn a_model_past_four_million_tokens_is_refused_by_check_and_run_alike() {
+    // 2,100,000 terms `x+x+…` (4.2 million tokens, 4.2 MB): parsing a 14 MB one took
+    // 1.8 GB; the lexer now stops at the limit, before holding the tokens.
+    assert_eq!(
+        costsim::model::lexer::MAX_TOKENS,
+        4_000_000,
+        "the message says 4,000,000"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let terms = vec!["x"; 2_100_000].join("+");
+    let text = format!("[params]\nx = \"uniform(1, 2)\"\ny = \"{terms}\"\n");
+    let path = write(tmp.path(), "long.toml", &text);
+    for command in ["check", "run"] {
+        let out = tmp.path().join("out");
+        let run = std::process::Command::new("prlimit")
+            .arg("--data=600000000")
+            .arg("--")
+            .arg(assert_cmd::cargo::cargo_bin("costsim"))
+            .arg(command)
+            .arg(&path)
+            .args(match command {
+                "run" => vec!["--out", out.to_str().unwrap()],
+                _ => vec![],
+            })
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains("in param `y`: the model's expressions hold more than 4,000,000 tokens"),
+            "{command}: {err}"
+        );
+        assert!(err.contains("long.toml:3:"), "{command}: {err}");
+        assert!(!out.exists());
+    }
+}

@@ -46,7 +46,19 @@ const OPERATORS: [&str; 12] = [
     "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "^", "=",
 ];
 
+/// Tokens (names, numbers, operators, brackets) all the expressions of one model
+/// file may hold: a 14 MB formula of 7 million terms took 1.8 GB to parse (a token and
+/// a syntax node are ~250 bytes a term), past the memory any command should take.
+/// Four million keep a model's parse near 500 MB; a real cost model has thousands.
+pub const MAX_TOKENS: usize = 4_000_000;
+
 pub fn tokenize(text: &str) -> Result<Vec<Token>, SyntaxError> {
+    tokenize_within(text, MAX_TOKENS)
+}
+
+/// [`tokenize`], refusing text of more than `cap` tokens (what is left of the model's
+/// [`MAX_TOKENS`]) before holding them.
+pub fn tokenize_within(text: &str, cap: usize) -> Result<Vec<Token>, SyntaxError> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -91,6 +103,14 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, SyntaxError> {
                 }
             }
         };
+        if tokens.len() == cap {
+            return Err(SyntaxError::new(
+                Span::new(start, i),
+                // MAX_TOKENS, written for people (a test keeps the two in step).
+                "the model's expressions hold more than 4,000,000 tokens (names, numbers, operators): costsim's limit for one model file",
+            )
+            .with_help("a formula this long is generated: write repeated terms as a product (`n * x`), or model the quantity with fewer terms"));
+        }
         tokens.push(Token {
             tok,
             span: Span::new(start, i),

@@ -1,6 +1,7 @@
 //! Reading a model file and its overrides into a validated [`Model`].
 
 use super::ast::{Expr, ExprKind};
+use super::lexer::MAX_TOKENS;
 use super::schema::{RawFile, RawOverrides, RawParam, RawValue};
 use super::{Claim, DEFAULT_SAMPLES, DEFAULT_SEED, Model, Param, parser, validate};
 use crate::error::{Diagnostic, Error, Source, Span};
@@ -225,9 +226,11 @@ fn read_params(
 ) -> Result<Vec<Param>, Diagnostic> {
     let mut entries: Vec<_> = raw.unwrap_or_default().into_iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
+    // One budget of tokens for the file's expressions (lexer::MAX_TOKENS).
+    let mut left = MAX_TOKENS;
     entries
         .into_iter()
-        .map(|(key, value)| read_param(&sources[origin], origin, key, value))
+        .map(|(key, value)| read_param(&sources[origin], origin, key, value, &mut left))
         .collect()
 }
 
@@ -236,6 +239,7 @@ fn read_param(
     origin: usize,
     key: Spanned<String>,
     raw: Spanned<RawParam>,
+    left: &mut usize,
 ) -> Result<Param, Diagnostic> {
     let name_span = span(&key);
     let name = key.into_inner();
@@ -250,7 +254,7 @@ fn read_param(
         s if s == Span::default() => outer,
         s => s,
     };
-    let expr = parse_value(source, vspan, value.into_inner()).map_err(|d| d.param(&name))?;
+    let expr = parse_value(source, vspan, value.into_inner(), left).map_err(|d| d.param(&name))?;
     Ok(Param {
         name,
         label: raw.label,
@@ -265,12 +269,18 @@ fn read_param(
 }
 
 /// A number, or an expression string parsed with spans pointing into the file.
-fn parse_value(source: &Source, at: Span, value: RawValue) -> Result<Expr, Diagnostic> {
+/// `left`: the tokens the file's expressions may still hold.
+fn parse_value(
+    source: &Source,
+    at: Span,
+    value: RawValue,
+    left: &mut usize,
+) -> Result<Expr, Diagnostic> {
     match value {
         RawValue::Number(v) => Ok(Expr::new(ExprKind::Num(v), at)),
         RawValue::Expr(text) => {
             let base = string_content_start(source, at, &text);
-            parser::parse(&text, base).map_err(|e| {
+            parser::parse_within(&text, base, left).map_err(|e| {
                 let d = Diagnostic::at(source, e.span, e.message);
                 match e.help {
                     Some(h) => d.help(h),
@@ -354,7 +364,8 @@ fn read_set(source: &Source, origin: usize) -> Result<Param, Diagnostic> {
     };
     let name = text[..eq].trim().to_string();
     let at = Span::new(eq + 1, text.len());
-    let expr = parse_value(source, at, RawValue::Expr(text[eq + 1..].to_string()))
+    let left = &mut MAX_TOKENS.clone();
+    let expr = parse_value(source, at, RawValue::Expr(text[eq + 1..].to_string()), left)
         .map_err(|d| d.param(&name))?;
     Ok(Param {
         name,
@@ -393,7 +404,7 @@ fn read_claims(
             d
         })?;
         let vspan = span(&c.value);
-        let expr = parse_value(src, vspan, c.value.into_inner())?;
+        let expr = parse_value(src, vspan, c.value.into_inner(), &mut MAX_TOKENS.clone())?;
         let value = validate::constant_value(&expr).ok_or_else(|| {
             Diagnostic::at(
                 src,

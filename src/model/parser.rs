@@ -5,18 +5,25 @@
 //! Nesting is limited to [`MAX_DEPTH`] so a hostile file cannot overflow the stack.
 
 use super::ast::{BinOp, Expr, ExprKind};
-use super::lexer::{SyntaxError, Tok, Token, tokenize};
+use super::lexer::{MAX_TOKENS, SyntaxError, Tok, Token, tokenize_within};
 use crate::error::Span;
 
 pub const MAX_DEPTH: usize = 200;
 
 /// Parses `text`; spans in the result and in errors are offset by `base`.
 pub fn parse(text: &str, base: usize) -> Result<Expr, SyntaxError> {
+    parse_within(text, base, &mut MAX_TOKENS.clone())
+}
+
+/// [`parse`], counting the tokens off `left` (what is left of a model's
+/// [`MAX_TOKENS`]) and refusing text that would pass it.
+pub fn parse_within(text: &str, base: usize, left: &mut usize) -> Result<Expr, SyntaxError> {
     let shift = |mut e: SyntaxError| {
         e.span = Span::new(e.span.start + base, e.span.end + base);
         e
     };
-    let tokens = tokenize(text).map_err(shift)?;
+    let tokens = tokenize_within(text, *left).map_err(shift)?;
+    *left -= tokens.len() - 1;
     let mut p = Parser {
         tokens,
         pos: 0,
