@@ -286,11 +286,17 @@ pub fn compile_with(model: &Model, fills: &[(usize, Fill)]) -> Result<Plan, Diag
             .map(|(k, p)| (p.name.as_str(), k))
             .collect(),
     };
+    // Each param's fill (the first one given for it), by index: a swing run fills
+    // most of a model's params, so no search per param.
+    let mut fill_of: Vec<Option<&Fill>> = vec![None; model.params.len()];
+    for (p, fill) in fills.iter().rev() {
+        fill_of[*p] = Some(fill);
+    }
     for &i in &model.order {
         c.param = i;
-        let src = match fills.iter().find(|(p, _)| *p == i) {
-            Some((_, Fill::Constant(v))) => Src::Const(*v),
-            Some((_, Fill::Column(column))) => {
+        let src = match fill_of[i] {
+            Some(Fill::Constant(v)) => Src::Const(*v),
+            Some(Fill::Column(column)) => {
                 let dst = c.reg();
                 c.ops.push(Op::Column {
                     dst,
@@ -303,7 +309,8 @@ pub fn compile_with(model: &Model, fills: &[(usize, Fill)]) -> Result<Plan, Diag
         c.params[i] = src;
     }
     // A param held fixed or fed from a column is no longer drawn, so no longer correlated.
-    let filled: Vec<usize> = fills.iter().map(|(p, _)| *p).collect();
+    let mut filled: Vec<usize> = fills.iter().map(|(p, _)| *p).collect();
+    filled.sort_unstable();
     copula::correlate(model, &filled, &mut c.ops, &c.sites, &c.params)?;
     let mut tracked: Vec<TrackedParam> = model
         .outputs
