@@ -425,10 +425,10 @@ pub fn describe(
 }
 
 /// The finite values, sorted (unstable: values equal under `total_cmp` have the same
-/// bits, so the result is that of a stable sort).
+/// bits, so the result is that of a stable sort; by integer keys, see `sort_total`).
 fn sorted(xs: &[f64]) -> Vec<f64> {
     let mut s: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
-    s.sort_unstable_by(f64::total_cmp);
+    crate::stats::sensitivity::sort_total(&mut s);
     s
 }
 

@@ -3,7 +3,7 @@
 use crate::engine::{self, SampleError};
 use crate::error::{Diagnostic, Error};
 use crate::model::Model;
-use crate::plan::Plan;
+use crate::plan::{Plan, Src};
 use crate::report::{self, RunFacts, Summary};
 use crate::stats::Aggregates;
 use std::time::Instant;
@@ -186,6 +186,20 @@ pub fn swing_for(
     threads: usize,
     outputs: Option<&[String]>,
 ) -> Result<Vec<crate::report::SwingRow>, Error> {
+    swing_within(model, plan, aggs, summary, threads, outputs, HELD_BUDGET)
+}
+
+/// `swing_for`, feeding the swing runs from at most `budget` values of the base run
+/// (0: every swing run simulates the whole model, as [`Held`] replaces).
+fn swing_within(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    summary: &crate::report::Summary,
+    threads: usize,
+    outputs: Option<&[String]>,
+    budget: usize,
+) -> Result<Vec<crate::report::SwingRow>, Error> {
     let seed = summary.run.seed;
     use crate::plan::{Fill, compile_with};
     use crate::report::drivers::label_of;
@@ -206,10 +220,19 @@ pub fn swing_for(
             .collect())
     };
     let pool = engine::pool(threads);
-    let base = pool.install(|| medians(plan))?;
+    // The base run, and the values of the params the swing runs are fed, side by side.
+    let inputs: Vec<usize> = swing_candidates(model, plan, summary, outputs);
+    let (base, held) = pool.install(|| {
+        rayon::join(
+            || medians(plan),
+            || Held::new(model, plan, &inputs, seed, budget),
+        )
+    });
+    let (base, held) = (base?, held?);
     // Each input's P5 and P95 over the sensitivity rows.
-    let swung: Vec<(usize, f64, f64)> = swing_candidates(model, plan, summary, outputs)
-        .into_iter()
+    let swung: Vec<(usize, f64, f64)> = inputs
+        .iter()
+        .copied()
         .map(|input| {
             let column = plan
                 .row_params
@@ -239,9 +262,15 @@ pub fn swing_for(
     let outcomes: Vec<Result<Vec<f64>, Error>> = pool.install(|| {
         use rayon::prelude::*;
         jobs.par_iter()
-            .map(|&(input, value)| {
-                medians(&compile_with(model, &[(input, Fill::Constant(value))])?)
-            })
+            .map(
+                |&(input, value)| match held.as_ref().and_then(|h| h.of(input)) {
+                    Some(downstream) => held
+                        .as_ref()
+                        .expect("held")
+                        .medians(model, plan, input, value, downstream, &base),
+                    None => medians(&compile_with(model, &[(input, Fill::Constant(value))])?),
+                },
+            )
             .collect()
     });
     // The first failed run (in job order) fails the swing.
@@ -276,4 +305,267 @@ pub fn swing_for(
         rows[start..].sort_by(|a, b| width(b).total_cmp(&width(a)));
     }
     Ok(rows)
+}
+
+/// Values [`Held`] may keep from the base run (64 MB, as many as the sensitivity rows).
+const HELD_BUDGET: usize = 8_000_000;
+
+/// What a swing run with one input held fixed needs beyond that input's descendants:
+/// a swing run uses the base run's seed, so every param the held input cannot reach
+/// takes the same values in both (common random numbers). Those are drawn once, for
+/// the base run's [`SWING_SAMPLES`], and fed to each swing run as columns; the run
+/// then draws and computes only the held input's descendants, compiled exactly as the
+/// plan with the input held fixed compiles them, so their values, and each output's
+/// median, have the same bits.
+struct Held {
+    /// Each swung input's descendants (itself included), by param; None where the
+    /// input shares a correlation with one of them (holding it redraws the copula).
+    downstream: Vec<Option<Vec<bool>>>,
+    /// The position of each input in `downstream`, by param.
+    slot: Vec<usize>,
+    /// The column each fed param takes, by param (usize::MAX: not fed).
+    column_of: Vec<usize>,
+    columns: Vec<Vec<f64>>,
+    seed: u64,
+}
+
+impl Held {
+    /// None when the base run's columns would pass `budget` values or no input
+    /// qualifies: every swing run then simulates the whole model.
+    fn new(
+        model: &Model,
+        plan: &Plan,
+        inputs: &[usize],
+        seed: u64,
+        budget: usize,
+    ) -> Result<Option<Held>, Error> {
+        let n = model.params.len();
+        let mut children = vec![Vec::new(); n];
+        for (p, param) in model.params.iter().enumerate() {
+            for &d in &param.deps {
+                children[d].push(p);
+            }
+        }
+        let mut slot = vec![usize::MAX; n];
+        let mut fed = vec![false; n];
+        let mut downstream = Vec::with_capacity(inputs.len());
+        for (k, &input) in inputs.iter().enumerate() {
+            slot[input] = k;
+            let mut below = vec![false; n];
+            let mut stack = vec![input];
+            while let Some(p) = stack.pop() {
+                if !std::mem::replace(&mut below[p], true) {
+                    stack.extend(children[p].iter().copied().filter(|&c| !below[c]));
+                }
+            }
+            if model.correlations.iter().any(|c| below[c.a] || below[c.b]) {
+                downstream.push(None);
+                continue;
+            }
+            // The params the descendants read that are drawn or computed per sample.
+            for p in (0..n).filter(|&p| below[p]) {
+                for &d in &model.params[p].deps {
+                    if !below[d] && matches!(plan.params[d], Src::Reg(_)) {
+                        fed[d] = true;
+                    }
+                }
+            }
+            downstream.push(Some(below));
+        }
+        let fed: Vec<usize> = (0..n).filter(|&p| fed[p]).collect();
+        if budget == 0
+            || downstream.iter().all(Option::is_none)
+            || fed.len().saturating_mul(SWING_SAMPLES as usize) > budget
+        {
+            return Ok(None);
+        }
+        let columns = engine::draw_rows(plan, SWING_SAMPLES, seed, &fed)
+            .map_err(|e| sample_error(model, plan, e))?;
+        let mut column_of = vec![usize::MAX; n];
+        for (k, &p) in fed.iter().enumerate() {
+            column_of[p] = k;
+        }
+        Ok(Some(Held {
+            downstream,
+            slot,
+            column_of,
+            columns,
+            seed,
+        }))
+    }
+
+    /// `input`'s descendants, when its swing runs can be fed.
+    fn of(&self, input: usize) -> Option<&[bool]> {
+        let k = *self.slot.get(input)?;
+        self.downstream.get(k)?.as_deref()
+    }
+
+    /// Each output's median with `input` held at `value`: the descendants' from a
+    /// run of them alone, the others' the base run's (`base`).
+    fn medians(
+        &self,
+        model: &Model,
+        plan: &Plan,
+        input: usize,
+        value: f64,
+        below: &[bool],
+        base: &[f64],
+    ) -> Result<Vec<f64>, Error> {
+        use crate::plan::{Fill, compile_with};
+        let fills: Vec<(usize, Fill)> = (0..model.params.len())
+            .filter_map(|p| {
+                if p == input {
+                    return Some((p, Fill::Constant(value)));
+                }
+                if below[p] {
+                    return None;
+                }
+                Some(match plan.params[p] {
+                    // What the held plan folds it to, as it does not depend on input.
+                    Src::Const(v) => (p, Fill::Constant(v)),
+                    Src::Reg(_) if self.column_of[p] != usize::MAX => {
+                        (p, Fill::Column(self.column_of[p]))
+                    }
+                    // Read by no descendant: never computed.
+                    Src::Reg(_) => (p, Fill::Constant(0.0)),
+                })
+            })
+            .collect();
+        let mut held = compile_with(model, &fills)?;
+        // Only the descendant outputs' aggregates are read (each its own).
+        held.tracked.retain(|t| below[t.param]);
+        let columns: Vec<&[f64]> = self.columns.iter().map(Vec::as_slice).collect();
+        let a =
+            engine::simulate_columns_here(&held, &columns, SWING_SAMPLES, self.seed, 0, &|_| {})
+                .map_err(|e| sample_error(model, &held, e))?;
+        Ok(model
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(k, &o)| {
+                if below[o] {
+                    let t = held.tracked_index(o).expect("outputs are tracked");
+                    a.tracked[t].quantile(0.5).unwrap_or(f64::NAN)
+                } else {
+                    base[k]
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Source;
+
+    fn load(name: &str, text: &str) -> (Model, Plan) {
+        let source = Source {
+            name: name.into(),
+            text: text.to_string(),
+        };
+        let m = crate::model::load(source, &[]).unwrap();
+        let p = crate::plan::compile(&m).unwrap();
+        (m, p)
+    }
+
+    /// Several outputs; inputs with no descendant among them (`idle`, and `c` for
+    /// `out2`), a descendant distribution whose arguments come from a held input
+    /// (`draw`), constants folded into descendants (`k2`), a switch, and a correlated
+    /// pair (`d`, `f`: holding either redraws the copula, so those take the full run).
+    const MIXED: &str = r#"
+[model]
+outputs = ["out1", "out2", "out3", "out4", "mid", "a"]
+[params]
+a = "lognormal(0, 0.5)"
+b = "normal(3, 1)"
+c = "uniform(1, 4)"
+d = "2 to 8"
+f = "normal(10, 2)"
+idle = "uniform(0, 1)"
+k = "3"
+k2 = "k * 2 + 1"
+mid = "a * k2 + b"
+draw = "normal(mid, 0.5)"
+out1 = "draw + c ^ 1.5"
+out2 = "d * f + if(a > 1, b, mid)"
+out3 = "c * 2 + f"
+out4 = "exp(b / 4) + k2"
+
+[[correlations]]
+params = ["d", "f"]
+rank = 0.6
+"#;
+
+    fn rows_bits(rows: &[crate::report::SwingRow]) -> Vec<(String, String, [u64; 5])> {
+        rows.iter()
+            .map(|r| {
+                let bits = [
+                    r.input_p5,
+                    r.input_p95,
+                    r.output_at_p5,
+                    r.output_at_p95,
+                    r.base_p50,
+                ]
+                .map(f64::to_bits);
+                (r.output.clone(), r.input.clone(), bits)
+            })
+            .collect()
+    }
+
+    /// The swing runs fed from the base run give the same bits as full runs of the
+    /// model with the input held, and so does the fallback past the column budget.
+    #[test]
+    fn fed_swing_runs_match_full_runs_bit_for_bit() {
+        let default = std::fs::read_to_string("priors/deepseek_v3.toml").unwrap();
+        let correlated = std::fs::read_to_string("tests/data/correlated.toml").unwrap();
+        for (name, text) in [
+            ("mixed", MIXED),
+            ("deepseek_v3", default.as_str()),
+            ("correlated", correlated.as_str()),
+        ] {
+            let (m, p) = load(name, text);
+            let spec = RunSpec {
+                samples: 30_000,
+                seed: 11,
+                threads: 2,
+                rows: 30_000,
+            };
+            let Simulated { summary, aggs } = simulate(&m, &p, spec, &|_| {}).unwrap();
+            let inputs = swing_candidates(&m, &p, &summary, None);
+            let held = Held::new(&m, &p, &inputs, spec.seed, HELD_BUDGET).unwrap();
+            if name != "correlated" {
+                assert!(held.is_some(), "{name}: no fed swing runs");
+            }
+            // Too small a budget: every run is a full one.
+            assert!(Held::new(&m, &p, &inputs, spec.seed, 1).unwrap().is_none());
+            let full = swing_within(&m, &p, &aggs, &summary, 2, None, 0).unwrap();
+            assert!(!full.is_empty(), "{name}");
+            for budget in [HELD_BUDGET, 1] {
+                let fed = swing_within(&m, &p, &aggs, &summary, 2, None, budget).unwrap();
+                assert_eq!(rows_bits(&fed), rows_bits(&full), "{name}, budget {budget}");
+            }
+        }
+    }
+
+    #[test]
+    fn inputs_sharing_a_correlation_with_their_descendants_are_not_fed() {
+        let (m, p) = load("mixed", MIXED);
+        let index = |n: &str| m.index_of(n).unwrap();
+        let inputs: Vec<usize> = ["a", "c", "d", "f", "idle"].map(index).to_vec();
+        let held = Held::new(&m, &p, &inputs, 1, HELD_BUDGET).unwrap().unwrap();
+        assert!(held.of(index("a")).is_some());
+        assert!(held.of(index("c")).is_some());
+        assert!(held.of(index("idle")).is_some());
+        assert!(held.of(index("d")).is_none());
+        assert!(held.of(index("f")).is_none());
+        // `a`'s descendants, and nothing else.
+        let below = held.of(index("a")).unwrap();
+        let mut names: Vec<&str> = (0..m.params.len())
+            .filter(|&q| below[q])
+            .map(|q| m.params[q].name.as_str())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(names, ["a", "draw", "mid", "out1", "out2"]);
+    }
 }

@@ -92,8 +92,22 @@ pub fn simulate_here(
     rows: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Aggregates, SampleError> {
+    simulate_columns_here(plan, &[], samples, seed, rows, progress)
+}
+
+/// `simulate_here` for a plan whose `Op::Column` params come from `columns` (each at
+/// least `samples` long, indexed by sample): the same aggregates as a run that drew
+/// those values itself.
+pub fn simulate_columns_here(
+    plan: &Plan,
+    columns: &[&[f64]],
+    samples: u64,
+    seed: u64,
+    rows: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Aggregates, SampleError> {
     let chunks = samples.div_ceil(CHUNK);
-    let partial = simulate_chunks(plan, 0..chunks, samples, seed, rows, progress)?;
+    let partial = simulate_chunks(plan, columns, 0..chunks, samples, seed, rows, progress)?;
     Ok(partial.finish(chunks).expect("a run holds every chunk"))
 }
 
@@ -108,13 +122,15 @@ pub fn simulate_shard(
     range: std::ops::Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial, SampleError> {
-    pool(threads).install(|| simulate_chunks(plan, range, samples, seed, 0, progress))
+    pool(threads).install(|| simulate_chunks(plan, &[], range, samples, seed, 0, progress))
 }
 
 /// Runs chunks `range` (of a run of `samples`) on the current pool, keeping the first
 /// `rows` samples' rows.
+#[allow(clippy::too_many_arguments)]
 fn simulate_chunks(
     plan: &Plan,
+    columns: &[&[f64]],
     range: std::ops::Range<u64>,
     samples: u64,
     seed: u64,
@@ -137,7 +153,7 @@ fn simulate_chunks(
         let end = (start + batch).min(range.end);
         let earlier = std::mem::take(&mut pending);
         let (parts, merged) = rayon::join(
-            || run_batch(plan, start..end, samples, seed, rows, &sketches),
+            || run_batch(plan, columns, start..end, samples, seed, rows, &sketches),
             || merge_in_order(&mut total, pending_at, earlier),
         );
         merged?;
@@ -183,6 +199,7 @@ impl WorkerSketches {
 /// Runs chunks `range` in parallel; the results in chunk order.
 fn run_batch(
     plan: &Plan,
+    columns: &[&[f64]],
     range: std::ops::Range<u64>,
     samples: u64,
     seed: u64,
@@ -193,7 +210,7 @@ fn run_batch(
         .into_par_iter()
         .map_init(
             || Registers::new(plan),
-            |regs, c| run_chunk(plan, c, samples, seed, rows, regs, sketches),
+            |regs, c| run_chunk(plan, columns, c, samples, seed, rows, regs, sketches),
         )
         .collect()
 }
@@ -304,8 +321,10 @@ fn observe_any(plan: &Plan, tracked: &mut [Tracked], regs: &Registers, n: usize,
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_chunk(
     plan: &Plan,
+    columns_in: &[&[f64]],
     c: u64,
     samples: u64,
     seed: u64,
@@ -328,7 +347,7 @@ fn run_chunk(
     let keep = rows.min(end).saturating_sub(first) as usize;
     let mut columns =
         vec![Vec::with_capacity(keep); if keep > 0 { plan.row_params.len() } else { 0 }];
-    let drawn = each_block(plan, c, samples, seed, &[], regs, |regs, at, n| {
+    let drawn = each_block(plan, c, samples, seed, columns_in, regs, |regs, at, n| {
         observe(plan, &mut tracked, regs, n, at);
         let lanes = (rows.saturating_sub(at) as usize).min(n);
         for (column, &p) in columns.iter_mut().zip(&plan.row_params) {

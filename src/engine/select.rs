@@ -191,7 +191,14 @@ fn select_here(
             .zip(&room)
             .map(|(f, &r)| r.min(CHUNK) * f.keep.len() as u64)
             .sum();
-        let batch = (VALUES_IN_FLIGHT / per_chunk.max(1)).clamp(1, most);
+        let batch = (VALUES_IN_FLIGHT / per_chunk.max(1))
+            .min(chunks_to_go(
+                filters,
+                &out,
+                &done,
+                rayon::current_num_threads() as u64,
+            ))
+            .clamp(1, most);
         // The chunks of this batch that fit in the budget.
         let mut chunks = Vec::new();
         let mut planned = drawn;
@@ -241,6 +248,25 @@ fn select_here(
         drawn,
         timed_out,
     })
+}
+
+/// About how many more chunks the filters still drawing need, from each one's rate
+/// so far, rounded up to a multiple of `threads`: a batch of [`CHUNKS_PER_THREAD`]
+/// per thread past the last world wanted was computed for nothing (a default run's
+/// claims drew 35 chunks in batches of 8: 40). u64::MAX while a filter has no rate
+/// (nothing accepted) or aggregates. The results do not depend on it: the pass takes
+/// chunks in order, however they are batched.
+fn chunks_to_go(filters: &[Filter], out: &[Selected], done: &[bool], threads: u64) -> u64 {
+    let mut most = 0u64;
+    for ((f, s), _) in filters.iter().zip(out).zip(done).filter(|(_, d)| !**d) {
+        if f.aggregate || s.accepted == 0 {
+            return u64::MAX;
+        }
+        let left = f.want.saturating_sub(s.accepted) as f64 * s.drawn as f64 / s.accepted as f64;
+        most = most.max((left / CHUNK as f64).ceil() as u64 + 1);
+    }
+    let threads = threads.max(1);
+    most.div_ceil(threads).saturating_mul(threads)
 }
 
 /// The plan with only the ops the filters still drawing need: what they test, keep

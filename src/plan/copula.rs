@@ -10,6 +10,7 @@ use crate::model::{Correlation, Model};
 
 pub(super) fn correlate(
     model: &Model,
+    // Sorted.
     filled: &[usize],
     ops: &mut Vec<Op>,
     sites: &[Site],
@@ -18,7 +19,7 @@ pub(super) fn correlate(
     let entries: Vec<&Correlation> = model
         .correlations
         .iter()
-        .filter(|c| !filled.contains(&c.a) && !filled.contains(&c.b))
+        .filter(|c| filled.binary_search(&c.a).is_err() && filled.binary_search(&c.b).is_err())
         .collect();
     if entries.is_empty() {
         return Ok(());

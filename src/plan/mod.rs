@@ -376,6 +376,7 @@ fn compile_part(
         return Ok(plan);
     }
     // A param held fixed or fed from a column is no longer drawn, so no longer correlated.
+    // Ascending, as copula::correlate's binary search needs.
     let filled: Vec<usize> = (0..fills.len()).filter(|&p| fills[p].is_some()).collect();
     copula::correlate(model, &filled, &mut c.ops, &c.sites, &c.params)?;
     let mut tracked: Vec<TrackedParam> = model
