@@ -123,7 +123,7 @@ fn a_sweep_of_too_many_step_rows_is_refused_before_it_runs() {
         .code(2);
     let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(
-        err.contains("3000 steps × 200 outputs = 600000 rows; a sweep reports at most 500000"),
+        err.contains("3,000 steps × 200 outputs = 600,000 rows; a sweep reports at most 500,000"),
         "{err}"
     );
     assert!(err.contains("--outputs"), "{err}");

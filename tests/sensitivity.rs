@@ -264,7 +264,7 @@ fn many_inputs_keep_fewer_rows_and_say_so() {
 }
 
 /// With no claim, the drivers tables explain the outputs themselves (the first
-/// eight), not just the first one.
+/// eight that other inputs drive), not just the first one.
 #[test]
 fn with_no_claim_the_drivers_of_every_output_are_shown() {
     let tmp = tempfile::tempdir().unwrap();
@@ -292,13 +292,32 @@ fn with_no_claim_the_drivers_of_every_output_are_shown() {
             .any(|l| l.starts_with("a ") && l.contains(" x ")),
         "{drivers}"
     );
+    // b, an input, drives itself: it does not take a slot from outputs with drivers.
+    assert!(!drivers.lines().any(|l| l.starts_with("b ")), "{drivers}");
     assert!(
-        drivers
-            .lines()
-            .any(|l| l.starts_with("b ") && l.contains("itself")),
+        drivers.contains("; shown for 1 of the 2 outputs (the first that other inputs drive)"),
         "{drivers}"
     );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(report.contains("Shown for every output;"), "{report}");
+    assert!(report.contains("Shown for 1 of the 2 outputs"), "{report}");
     assert!(report.contains("| a | x |"), "{report}");
+    // With every output driven by other inputs, every one is shown.
+    let model2 = tmp.path().join("three.toml");
+    let text = "[model]\noutputs = [\"a\", \"c\"]\n[params]\nx = \"normal(10, 1)\"\n\
+                a = \"3 * x\"\nc = \"x + 1\"\n";
+    std::fs::write(&model2, text).unwrap();
+    let out2 = tmp.path().join("o2");
+    common::costsim()
+        .arg("run")
+        .arg(&model2)
+        .args(["-n", "20000", "--no-charts", "--no-swing", "--out"])
+        .arg(&out2)
+        .assert()
+        .success();
+    let report = std::fs::read_to_string(out2.join("report.md")).unwrap();
+    assert!(report.contains("Shown for every output;"), "{report}");
+    assert!(
+        report.contains("| a | x |") && report.contains("| c | x |"),
+        "{report}"
+    );
 }

@@ -307,7 +307,7 @@ fn a_million_pairs_list_only_the_affecting_ones_with_a_warning() {
     let a = run("cut");
     let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(
-        stderr.contains("sobol.csv lists the 1800 (output, input) pairs where the input can affect the output; the other 1078200 pairs have indices of exactly 0 and are left out"),
+        stderr.contains("sobol.csv lists the 1,800 (output, input) pairs where the input can affect the output; the other 1,078,200 pairs have indices of exactly 0 and are left out"),
         "{stderr}"
     );
     let csv = std::fs::read_to_string(tmp.path().join("cut/sobol.csv")).unwrap();
@@ -317,4 +317,52 @@ fn a_million_pairs_list_only_the_affecting_ones_with_a_warning() {
         stdout.contains("(1797 other inputs cannot affect it: indices 0)"),
         "{stdout}"
     );
+}
+
+/// `--max-charts` caps sobol's and sweep's per-output charts as it caps run's: the
+/// outputs with claims first, then the model's order, with a warning; outputs that
+/// get no chart (inputs themselves) do not use up the cap.
+#[test]
+fn max_charts_picks_claims_first_and_says_what_it_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("five.toml");
+    let text = "[model]\noutputs = [\"k\", \"a\", \"b\", \"c\", \"d\"]\n[params]\n\
+                k = \"uniform(1, 2)\"\nx = \"uniform(1, 2)\"\na = \"k * x\"\nb = \"k + x\"\n\
+                c = \"k - x\"\nd = \"k / x\"\n\
+                [[claims]]\nlabel = \"On d\"\nparam = \"d\"\nvalue = 1\n";
+    std::fs::write(&path, text).unwrap();
+    let pngs = |dir: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".png"))
+            .collect();
+        v.sort();
+        v
+    };
+    let out = tmp.path().join("s");
+    let a = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args(["sobol", "-n", "256", "--max-charts", "2", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .success();
+    // k is an input: no chart, and it does not take a place.
+    assert_eq!(pngs(&out), ["sobol_a.png", "sobol_d.png"]);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("charts for 2 of 4 outputs (those with claims first"), "{stderr}");
+    let out = tmp.path().join("w");
+    let a = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args(["sweep", "--param", "k", "--values", "1,2", "-n", "1000"])
+        .args(["--max-charts", "2", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .success();
+    // Every output depends on k (k itself too): d for its claim, then k.
+    assert_eq!(pngs(&out), ["sweep_d.png", "sweep_k.png"]);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("charts for 2 of 5 outputs"), "{stderr}");
 }

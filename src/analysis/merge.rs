@@ -217,7 +217,12 @@ fn check_same(first_name: &str, first: &State, name: &str, s: &State) -> Result<
     }
     if s.shards != first.shards {
         return differ(
-            format!("cut into {} shards against {}", s.shards, first.shards),
+            format!(
+                "cut into {} shard{} against {}",
+                s.shards,
+                if s.shards == 1 { "" } else { "s" },
+                first.shards
+            ),
             same_run,
         );
     }

@@ -158,9 +158,9 @@ fn slice_rows(needed: usize, tracked: usize) -> usize {
 /// input can affect the output, and a warning says so.
 pub const MAX_LISTED_PAIRS: usize = 1_000_000;
 
-/// Ops the cones of a design may hold in all (~100 MB): past it, inputs are
-/// re-evaluated with the whole design.
-const CONE_OPS: usize = 1 << 22;
+/// Syntax nodes the cones of a design may hold in all (~100 bytes each compiled:
+/// ~100 MB): past it, inputs are re-evaluated with the whole design.
+const CONE_NODES: usize = 1 << 20;
 
 /// The seed of matrix B (A uses the run's).
 const B_SEED: u64 = 0x5EED_B0B5_A17E_1105;
@@ -268,19 +268,21 @@ impl Design {
             fills[plan.inputs[i]] = Some(Fill::Column(column));
             column_of[plan.inputs[i]] = column;
         }
-        let listed: Vec<(usize, Fill)> = (0..fills.len())
-            .filter_map(|p| fills[p].map(|f| (p, f)))
-            .collect();
-        let design = plan::compile_with(model, &listed)?;
+        // The design evaluates only what the outputs asked for depend on, and
+        // tracks them alone, in order (asking for one output of a big model
+        // re-evaluated the whole model per input).
+        let index = plan::NameIndex::new(model);
+        let design = plan::compile_cone(model, &index, &fills, &outputs)?;
         let place: Vec<(usize, usize)> = outputs
             .iter()
-            .map(|&o| {
+            .enumerate()
+            .map(|(j, &o)| {
                 let k = model
                     .outputs
                     .iter()
                     .position(|&p| p == o)
                     .expect("an output");
-                (k, design.tracked_index(o).expect("outputs are tracked"))
+                (k, j)
             })
             .collect();
         // For each output, the needed inputs (columns) that are its ancestors: ancestor
@@ -300,7 +302,9 @@ impl Design {
         for (j, columns) in affecting.iter().enumerate() {
             columns.iter().for_each(|&column| pairs[column].push(j));
         }
-        let slice = slice_rows(needed.len(), design.tracked.len());
+        // From the whole model, not the outputs asked for: `--outputs X` must give
+        // X's indices the same bits as the analysis of every output.
+        let slice = slice_rows(plan.inputs.len(), plan.tracked.len());
         Ok(Design {
             outputs,
             inputs: plan.inputs.clone(),
@@ -355,40 +359,51 @@ impl Design {
     /// they depend on, so f(AB_i) costs what changes when input i does, not the
     /// whole model (a model of 2,000 inputs and 1,000 small outputs re-evaluated all
     /// 1,000 per input). None where the design itself serves as well: a cone of
-    /// more than half the design's params (one sum of every input), or past
-    /// [`CONE_OPS`] in all.
+    /// more than half the design (one sum of every input), or past [`CONE_NODES`]
+    /// in all.
     fn cones(&self, model: &Model) -> Result<Vec<Option<Plan>>, Error> {
         use rayon::prelude::*;
-        let all: Vec<usize> = self.outputs.clone();
-        let size = |targets: &[usize]| {
-            crate::plan::ancestry(model, targets)
-                .iter()
-                .filter(|&&x| x)
-                .count()
+        // A cone's cost, estimated before compiling it: the syntax nodes of the
+        // params it holds (a compiled op per node, roughly).
+        let nodes: Vec<usize> = model
+            .params
+            .iter()
+            .map(|p| {
+                let mut n = 0;
+                p.expr.walk(&mut |_| n += 1);
+                n
+            })
+            .collect();
+        let cost = |targets: &[usize]| -> usize {
+            let seen = crate::plan::ancestry(model, targets);
+            (0..seen.len()).filter(|&p| seen[p]).map(|p| nodes[p]).sum()
         };
-        let whole = size(&all);
-        let index = plan::NameIndex::new(model);
-        let compiled: Vec<Option<Plan>> = self
+        let whole = cost(&self.outputs);
+        // Which cones to compile: in column order, those of at most half the
+        // design, while their nodes fit the budget (compiled all at once, the
+        // cones of 10,000 inputs that each reach a tenth of a model took 2 GB).
+        let mut budget = CONE_NODES;
+        let chosen: Vec<Option<Vec<usize>>> = self
             .pairs
-            .par_iter()
+            .iter()
             .map(|pairs| {
                 let targets: Vec<usize> = pairs.iter().map(|&j| self.outputs[j]).collect();
-                if size(&targets) * 2 > whole {
-                    return Ok(None);
+                let c = cost(&targets);
+                if c * 2 > whole || c > budget {
+                    return None;
                 }
-                plan::compile_cone(model, &index, &self.fills, &targets).map(Some)
+                budget -= c;
+                Some(targets)
             })
-            .collect::<Result<_, _>>()?;
-        // Cones kept in column order while they fit the budget.
-        let mut budget = CONE_OPS;
-        Ok(compiled
-            .into_iter()
-            .map(|cone| {
-                let cone = cone?;
-                budget = budget.checked_sub(cone.ops.len())?;
-                Some(cone)
+            .collect();
+        let index = plan::NameIndex::new(model);
+        Ok(chosen
+            .par_iter()
+            .map(|targets| match targets {
+                Some(t) => plan::compile_cone(model, &index, &self.fills, t).map(Some),
+                None => Ok(None),
             })
-            .collect())
+            .collect::<Result<_, _>>()?)
     }
 
     /// The units of chunk `chunk` for needed inputs `columns`, slice by slice.

@@ -162,12 +162,9 @@ impl State {
     }
 }
 
-/// The numbers of `n` things counted from 0: "0 to 6" (or "0" for one).
+/// The numbers of `n` things counted from 0: "0 to 6" ("0 to 0" for one).
 pub fn numbered(n: u64) -> String {
-    match n {
-        0 | 1 => "0".into(),
-        n => format!("0 to {}", count(n - 1)),
-    }
+    format!("0 to {}", count(n.saturating_sub(1)))
 }
 
 /// `start..end` (end excluded) in words: "chunk 3", "chunks 3 to 5", "no chunks".

@@ -26,7 +26,8 @@ pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
         let file = OutputFile::claim(path, state::MAGIC)?;
         file.commit(&state::encode(&merged.state))?;
         let line = format!(
-            "merged {count} states: {}, {} missing\n",
+            "merged {count} state{}: {}, {} missing\n",
+            if count == 1 { "" } else { "s" },
             merged.state.describe(),
             merge::missing_shards(&merged.state).len()
         );

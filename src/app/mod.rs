@@ -72,6 +72,16 @@ fn chart_options(sim: &SimArgs, exceedance: bool) -> ChartOptions {
     }
 }
 
+/// The word that per-output charts were drawn for `max` of `outputs` outputs only.
+fn charts_cut(max: usize, outputs: usize) -> Option<String> {
+    (outputs > max).then(|| {
+        format!(
+            "charts for {max} of {} outputs (those with claims first, then the model's order); --max-charts N for more",
+            report::format::count(outputs as u64)
+        )
+    })
+}
+
 /// A chart that could not be drawn: an I/O-class failure (exit 1), before any write.
 fn plot_error(out_dir: &Path) -> impl Fn(plot::PlotError) -> Error + '_ {
     move |e| Error::Io {
@@ -233,11 +243,8 @@ fn write_run(
     let max = sim
         .max_charts
         .unwrap_or(report::charts::MAX_CHARTED_OUTPUTS);
-    if !sim.no_charts && summary.outputs.len() > max {
-        warnings.push(format!(
-            "charts for {max} of {} outputs (those with claims first, then the model's order); --max-charts N for more",
-            summary.outputs.len()
-        ));
+    if !sim.no_charts {
+        warnings.extend(charts_cut(max, summary.outputs.len()));
     }
     // The results reach the terminal before the charts are drawn (they take about
     // half of a default run): warnings, then the table; the files follow.

@@ -86,6 +86,7 @@ pub(super) fn write_sobol(
     let n = *n;
     let out_dir = folder.dir().to_path_buf();
     let mut files = vec![("sobol.csv".to_string(), sobol_csv(model, &result.rows))];
+    let mut cut = None;
     if !sim.no_charts {
         let footer = format!(
             "{} · Sobol indices, {} base samples · seed {} · costsim {}",
@@ -97,6 +98,12 @@ pub(super) fn write_sobol(
         let opts = chart_options(sim, false);
         let charts = crate::plot::analysis::sobol_files(model, result, &footer, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
+        // The outputs an input can affect get a chart each.
+        let chartable = result
+            .by_output()
+            .filter(|(_, rows)| rows.iter().any(|r| r.affects))
+            .count();
+        cut = super::charts_cut(opts.max_outputs, chartable);
     }
     let evaluations = crate::analysis::sobol::evaluations(model, plan, outputs, n);
     let stdout = super::stdout_for(
@@ -108,7 +115,7 @@ pub(super) fn write_sobol(
     Ok(Outcome {
         stdout,
         out_dir,
-        warnings: warnings(model, result),
+        warnings: warnings(model, result).into_iter().chain(cut).collect(),
     })
 }
 
@@ -120,9 +127,9 @@ fn warnings(model: &Model, result: &SobolResult) -> Vec<String> {
         let zero: usize = result.unaffected.iter().map(|&(_, n)| n).sum();
         words.push(format!(
             "sobol.csv lists the {} (output, input) pairs where the input can affect the output; the other {} pairs have indices of exactly 0 and are left out (every pair is listed up to {} pairs)",
-            result.rows.len(),
-            zero,
-            MAX_LISTED_PAIRS
+            report::format::count(result.rows.len() as u64),
+            report::format::count(zero as u64),
+            report::format::count(MAX_LISTED_PAIRS as u64)
         ));
     }
     words.extend(undefined_indices(model, &result.rows));

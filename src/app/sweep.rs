@@ -80,9 +80,11 @@ pub(super) fn prepare_sweep(args: &SweepArgs, model: Model) -> Result<Prepared, 
     let rows = values.len().saturating_mul(outputs.len());
     if rows > MAX_STEP_ROWS {
         return Err(Error::Usage(format!(
-            "the sweep would report {} steps × {} outputs = {rows} rows; a sweep reports at most {MAX_STEP_ROWS} (each row is held until the end): choose fewer outputs with --outputs, or fewer steps",
-            values.len(),
-            outputs.len()
+            "the sweep would report {} steps × {} outputs = {} rows; a sweep reports at most {} (each row is held until the end): choose fewer outputs with --outputs, or fewer steps",
+            report::format::count(values.len() as u64),
+            report::format::count(outputs.len() as u64),
+            report::format::count(rows as u64),
+            report::format::count(MAX_STEP_ROWS as u64)
         )));
     }
     Ok(Prepared {
@@ -111,10 +113,12 @@ pub(super) fn write_sweep(
     } = p;
     let out_dir = folder.dir().to_path_buf();
     let mut files = vec![("sweep.csv".to_string(), sweep_csv(&steps, &outputs))];
+    let mut cut = None;
     if !sim.no_charts {
         let opts = chart_options(sim, false);
         let charts = crate::plot::analysis::sweep_files(&model, param, &steps, &outputs, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
+        cut = super::charts_cut(opts.max_outputs, outputs.len());
     }
     let unit = model.params[param].unit.as_deref();
     let stdout = super::stdout_for(
@@ -129,6 +133,7 @@ pub(super) fn write_sweep(
         warnings: notes
             .into_iter()
             .chain(step_warnings(&args.param, &steps))
+            .chain(cut)
             .collect(),
     })
 }

@@ -48,21 +48,32 @@ impl Default for ChartOptions {
 /// The outputs that get charts: every output with a claim, then the others in the
 /// model's order, up to `max` in all (claims are never left out).
 pub fn charted_outputs(s: &Summary, max: usize) -> Vec<String> {
-    let claimed = |o: &&OutputSummary| s.claims.iter().any(|c| c.param == o.output);
-    let with: Vec<&OutputSummary> = s.outputs.iter().filter(claimed).collect();
-    let room = max.saturating_sub(with.len());
-    let without = s.outputs.iter().filter(|o| !claimed(o)).take(room);
-    let chosen: Vec<&str> = with
+    let claimed = |o: &OutputSummary| s.claims.iter().any(|c| c.param == o.output);
+    let items = s
+        .outputs
         .iter()
-        .copied()
-        .chain(without)
-        .map(|o| o.output.as_str())
+        .map(|o| (o.output.clone(), claimed(o)))
         .collect();
-    // In the model's order, whatever the order of choosing.
-    s.outputs
-        .iter()
-        .filter(|o| chosen.contains(&o.output.as_str()))
-        .map(|o| o.output.clone())
+    claims_first(items, max)
+}
+
+/// Up to `max` of `items` (each flagged whether a claim is about it): every claimed
+/// one, then the others in order, returned in their original order — how every
+/// command picks the outputs that get per-output charts.
+pub fn claims_first<T>(items: Vec<(T, bool)>, max: usize) -> Vec<T> {
+    let claimed = items.iter().filter(|(_, c)| *c).count();
+    let mut room = max.saturating_sub(claimed);
+    items
+        .into_iter()
+        .filter_map(|(item, c)| {
+            if c {
+                return Some(item);
+            }
+            (room > 0).then(|| {
+                room -= 1;
+                item
+            })
+        })
         .collect()
 }
 

@@ -143,25 +143,31 @@ pub fn explained(s: &super::Summary) -> Vec<String> {
         }
     }
     if names.is_empty() {
+        // Outputs that are inputs drive themselves: they would fill the slots.
         names.extend(
             s.outputs
                 .iter()
+                .filter(|o| !s.self_driven.contains(&o.output))
                 .take(EXPLAINED_OUTPUTS)
                 .map(|o| o.output.clone()),
         );
+    }
+    if names.is_empty() {
+        names.extend(s.outputs.first().map(|o| o.output.clone()));
     }
     names
 }
 
 /// Which params [`explained`] picked, for the report's prose.
 pub fn explained_note(s: &super::Summary) -> String {
+    let shown = explained(s).len();
     if !s.claims.is_empty() {
         "Shown for the params of the claims".into()
-    } else if s.outputs.len() <= EXPLAINED_OUTPUTS {
+    } else if shown == s.outputs.len() {
         "Shown for every output".into()
     } else {
         format!(
-            "Shown for the first {EXPLAINED_OUTPUTS} of the {} outputs",
+            "Shown for {shown} of the {} outputs (the first that other inputs drive)",
             s.outputs.len()
         )
     }

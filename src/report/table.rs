@@ -72,14 +72,21 @@ pub fn table(s: &Summary) -> String {
 
 /// "What drives the spread": the top three inputs of each claim's param.
 fn drivers(out: &mut String, s: &Summary) {
-    use super::drivers::{drivers, explained};
+    use super::drivers::{drivers, explained, explained_note};
     if s.sensitivity.is_empty() && s.self_driven.is_empty() {
         return;
     }
+    let note = explained_note(s);
     let _ = writeln!(
         out,
-        "\nWhat drives the spread (Spearman ρ, and ρ² as a share of their sum: a ranking, not a variance split; first {} samples)",
-        count(s.run.sensitivity_rows)
+        "\nWhat drives the spread (Spearman ρ, and ρ² as a share of their sum: a ranking, not a variance split; first {} samples){}",
+        count(s.run.sensitivity_rows),
+        // Which outputs, when not the claims' params or every output.
+        if note.starts_with("Shown for every") || !s.claims.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", note.to_lowercase())
+        }
     );
     let mut rows = Vec::new();
     for name in explained(s) {

@@ -46,19 +46,23 @@ pub struct SobolChart {
 }
 
 /// One chart per output with finite indices, in the model's output order, for at
-/// most `opts.max_outputs` outputs (`--max-charts`: a 5,000-output model would draw
-/// 5,000 PNGs).
+/// most `opts.max_outputs` of them (`--max-charts`: a 5,000-output model would draw
+/// 5,000 PNGs), those with claims first.
 pub fn sobol_charts(
     model: &Model,
     result: &SobolResult,
     footer: &str,
     opts: &ChartOptions,
 ) -> Vec<SobolChart> {
-    result
+    let claimed = |o: usize| model.claims.iter().any(|c| c.param == o);
+    let charts: Vec<(SobolChart, bool)> = result
         .by_output()
-        .take(opts.max_outputs)
-        .filter_map(|(o, rows)| sobol_chart(model, o, rows, result.unaffected_of(o), footer))
-        .collect()
+        .filter_map(|(o, rows)| {
+            let chart = sobol_chart(model, o, rows, result.unaffected_of(o), footer)?;
+            Some((chart, claimed(o)))
+        })
+        .collect();
+    crate::report::charts::claims_first(charts, opts.max_outputs)
 }
 
 fn finite(i: &Interval) -> bool {

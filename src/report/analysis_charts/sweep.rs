@@ -45,7 +45,8 @@ pub struct SweepChart {
     pub footer: String,
 }
 
-/// One chart per name in `outputs` that some step reports with finite samples.
+/// One chart per name in `outputs` that some step reports with finite samples, for
+/// at most `opts.max_outputs` of them (`--max-charts`), those with claims first.
 pub fn sweep_charts(
     model: &Model,
     param: usize,
@@ -55,10 +56,22 @@ pub fn sweep_charts(
 ) -> Vec<SweepChart> {
     let mut order: Vec<&Step> = steps.iter().filter(|s| s.value.is_finite()).collect();
     order.sort_by(|a, b| a.value.total_cmp(&b.value));
-    outputs
+    let claimed = |name: &str| {
+        model
+            .claims
+            .iter()
+            .any(|c| model.params[c.param].name == name)
+    };
+    let charts: Vec<(SweepChart, bool)> = outputs
         .iter()
-        .filter_map(|name| sweep_chart(model, param, &order, name, opts))
-        .collect()
+        .filter_map(|name| {
+            Some((
+                sweep_chart(model, param, &order, name, opts)?,
+                claimed(name),
+            ))
+        })
+        .collect();
+    crate::report::charts::claims_first(charts, opts.max_outputs)
 }
 
 fn output_of<'a>(step: &'a Step, name: &str) -> Option<&'a OutputSummary> {
