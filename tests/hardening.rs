@@ -697,3 +697,29 @@ fn a_model_past_four_million_tokens_is_refused_by_check_and_run_alike() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn a_model_of_more_than_100k_params_is_refused_up_front() {
+    // Each param holds a block of 256 values per worker thread while a run computes:
+    // 300,000 params took 2 GB.
+    assert_eq!(
+        costsim::model::MAX_PARAMS,
+        100_000,
+        "the message says 100,000"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let mut text = String::from("[params]\n");
+    for i in 0..100_001 {
+        text.push_str(&format!("p{i} = 1\n"));
+    }
+    let path = write(tmp.path(), "wide.toml", &text);
+    let assert = costsim().arg("check").arg(&path).assert().code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains(
+            "in param `p100000`: the model has 100001 params, more than costsim's limit of 100,000"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("wide.toml:100002:1"), "{err}");
+}

@@ -351,7 +351,10 @@ fn max_charts_picks_claims_first_and_says_what_it_left_out() {
     // k is an input: no chart, and it does not take a place.
     assert_eq!(pngs(&out), ["sobol_a.png", "sobol_d.png"]);
     let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
-    assert!(stderr.contains("charts for 2 of 4 outputs (those with claims first"), "{stderr}");
+    assert!(
+        stderr.contains("charts for 2 of 4 outputs (those with claims first"),
+        "{stderr}"
+    );
     let out = tmp.path().join("w");
     let a = assert_cmd::Command::cargo_bin("costsim")
         .unwrap()

@@ -186,8 +186,26 @@ pub fn swing_for(
     threads: usize,
     outputs: Option<&[String]>,
 ) -> Result<Vec<crate::report::SwingRow>, Error> {
+    swing_noted(model, plan, aggs, summary, threads, outputs).map(|(rows, _)| rows)
+}
+
+/// [`swing_for`], with a word for the reader when inputs were left unswung because
+/// their runs would cost too much (see [`SWING_DRAWS`]).
+pub fn swing_noted(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    summary: &crate::report::Summary,
+    threads: usize,
+    outputs: Option<&[String]>,
+) -> Result<(Vec<crate::report::SwingRow>, Option<String>), Error> {
     swing_within(model, plan, aggs, summary, threads, outputs, HELD_BUDGET)
 }
+
+/// Draws the swing's whole reruns may take in all: a rerun draws every input the
+/// swung outputs depend on, SWING_SAMPLES times, and 121 of them over a model of
+/// 300,000 inputs took 9 minutes. ~2–4 s of sampling.
+pub const SWING_DRAWS: u64 = 2_000_000_000;
 
 /// `swing_for`, feeding the swing runs from at most `budget` values of the base run
 /// (0: every swing run simulates the whole model, as [`Held`] replaces).
@@ -199,12 +217,12 @@ fn swing_within(
     threads: usize,
     outputs: Option<&[String]>,
     budget: usize,
-) -> Result<Vec<crate::report::SwingRow>, Error> {
+) -> Result<(Vec<crate::report::SwingRow>, Option<String>), Error> {
     let seed = summary.run.seed;
     use crate::plan::{Fill, compile_with};
     use crate::report::drivers::label_of;
     if aggs.rows.is_empty() || aggs.rows[0].len() < 20 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     // Every swing run on the one pool below (engine::simulate_here).
     let medians = |plan: &Plan| -> Result<Vec<f64>, Error> {
@@ -219,16 +237,79 @@ fn swing_within(
             })
             .collect())
     };
+    // The outputs the swing reports on: the charted ones (or every one).
+    let targets: Vec<usize> = match outputs {
+        Some(names) => model
+            .outputs
+            .iter()
+            .copied()
+            .filter(|&o| names.contains(&model.params[o].name))
+            .collect(),
+        None => model.outputs.clone(),
+    };
+    // A whole rerun draws only what the targets depend on (the same streams, so the
+    // same values): without correlations (which tie an input to others outside),
+    // it is compiled as their cone. Its medians, by model output (NaN off target).
+    let reach = crate::plan::ancestry(model, &targets);
+    let reached_inputs = plan.inputs.iter().filter(|&&i| reach[i]).count() as u64;
+    let index = crate::plan::NameIndex::new(model);
+    let rerun = |held: Option<(usize, f64)>| -> Result<Vec<f64>, Error> {
+        let fill: Vec<(usize, Fill)> = held
+            .map(|(input, value)| (input, Fill::Constant(value)))
+            .into_iter()
+            .collect();
+        if !model.correlations.is_empty() {
+            return match held {
+                Some(_) => medians(&compile_with(model, &fill)?),
+                None => medians(plan),
+            };
+        }
+        let mut fills = vec![None; model.params.len()];
+        for (p, f) in fill {
+            fills[p] = Some(f);
+        }
+        let cone = crate::plan::compile_cone(model, &index, &fills, &targets)?;
+        let a = engine::simulate_here(&cone, SWING_SAMPLES, seed, 0, &|_| {})
+            .map_err(|e| sample_error(model, &cone, e))?;
+        Ok(model
+            .outputs
+            .iter()
+            .map(|&o| match cone.tracked_index(o) {
+                Some(k) => a.tracked[k].quantile(0.5).unwrap_or(f64::NAN),
+                None => f64::NAN,
+            })
+            .collect())
+    };
     let pool = engine::pool(threads);
     // The base run, and the values of the params the swing runs are fed, side by side.
     let inputs: Vec<usize> = swing_candidates(model, plan, summary, outputs);
     let (base, held) = pool.install(|| {
         rayon::join(
-            || medians(plan),
+            || rerun(None),
             || Held::new(model, plan, &inputs, seed, budget),
         )
     });
     let (base, held) = (base?, held?);
+    // Inputs whose runs are whole reruns, kept while their draws fit SWING_DRAWS.
+    let per_rerun = 2 * SWING_SAMPLES * reached_inputs.max(1);
+    let mut left = SWING_DRAWS;
+    let before = inputs.len();
+    let inputs: Vec<usize> = inputs
+        .into_iter()
+        .filter(|&i| {
+            if held.as_ref().and_then(|h| h.of(i)).is_some() {
+                return true;
+            }
+            left.checked_sub(per_rerun).map(|l| left = l).is_some()
+        })
+        .collect();
+    let note = (inputs.len() < before).then(|| {
+        format!(
+            "the swing tornado holds {} of its {before} inputs: each other one would rerun the \
+             {reached_inputs} inputs the charted outputs depend on (--no-swing skips it)",
+            inputs.len()
+        )
+    });
     // Each input's P5 and P95 over the sensitivity rows.
     let swung: Vec<(usize, f64, f64)> = inputs
         .iter()
@@ -268,7 +349,7 @@ fn swing_within(
                         .as_ref()
                         .expect("held")
                         .medians(model, plan, input, value, downstream, &base),
-                    None => medians(&compile_with(model, &[(input, Fill::Constant(value))])?),
+                    None => rerun(Some((input, value))),
                 },
             )
             .collect()
@@ -284,6 +365,9 @@ fn swing_within(
     let ancestors = plan.ancestor_inputs_of(model, &model.outputs);
     let mut rows = Vec::new();
     for (k, (&o, inputs)) in model.outputs.iter().zip(&ancestors).enumerate() {
+        if !targets.contains(&o) {
+            continue;
+        }
         let start = rows.len();
         for &input in inputs.iter().filter(|&&i| i != o) {
             let Some((p5, p95, ends)) = levels[input] else {
@@ -304,7 +388,7 @@ fn swing_within(
         let width = |r: &crate::report::SwingRow| (r.output_at_p95 - r.output_at_p5).abs();
         rows[start..].sort_by(|a, b| width(b).total_cmp(&width(a)));
     }
-    Ok(rows)
+    Ok((rows, note))
 }
 
 /// Values [`Held`] may keep from the base run (64 MB, as many as the sensitivity rows).

@@ -78,7 +78,10 @@ pub fn analyse(
             .max_charts
             .unwrap_or(crate::report::charts::MAX_CHARTED_OUTPUTS);
         let charted = crate::report::charts::charted_outputs(&summary, max);
-        summary.swing = run::swing_for(model, plan, &aggs, &summary, spec.threads, Some(&charted))?;
+        let (swing, note) =
+            run::swing_noted(model, plan, &aggs, &summary, spec.threads, Some(&charted))?;
+        summary.swing = swing;
+        summary.warnings.extend(note);
     }
     if !args.no_anatomy && !model.claims.is_empty() {
         let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);

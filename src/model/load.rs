@@ -85,6 +85,18 @@ pub fn load(source: Source, overrides: &[Override]) -> Result<Model, Diagnostic>
     for o in overrides {
         apply_override(&mut sources, &mut params, o, &mut applied)?;
     }
+    if let Some(past) = params.get(MAX_PARAMS) {
+        return Err(Diagnostic::at(
+            &sources[past.origin],
+            past.name_span,
+            format!(
+                "the model has {} params, more than costsim's limit of 100,000",
+                params.len()
+            ),
+        )
+        .param(&past.name)
+        .help("every param holds 256 values per worker thread while a run computes (300,000 params took 2 GB): merge repeated params into fewer, e.g. `n * x` for n alike"));
+    }
     let src = &sources[0];
     let model_table = raw.model;
     let (title, description, samples, seed, outputs) = match model_table {
@@ -269,6 +281,9 @@ fn read_param(
 }
 
 /// A number, or an expression string parsed with spans pointing into the file.
+/// The most params a model may have (the message says 100,000: keep them in step).
+pub const MAX_PARAMS: usize = 100_000;
+
 /// `left`: the tokens the file's expressions may still hold.
 fn parse_value(
     source: &Source,

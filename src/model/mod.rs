@@ -13,7 +13,7 @@ pub mod parser;
 mod schema;
 mod validate;
 
-pub use load::{Override, load, read_source};
+pub use load::{MAX_PARAMS, Override, load, read_source};
 pub use validate::constant_value;
 
 use crate::error::{Source, Span};
