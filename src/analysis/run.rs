@@ -623,10 +623,12 @@ rank = 0.6
             }
             // Too small a budget: every run is a full one.
             assert!(Held::new(&m, &p, &inputs, spec.seed, 1).unwrap().is_none());
-            let full = swing_within(&m, &p, &aggs, &summary, 2, None, 0).unwrap();
+            let full = swing_within(&m, &p, &aggs, &summary, 2, None, 0).unwrap().0;
             assert!(!full.is_empty(), "{name}");
             for budget in [HELD_BUDGET, 1] {
-                let fed = swing_within(&m, &p, &aggs, &summary, 2, None, budget).unwrap();
+                let fed = swing_within(&m, &p, &aggs, &summary, 2, None, budget)
+                    .unwrap()
+                    .0;
                 assert_eq!(rows_bits(&fed), rows_bits(&full), "{name}, budget {budget}");
             }
         }
