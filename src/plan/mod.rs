@@ -321,6 +321,15 @@ pub fn compile_cone(
     Ok(plan)
 }
 
+/// Param `p` tracked from where the tape leaves it, with no claims yet.
+fn tracked(params: &[Src], p: usize) -> TrackedParam {
+    TrackedParam {
+        param: p,
+        src: params[p],
+        claim_values: Vec::new(),
+    }
+}
+
 /// [`compile_with`], or [`compile_cone`] when `targets` are given.
 fn compile_part(
     model: &Model,
@@ -355,14 +364,7 @@ fn compile_part(
         c.params[i] = src;
     }
     if let Some(targets) = targets {
-        let tracked = targets
-            .iter()
-            .map(|&p| TrackedParam {
-                param: p,
-                src: c.params[p],
-                claim_values: Vec::new(),
-            })
-            .collect();
+        let tracked = targets.iter().map(|&p| tracked(&c.params, p)).collect();
         let mut plan = Plan {
             ops: c.ops,
             n_regs: c.n_regs,
@@ -382,21 +384,13 @@ fn compile_part(
     let mut tracked: Vec<TrackedParam> = model
         .outputs
         .iter()
-        .map(|&p| TrackedParam {
-            param: p,
-            src: c.params[p],
-            claim_values: Vec::new(),
-        })
+        .map(|&p| tracked(&c.params, p))
         .collect();
     for claim in &model.claims {
         let k = match tracked.iter().position(|t| t.param == claim.param) {
             Some(k) => k,
             None => {
-                tracked.push(TrackedParam {
-                    param: claim.param,
-                    src: c.params[claim.param],
-                    claim_values: Vec::new(),
-                });
+                tracked.push(self::tracked(&c.params, claim.param));
                 tracked.len() - 1
             }
         };
