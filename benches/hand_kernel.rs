@@ -79,7 +79,7 @@ fn inputs() -> [Scalar; INPUTS] {
         (K::Gamma, &[2.0, 0.01]),
         (K::LogUniform, &[0.01, 0.05]),
     ];
-    cases.map(|(kind, args)| Scalar::new(kind, args).expect("valid").tabulated())
+    cases.map(|(kind, args)| Scalar::new(kind, args).expect("valid").tabulated(true))
 }
 
 /// One output's aggregate: what costsim keeps per tracked param (without claims).

@@ -63,7 +63,7 @@ fn samplers(c: &mut Criterion) {
     for (name, kind, args) in cases {
         let dist = Scalar::new(kind, args)
             .expect("valid arguments")
-            .tabulated();
+            .tabulated(true);
         let mut rng = LaneRng::from_u64(1);
         group.bench_function(name, |b| {
             b.iter(|| engine::fill(&dist, &mut rng, black_box(&mut out)))

@@ -11,6 +11,7 @@ pub mod beta_table;
 pub mod block;
 pub mod copula;
 pub mod fastmath;
+pub mod inverse;
 mod kind;
 pub mod lanes;
 mod quantile;

@@ -137,6 +137,7 @@ fn simulate_chunks(
     rows: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Partial, SampleError> {
+    prepare(plan);
     let batch = (rayon::current_num_threads() * chunks_per_thread(plan)) as u64;
     let sketches = WorkerSketches::new(plan);
     let mut total = Partial::default();
@@ -169,6 +170,16 @@ fn simulate_chunks(
         total.add_sketches(worker.into_inner().unwrap_or_else(|e| e.into_inner()));
     }
     Ok(total)
+}
+
+/// Builds the plan's tabulated inverse CDFs in parallel (each is otherwise built by
+/// the first chunk to draw from it, while the other workers wait).
+fn prepare(plan: &Plan) {
+    plan.ops.par_iter().for_each(|op| {
+        if let crate::plan::Op::Sample { dist, .. } = op {
+            dist.prepare();
+        }
+    });
 }
 
 /// One set of sketches (one per tracked param) per worker thread, into which the

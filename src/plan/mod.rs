@@ -14,6 +14,13 @@ mod graph;
 
 pub use graph::{ancestry, depends_on};
 
+/// Constant-argument distributions of the model's first this many params are drawn
+/// from tabulated inverse CDFs (dist::inverse, ~108 KB each, shared by equal
+/// distributions); later params keep their exact samplers, which bounds the tables'
+/// memory (~55 MB) and build time on models of thousands of inputs. A param's index
+/// is its place in the file, so the choice never depends on what else is compiled.
+pub const MAX_INVERSE_TABLE_PARAMS: usize = 512;
+
 pub type Reg = u32;
 
 /// Where an operand's values are: a register of the block, or a constant.
@@ -655,7 +662,7 @@ impl Compiler<'_> {
             Some(c) => {
                 let dist = Scalar::new(k, &c)
                     .map_err(|e| self.dist_error(k, at, e))?
-                    .tabulated();
+                    .tabulated(self.param < MAX_INVERSE_TABLE_PARAMS);
                 self.sites[site].args = Some(c);
                 self.ops.push(Op::Sample { dst, site, dist });
             }
