@@ -51,6 +51,10 @@ const MANT: u64 = 0x000F_FFFF_FFFF_FFFF;
 /// ~2e-5 relative.
 const MAX_LOG_SIGMA: f64 = 2.0;
 const MAX_LOG_WIDTH: f64 = 4.0;
+/// The largest gamma shape tabulated: statrs's incomplete gamma loses the far tails
+/// of larger ones (at 10^5 it returns values the Newton walk cannot follow), and such
+/// a gamma is all but normal anyway.
+const MAX_GAMMA_SHAPE: f64 = 1e3;
 /// Words per internal pass (stack scratch).
 const PASS: usize = 256;
 
@@ -427,7 +431,8 @@ impl Key {
             // −ln(2^-54)/rate.
             Key::Exponential(r) => (0.0, 54.0 * std::f64::consts::LN_2 / f(r)),
             Key::Beta(_, _, min, range) => (f(min), f(min) + f(range)),
-            Key::Gamma(k, s) => (0.0, f(s) * gamma_far(f(k))),
+            Key::Gamma(k, s) if f(k) <= MAX_GAMMA_SHAPE => (0.0, f(s) * gamma_far(f(k))),
+            Key::Gamma(..) => return None,
         })
     }
 
@@ -506,14 +511,18 @@ pub fn cached(key: Key) -> Option<Arc<InverseTable>> {
     if let Some(t) = cache.lock().expect("table cache").get(&key) {
         return t.clone();
     }
-    let built = InverseTable::new(key).map(Arc::new);
-    cache
-        .lock()
-        .expect("table cache")
-        .entry(key)
-        .or_insert(built)
-        .clone()
+    let made = InverseTable::new(key).map(Arc::new);
+    let mut cache = cache.lock().expect("table cache");
+    // A long-lived process (the fuzzer, a library user) sees ever new distributions:
+    // past MAX_CACHED, tables belong to their plans alone and go with them.
+    if cache.len() >= MAX_CACHED {
+        return made;
+    }
+    cache.entry(key).or_insert(made).clone()
 }
+
+/// Distributions the process-wide cache remembers (twice the params that get tables).
+const MAX_CACHED: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -612,6 +621,7 @@ mod tests {
         // Wider ones keep their exact samplers.
         assert!(InverseTable::loguniform(0.0, 4.1).is_none());
         assert!(InverseTable::lognormal(0.0, 2.1).is_none());
+        assert!(InverseTable::gamma(1e3 + 1.0, 1.0).is_none());
         let t = InverseTable::exponential(2.0).unwrap();
         let e = worst(
             &t,
@@ -652,7 +662,7 @@ mod tests {
             let e = worst(&t, exact, 0.0);
             assert!(e < 8e-6, "beta({a}, {b}): {e}");
         }
-        for k in [1.0, 2.0, 7.5, 300.0] {
+        for k in [1.0, 2.0, 7.5, 300.0, 1e3] {
             let t = InverseTable::gamma(k, 3.0).unwrap();
             let far = 4.0 * k + 100.0;
             let exact = |up: bool, v: f64| {
