@@ -386,7 +386,7 @@ impl Scalar {
     /// The form for a distribution whose arguments are constants, drawn many times.
     /// With `inverse`, every smooth law gets a tabulated inverse CDF (dist::inverse:
     /// one random word and a table lookup per draw, built once per process, ~0.1 ms
-    /// for the normal family and a few ms for a beta or gamma); otherwise, and for
+    /// for the normal family and ~0.4 ms for a beta or gamma); otherwise, and for
     /// a law whose table would not be finite, a beta or PERT gets its alias table for
     /// exact table rejection (~10 µs), several times cheaper than the gamma ratio.
     pub fn tabulated(self, inverse: bool) -> Scalar {
