@@ -10,6 +10,9 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The bitmap a chart is drawn on. Defined here, at the bottom of the drawing layers
@@ -107,19 +110,13 @@ pub fn draw(
             caret += scaled.kern(p, id);
         }
         prev = Some(id);
+        let key = (bold, (size as f32).to_bits(), id.0, caret.to_bits());
         let glyph = id.with_scale_and_position(PxScale::from(size as f32), point(caret, 0.0));
         caret += scaled.h_advance(id);
-        let Some(outline) = font.outline_glyph(glyph) else {
+        let Some(pixels) = coverage(font, key, glyph) else {
             continue;
         };
-        let b = outline.px_bounds();
-        let mut pixels = Vec::new();
-        outline.draw(|gx, gy, cov| {
-            if cov > 0.02 {
-                pixels.push((b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
-            }
-        });
-        for (dx, dy, cov) in pixels {
+        for &(dx, dy, cov) in pixels.iter() {
             let p = match dir {
                 Direction::Right => (at.0 + dx, at.1 + dy),
                 Direction::Up => (at.0 + dy, at.1 - dx),
@@ -128,4 +125,44 @@ pub fn draw(
         }
     }
     Ok(())
+}
+
+/// A glyph's pixels: (x, y) from the caret on the baseline, and coverage.
+type Pixels = Rc<Vec<(i32, i32, f32)>>;
+
+/// What a rasterised glyph depends on: the weight, the size's and the caret's f32
+/// bits, and the glyph; the same key always rasterises to the same pixels.
+type GlyphKey = (bool, u32, u16, u32);
+
+/// Glyphs a thread keeps at most; past this its cache starts again.
+const CACHED_GLYPHS: usize = 16_384;
+
+/// The pixels of `glyph` (at the size and caret of `key`), rasterised once per thread
+/// and kept: the charts of a run draw the same labels, numbers and headings over and
+/// over, at the same carets. None for a glyph without an outline (a space).
+fn coverage(font: &FontRef<'static>, key: GlyphKey, glyph: ab_glyph::Glyph) -> Option<Pixels> {
+    thread_local! {
+        static GLYPHS: RefCell<HashMap<GlyphKey, Option<Pixels>>> = RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = GLYPHS.with(|g| g.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let pixels = font.outline_glyph(glyph).map(|outline| {
+        let b = outline.px_bounds();
+        let mut pixels = Vec::new();
+        outline.draw(|gx, gy, cov| {
+            if cov > 0.02 {
+                pixels.push((b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
+            }
+        });
+        Rc::new(pixels)
+    });
+    GLYPHS.with(|g| {
+        let mut g = g.borrow_mut();
+        if g.len() >= CACHED_GLYPHS {
+            g.clear();
+        }
+        g.insert(key, pixels.clone());
+    });
+    pixels
 }
