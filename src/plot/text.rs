@@ -134,10 +134,11 @@ type Pixels = Rc<Vec<(i32, i32, f32)>>;
 /// bits, and the glyph; the same key always rasterises to the same pixels.
 type GlyphKey = (bool, u32, u16, u32);
 
-/// Glyph pixels a thread keeps at most (12 bytes each: 24 MB); past this its cache
-/// starts again. A default run rasterises ~1.1 million over ~16,000 glyphs, and finds
-/// two of every three glyphs it draws in the cache.
-const CACHED_PIXELS: usize = 2_000_000;
+/// Glyph pixels a thread keeps at most (12 bytes each: 12 MB, beside the 512 MB the
+/// chart threads' canvases may hold); past this its cache starts again. A default
+/// run's two chart threads rasterise ~1.1 million over ~16,000 glyphs, and find two
+/// of every three glyphs they draw in the cache.
+const CACHED_PIXELS: usize = 1_000_000;
 
 /// The pixels of `glyph` (at the size and caret of `key`), rasterised once per thread
 /// and kept: the charts of a run draw the same labels, numbers and headings over and
