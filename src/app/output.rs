@@ -136,12 +136,7 @@ impl OutputFolder {
 
     /// Puts `files` (and the streamed ones) in place as one set: see the module comment.
     pub fn commit<S: AsRef<str>>(mut self, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
-        for (name, bytes) in files {
-            let path = self.staging.join(name.as_ref());
-            File::create(&path)
-                .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
-                .map_err(io("cannot write", &path))?;
-        }
+        write_synced(&self.staging, files)?;
         std::fs::create_dir_all(&self.dir).map_err(io("cannot create the folder", &self.dir))?;
         let names: Vec<&str> = files
             .iter()
@@ -182,6 +177,53 @@ impl OutputFolder {
         drop(guard);
         Ok(())
     }
+}
+
+/// Files synced at once, each on a thread of its own, by [`write_synced`].
+const SYNCED_AT_ONCE: usize = 16;
+
+/// Writes `files` into `dir`, each synced to disk before this returns; the error is
+/// the first write that failed, else the first sync in the files' order that did
+/// (within a group of [`SYNCED_AT_ONCE`]). The files are written in turn and
+/// synced [`SYNCED_AT_ONCE`] at a time in parallel: one after another, a default
+/// run's ~95 syncs took ~90 ms of its wall time (the disk waits, not the CPU).
+fn write_synced<S: AsRef<str>>(dir: &Path, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
+    for group in files.chunks(SYNCED_AT_ONCE) {
+        let mut written = Vec::with_capacity(group.len());
+        for (name, bytes) in group {
+            let path = dir.join(name.as_ref());
+            let file = File::create(&path)
+                .and_then(|mut f| f.write_all(bytes).map(|()| f))
+                .map_err(io("cannot write", &path))?;
+            written.push((path, file));
+        }
+        let synced: Vec<std::io::Result<()>> = std::thread::scope(|s| {
+            // Small stacks (a sync needs little); a thread that cannot be started
+            // (a memory cap) leaves its file to be synced here, in turn.
+            let handles: Vec<_> = written
+                .iter()
+                .map(|(_, f)| {
+                    std::thread::Builder::new()
+                        .stack_size(64 << 10)
+                        .spawn_scoped(s, move || f.sync_all())
+                        .map_err(|_| f)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h {
+                    Ok(h) => h
+                        .join()
+                        .unwrap_or_else(|_| Err(std::io::Error::other("panicked"))),
+                    Err(f) => f.sync_all(),
+                })
+                .collect()
+        });
+        for ((path, _), r) in written.iter().zip(synced) {
+            r.map_err(io("cannot write", path))?;
+        }
+    }
+    Ok(())
 }
 
 impl Drop for OutputFolder {
