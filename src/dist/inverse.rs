@@ -727,6 +727,22 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_follows_a_side_whose_density_underflows() {
+        // Beta(a, 1) has F(x) = x^a: its quantile is v^(1/a). At a = 1,100 the
+        // density underflows to 0 below x ≈ 0.5, where a Newton walk that read the
+        // side from the density's sign ran off to the wrong end (every value 0 or 1).
+        let a = 1100.0;
+        let xs = beta_lower_side(a, 1.0);
+        for (i, &x) in xs.iter().enumerate() {
+            let want = grid_v(i).powf(1.0 / a);
+            assert!(
+                (x - want).abs() <= 1e-9 * want,
+                "point {i}: {x} against {want}"
+            );
+        }
+    }
+
+    #[test]
     fn overflowing_tables_are_refused() {
         assert!(InverseTable::lognormal(705.0, 1.0).is_none());
         assert!(InverseTable::normal(0.0, 1.0).is_some());
