@@ -256,3 +256,26 @@ fn a_folder_named_like_a_result_file_is_refused_before_sampling() {
     );
     assert_eq!(listing(&out), ["summary.csv"]);
 }
+
+#[test]
+fn a_low_open_file_limit_still_writes_the_whole_set() {
+    // The output files are synced in groups held open; under `ulimit -n 12` a group of
+    // 16 ran out of descriptors and failed the run after it had simulated.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let bin = assert_cmd::cargo::cargo_bin("costsim");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 12 && exec "$0" run -n 3000 -q --no-swing --no-anatomy --out "$1""#)
+        .arg(&bin)
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "exit {status}");
+    let files = manifest(&out);
+    assert!(files.len() > 40, "{} files", files.len());
+    for f in &files {
+        assert!(out.join(f).metadata().unwrap().len() > 0, "{f} empty");
+    }
+}

@@ -186,42 +186,62 @@ const SYNCED_AT_ONCE: usize = 16;
 /// the first write that failed, else the first sync in the files' order that did
 /// (within a group of [`SYNCED_AT_ONCE`]). The files are written in turn and
 /// synced [`SYNCED_AT_ONCE`] at a time in parallel: one after another, a default
-/// run's ~95 syncs took ~90 ms of its wall time (the disk waits, not the CPU).
+/// run's ~95 syncs took ~90 ms of its wall time (the disk waits, not the CPU). A
+/// group holds its files open until synced; under a low `ulimit -n` the group is
+/// synced and closed early instead of failing the command.
 fn write_synced<S: AsRef<str>>(dir: &Path, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
-    for group in files.chunks(SYNCED_AT_ONCE) {
-        let mut written = Vec::with_capacity(group.len());
-        for (name, bytes) in group {
-            let path = dir.join(name.as_ref());
-            let file = File::create(&path)
-                .and_then(|mut f| f.write_all(bytes).map(|()| f))
-                .map_err(io("cannot write", &path))?;
-            written.push((path, file));
+    let mut open: Vec<(PathBuf, File)> = Vec::with_capacity(SYNCED_AT_ONCE);
+    for (name, bytes) in files {
+        let path = dir.join(name.as_ref());
+        let create = || File::create(&path).and_then(|mut f| f.write_all(bytes).map(|()| f));
+        let file = match create() {
+            Err(e) if out_of_descriptors(&e) && !open.is_empty() => {
+                sync_all(std::mem::take(&mut open))?;
+                create()
+            }
+            other => other,
         }
-        let synced: Vec<std::io::Result<()>> = std::thread::scope(|s| {
-            // Small stacks (a sync needs little); a thread that cannot be started
-            // (a memory cap) leaves its file to be synced here, in turn.
-            let handles: Vec<_> = written
-                .iter()
-                .map(|(_, f)| {
-                    std::thread::Builder::new()
-                        .stack_size(64 << 10)
-                        .spawn_scoped(s, move || f.sync_all())
-                        .map_err(|_| f)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| match h {
-                    Ok(h) => h
-                        .join()
-                        .unwrap_or_else(|_| Err(std::io::Error::other("panicked"))),
-                    Err(f) => f.sync_all(),
-                })
-                .collect()
-        });
-        for ((path, _), r) in written.iter().zip(synced) {
-            r.map_err(io("cannot write", path))?;
+        .map_err(io("cannot write", &path))?;
+        open.push((path, file));
+        if open.len() == SYNCED_AT_ONCE {
+            sync_all(std::mem::take(&mut open))?;
         }
+    }
+    sync_all(open)
+}
+
+/// The process (EMFILE) or the system (ENFILE) has no file descriptor left.
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(23 | 24))
+}
+
+/// Syncs and closes `files`, each on a thread of its own; the first failure in
+/// their order is the error.
+fn sync_all(files: Vec<(PathBuf, File)>) -> Result<(), Error> {
+    let synced: Vec<std::io::Result<()>> = std::thread::scope(|s| {
+        // Small stacks (a sync needs little); a thread that cannot be started
+        // (a memory cap) leaves its file to be synced here, in turn.
+        let handles: Vec<_> = files
+            .iter()
+            .map(|(_, f)| {
+                std::thread::Builder::new()
+                    .stack_size(64 << 10)
+                    .spawn_scoped(s, move || f.sync_all())
+                    .map_err(|_| f)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("panicked"))),
+                Err(f) => f.sync_all(),
+            })
+            .collect()
+    });
+    for ((path, _), r) in files.iter().zip(synced) {
+        r.map_err(io("cannot write", path))?;
     }
     Ok(())
 }

@@ -134,7 +134,8 @@ type Pixels = Rc<Vec<(i32, i32, f32)>>;
 /// bits, and the glyph; the same key always rasterises to the same pixels.
 type GlyphKey = (bool, u32, u16, u32);
 
-/// Glyph pixels a thread keeps at most (12 bytes each: 12 MB, beside the 512 MB the
+/// Glyph pixels a thread keeps at most (12 bytes each: 12 MB, plus ~80 bytes of
+/// bookkeeping a glyph, beside the 512 MB the
 /// chart threads' canvases may hold); past this its cache starts again. A default
 /// run's two chart threads rasterise ~1.1 million over ~16,000 glyphs, and find two
 /// of every three glyphs they draw in the cache.
@@ -159,7 +160,8 @@ fn coverage(font: &FontRef<'static>, key: GlyphKey, glyph: ab_glyph::Glyph) -> O
     let pixels = rasterise(font, glyph);
     GLYPHS.with(|g| {
         let (glyphs, held) = &mut *g.borrow_mut();
-        let n = pixels.as_ref().map_or(0, |p| p.len());
+        // Every entry counts (a blank glyph as one pixel), so the bound holds.
+        let n = pixels.as_ref().map_or(1, |p| p.len().max(1));
         if *held + n > CACHED_PIXELS {
             glyphs.clear();
             *held = 0;
@@ -180,6 +182,8 @@ fn rasterise(font: &FontRef<'static>, glyph: ab_glyph::Glyph) -> Option<Pixels> 
                 pixels.push((b.min.x as i32 + gx as i32, b.min.y as i32 + gy as i32, cov));
             }
         });
+        // Held as counted: the pushes' spare capacity would be up to as much again.
+        pixels.shrink_to_fit();
         Rc::new(pixels)
     })
 }
