@@ -137,20 +137,27 @@ fn bar(model: &Model, r: &SobolRow) -> SobolBar {
         lo: i.total_lo,
         hi: i.total_hi,
     };
-    let text = |v: f64| {
-        if v.is_finite() {
-            format!("{v:.2}").replacen('-', "−", 1)
-        } else {
-            "n/a".into()
-        }
-    };
     SobolBar {
         input: model.params[r.input].name.clone(),
         label: label_of(model, r.input),
-        first_label: text(first.value),
-        total_label: text(total.value),
+        first_label: index_text(first.value),
+        total_label: index_text(total.value),
         first,
         total,
+    }
+}
+
+/// An index as its bar's label: two decimals, a true minus sign, and no "−0.00" for
+/// an estimate a hair below zero (noise around an index of 0 reads as 0.00).
+fn index_text(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let s = format!("{v:.2}");
+    if s == "-0.00" {
+        "0.00".into()
+    } else {
+        s.replacen('-', "−", 1)
     }
 }
 
@@ -172,6 +179,15 @@ fn index_range(bars: &[SobolBar]) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_never_read_minus_zero() {
+        assert_eq!(index_text(-0.001), "0.00");
+        assert_eq!(index_text(-0.0), "0.00");
+        assert_eq!(index_text(-0.013), "−0.01");
+        assert_eq!(index_text(0.4567), "0.46");
+        assert_eq!(index_text(f64::NAN), "n/a");
+    }
     use crate::error::Source;
     use crate::stats::sobol::Indices;
 
