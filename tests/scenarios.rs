@@ -262,6 +262,34 @@ fn a_sweep_reports_by_default_only_the_outputs_its_param_can_move() {
         .code(2);
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     assert!(err.contains("sweeping it changes nothing"), "{err}");
+    // One output left out is one, not "1 outputs".
+    let m1 = tmp.path().join("m1.toml");
+    std::fs::write(
+        &m1,
+        "[params]\nk = 3\nx = \"uniform(1, 2)\"\na = \"x * k\"\n[model]\noutputs = [\"a\", \"x\"]\n",
+    )
+    .unwrap();
+    let a = costsim()
+        .arg("sweep")
+        .arg(&m1)
+        .args([
+            "--param",
+            "k",
+            "--values",
+            "1,2",
+            "-n",
+            "1000",
+            "--no-charts",
+            "--out",
+        ])
+        .arg(tmp.path().join("o1"))
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(
+        err.contains("1 output does not depend on `k` and is left out"),
+        "{err}"
+    );
 }
 
 #[test]

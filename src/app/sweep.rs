@@ -69,8 +69,15 @@ pub(super) fn prepare_sweep(args: &SweepArgs, model: Model) -> Result<Prepared, 
             }
             let left = model.outputs.len() - moved.len();
             if left > 0 {
+                let (subject, are) = match left {
+                    1 => ("1 output does".to_string(), "is"),
+                    n => (
+                        format!("{} outputs do", crate::report::format::count(n as u64)),
+                        "are",
+                    ),
+                };
                 notes.push(format!(
-                    "{left} outputs do not depend on `{}` and are left out (--outputs to choose)",
+                    "{subject} not depend on `{}` and {are} left out (--outputs to choose)",
                     args.param
                 ));
             }
