@@ -321,3 +321,34 @@ fn with_no_claim_the_drivers_of_every_output_are_shown() {
         "{report}"
     );
 }
+
+#[test]
+fn the_swing_holds_a_plain_distribution_at_its_exact_p5_and_p95() {
+    // x = `3k to 9k` is held at exactly 3k and 9k (its prior's own P5 and P95), not at
+    // estimates from the run's rows (which put the low end at 3,009.5: out = 6,019).
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m.toml");
+    std::fs::write(
+        &model,
+        "[model]\nsamples = 100_000\nseed = 5\noutputs = [\"out\"]\n[params]\n\
+         x = \"3k to 9k\"\ny = \"normal(0, 1)\"\nout = \"2 * x + y\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    run_ok(
+        &[model.to_str().unwrap(), "--no-charts", "--no-anatomy"],
+        &out,
+    );
+    let rows = csv_rows(&std::fs::read_to_string(out.join("sensitivity.csv")).unwrap());
+    let r = rows.iter().find(|r| r["input"] == "x").unwrap();
+    // Within the sketch's ±0.05% (y's median over 20,000 draws moves it by ~0.01).
+    let (low, high) = (
+        num(r, "output_p50_at_input_p5"),
+        num(r, "output_p50_at_input_p95"),
+    );
+    assert!((low - 6_000.0).abs() <= 6_000.0 * 6e-4, "low end {low}");
+    assert!(
+        (high - 18_000.0).abs() <= 18_000.0 * 6e-4,
+        "high end {high}"
+    );
+}

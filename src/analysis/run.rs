@@ -159,11 +159,38 @@ fn swing_candidates(
     chosen
 }
 
+/// An input's exact P5 and P95 when its whole formula is one continuous
+/// distribution with constant arguments, drawn directly (`3k to 9k`, `pert(1, 2, 4)`);
+/// None otherwise (a formula around a draw, a mixture, a discrete or correlated
+/// input): the swing then takes them from the sensitivity rows.
+fn prior_ends(model: &Model, plan: &Plan, input: usize) -> Option<(f64, f64)> {
+    let mut own = plan
+        .sites
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.param == input);
+    let (site, s) = own.next()?;
+    if own.next().is_some() || s.span != model.params[input].expr.span {
+        return None;
+    }
+    let sampled = plan
+        .ops
+        .iter()
+        .any(|op| matches!(op, crate::plan::Op::Sample { site: k, .. } if *k == site));
+    if !sampled {
+        return None;
+    }
+    let q = crate::dist::Quantile::new(s.kind, s.args.as_deref()?).ok()??;
+    let (p5, p95) = (q.inverse_cdf(0.05), q.inverse_cdf(0.95));
+    (p5.is_finite() && p95.is_finite()).then_some((p5, p95))
+}
+
 /// The most inputs a swing tornado reruns the model for.
 pub const SWING_MOST: usize = 60;
 
 /// The swing tornado: each output's P50 with one input held at its own P5, then at
-/// its P95 (taken from the run's sensitivity rows), while the others vary. Costs
+/// its P95 (its prior's exact quantiles where known, else taken from the run's
+/// sensitivity rows), while the others vary. Costs
 /// 2k + 1 runs of [`SWING_SAMPLES`] for the k inputs that rank in some output's top
 /// [`SWING_INPUTS`] by |ρ|. Empty when no rows were kept.
 pub fn swing(
@@ -310,11 +337,16 @@ fn swing_within(
             inputs.len()
         )
     });
-    // Each input's P5 and P95 over the sensitivity rows.
+    // Each input's P5 and P95: its prior's own where its value is one distribution
+    // with constant arguments (`3k to 9k` is held at 3k and 9k), else over the
+    // sensitivity rows.
     let swung: Vec<(usize, f64, f64)> = inputs
         .iter()
         .copied()
         .map(|input| {
+            if let Some((p5, p95)) = prior_ends(model, plan, input) {
+                return (input, p5, p95);
+            }
             let column = plan
                 .row_params
                 .iter()
