@@ -200,24 +200,13 @@ pub fn swing(
     summary: &crate::report::Summary,
     threads: usize,
 ) -> Result<Vec<crate::report::SwingRow>, Error> {
-    swing_for(model, plan, aggs, summary, threads, None)
+    swing_noted(model, plan, aggs, summary, threads, None).map(|(rows, _)| rows)
 }
 
-/// `swing` for the inputs that matter to `outputs` only (the outputs that get charts),
-/// at most [`SWING_MOST`] of them.
-pub fn swing_for(
-    model: &Model,
-    plan: &Plan,
-    aggs: &Aggregates,
-    summary: &crate::report::Summary,
-    threads: usize,
-    outputs: Option<&[String]>,
-) -> Result<Vec<crate::report::SwingRow>, Error> {
-    swing_noted(model, plan, aggs, summary, threads, outputs).map(|(rows, _)| rows)
-}
-
-/// [`swing_for`], with a word for the reader when inputs were left unswung because
-/// their runs would cost too much (see [`SWING_DRAWS`]).
+/// [`swing`] for the inputs that matter to `outputs` only (the outputs that get
+/// charts; None: every output), at most [`SWING_MOST`] of them, with a word for the
+/// reader when inputs were left unswung because their runs would cost too much (see
+/// [`SWING_DRAWS`]).
 pub fn swing_noted(
     model: &Model,
     plan: &Plan,
@@ -234,7 +223,7 @@ pub fn swing_noted(
 /// 300,000 inputs took 9 minutes. ~2–4 s of sampling.
 pub const SWING_DRAWS: u64 = 2_000_000_000;
 
-/// `swing_for`, feeding the swing runs from at most `budget` values of the base run
+/// `swing_noted`, feeding the swing runs from at most `budget` values of the base run
 /// (0: every swing run simulates the whole model, as [`Held`] replaces).
 fn swing_within(
     model: &Model,

@@ -35,7 +35,7 @@
 //! ~0.1 ms for a normal-family table, ~0.4 ms for a beta or gamma (`engine` builds a
 //! plan's tables in parallel, once per process: `cached` shares equal distributions).
 
-use super::lanes::LaneRng;
+use super::lanes::{LaneRng, open01};
 use std::collections::HashMap;
 use std::mem::MaybeUninit;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -117,8 +117,8 @@ impl InverseTable {
 
     #[inline(always)]
     fn lookup(t: &[f64], w: u64) -> f64 {
-        // u = (2k + 1)·2^-53 from bits 11..62 (exact: 53 significant bits at most).
-        let u = f64::from_bits(ONE | ((w << 1) >> 12)) - (1.0 - 2f64.powi(-53));
+        // u = (2k + 1)·2^-53 from bits 11..62 (the top bit is the side's).
+        let u = open01(w << 1);
         let b = u.to_bits();
         // u in [2^-53, 1): its exponent and top 7 mantissa bits index [0, SIDE − 1).
         let k = ((b >> (52 - OCT_BITS)) - BASE) as usize + (w >> 63) as usize * SIDE;

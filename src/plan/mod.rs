@@ -380,44 +380,41 @@ fn compile_part(
         };
         c.params[i] = src;
     }
-    if let Some(targets) = targets {
-        let tracked = targets.iter().map(|&p| tracked(&c.params, p)).collect();
-        let mut plan = Plan {
-            ops: c.ops,
-            n_regs: c.n_regs,
-            sites: c.sites,
-            params: c.params,
-            tracked,
-            inputs: Vec::new(),
-            row_params: Vec::new(),
-        };
-        reuse_registers(&mut plan);
-        return Ok(plan);
-    }
-    // A param held fixed or fed from a column is no longer drawn, so no longer correlated.
-    // Ascending, as copula::correlate's binary search needs.
-    let filled: Vec<usize> = (0..fills.len()).filter(|&p| fills[p].is_some()).collect();
-    copula::correlate(model, &filled, &mut c.ops, &c.sites, &c.params)?;
-    let mut tracked: Vec<TrackedParam> = model
-        .outputs
-        .iter()
-        .map(|&p| tracked(&c.params, p))
-        .collect();
-    for claim in &model.claims {
-        let k = match tracked.iter().position(|t| t.param == claim.param) {
-            Some(k) => k,
-            None => {
-                tracked.push(self::tracked(&c.params, claim.param));
-                tracked.len() - 1
+    // A cone tracks its targets alone; a whole plan its outputs and claims, with its
+    // inputs, rows and correlations.
+    let (tracked, inputs, row_params) = match targets {
+        Some(targets) => {
+            let tracked = targets.iter().map(|&p| tracked(&c.params, p)).collect();
+            (tracked, Vec::new(), Vec::new())
+        }
+        None => {
+            // A param held fixed or fed from a column is no longer drawn, so no longer
+            // correlated. Ascending, as copula::correlate's binary search needs.
+            let filled: Vec<usize> = (0..fills.len()).filter(|&p| fills[p].is_some()).collect();
+            copula::correlate(model, &filled, &mut c.ops, &c.sites, &c.params)?;
+            let mut tracked: Vec<TrackedParam> = model
+                .outputs
+                .iter()
+                .map(|&p| tracked(&c.params, p))
+                .collect();
+            for claim in &model.claims {
+                let k = match tracked.iter().position(|t| t.param == claim.param) {
+                    Some(k) => k,
+                    None => {
+                        tracked.push(self::tracked(&c.params, claim.param));
+                        tracked.len() - 1
+                    }
+                };
+                tracked[k].claim_values.push(claim.value);
             }
-        };
-        tracked[k].claim_values.push(claim.value);
-    }
-    let mut inputs: Vec<usize> = c.sites.iter().map(|s| s.param).collect();
-    inputs.sort_unstable();
-    inputs.dedup();
-    let mut row_params = inputs.clone();
-    row_params.extend(model.outputs.iter().filter(|p| !inputs.contains(p)));
+            let mut inputs: Vec<usize> = c.sites.iter().map(|s| s.param).collect();
+            inputs.sort_unstable();
+            inputs.dedup();
+            let mut row_params = inputs.clone();
+            row_params.extend(model.outputs.iter().filter(|p| !inputs.contains(p)));
+            (tracked, inputs, row_params)
+        }
+    };
     let mut plan = Plan {
         ops: c.ops,
         n_regs: c.n_regs,
