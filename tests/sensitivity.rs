@@ -352,3 +352,43 @@ fn the_swing_holds_a_plain_distribution_at_its_exact_p5_and_p95() {
         "high end {high}"
     );
 }
+
+/// A claim on a param that is neither listed nor a leaf: the param is reported (its
+/// row, its drivers, its charts), so the claim's rank never stands without its footing.
+/// Unlisted outputs stay in file order; a listed order is kept, the claimed param after.
+#[test]
+fn a_claim_on_an_intermediate_param_reports_it_with_its_drivers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "units = \"pert(1000, 4000, 9000)\"\nprice = \"2 to 8\"\n\
+                overhead = \"gamma(2, 5000)\"\ntotal = \"units * price + overhead\"\n\
+                per_unit = \"total / units\"\n\n\
+                [[claims]]\nlabel = \"budget\"\nparam = \"total\"\nvalue = 25000\n";
+    for (listed, order) in [
+        ("", ["total", "per_unit"]),
+        ("outputs = [\"per_unit\"]\n", ["per_unit", "total"]),
+    ] {
+        let model = tmp.path().join("widgets.toml");
+        std::fs::write(&model, format!("[model]\n{listed}\n[params]\n{body}")).unwrap();
+        let out = tmp.path().join("o");
+        let stdout = run_ok(
+            &[model.to_str().unwrap(), "-n", "20000", "--no-swing"],
+            &out,
+        );
+        let summary = csv_rows(&std::fs::read_to_string(out.join("summary.csv")).unwrap());
+        let names: Vec<&str> = summary.iter().map(|r| r["output"].as_str()).collect();
+        assert_eq!(names, order, "{listed}");
+        let drivers = stdout.split("What drives the spread").nth(1).unwrap();
+        assert!(drivers.lines().any(|l| l.starts_with("total ")), "{stdout}");
+        let rows = csv_rows(&std::fs::read_to_string(out.join("sensitivity.csv")).unwrap());
+        let mut inputs: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["output"] == "total")
+            .map(|r| r["input"].as_str())
+            .collect();
+        inputs.sort_unstable();
+        assert_eq!(inputs, ["overhead", "price", "units"]);
+        for chart in ["hist_total.png", "cdf_total.png", "tornado_total.png"] {
+            assert!(out.join(chart).is_file(), "{chart} missing ({listed})");
+        }
+    }
+}

@@ -141,12 +141,28 @@ pub fn load(source: Source, overrides: &[Override]) -> Result<Model, Diagnostic>
         overrides: applied,
     };
     validate::resolve(&mut model)?;
+    let listed = outputs.is_some();
     model.outputs = validate::outputs(&model, outputs)?;
     model.claims = read_claims(&model, raw.claims)?;
+    report_claimed_params(&mut model, listed);
     let (correlations, dropped) = read_correlations(&model, raw.correlations)?;
     model.correlations = correlations;
     model.overrides.extend(dropped);
     Ok(model)
+}
+
+/// A claim's param is always reported: its rank alone, without its distribution,
+/// drivers and charts, would leave the claim's footing unshown. Unlisted outputs take
+/// their place in file order; a listed order is kept, with claimed params after it.
+fn report_claimed_params(model: &mut Model, listed: bool) {
+    for claim in &model.claims {
+        if !model.outputs.contains(&claim.param) {
+            model.outputs.push(claim.param);
+        }
+    }
+    if !listed {
+        model.outputs.sort_unstable();
+    }
 }
 
 fn stem_of(name: &str) -> String {

@@ -301,7 +301,7 @@ fn cycle_error(model: &Model, path: &[(usize, usize)], back_to: usize) -> Diagno
 }
 
 /// The reported outputs: as listed in `[model] outputs`, or else every param that
-/// no other param uses, in file order.
+/// no other param uses, in file order (the loader then adds the params of claims).
 pub fn outputs(
     model: &Model,
     listed: Option<Vec<Spanned<String>>>,
