@@ -424,3 +424,47 @@ fn check_notes_inputs_that_reach_no_output_or_claim() {
         "{out}"
     );
 }
+
+/// A plain run prints its table's head (outputs and claims) as soon as the simulation
+/// ends, before the anatomy that follows: here an anatomy that would take many seconds
+/// (a window holding ~1 world in a million) is still drawing when the head arrives.
+#[test]
+fn the_tables_head_arrives_before_the_anatomy_ends() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("tail.toml");
+    std::fs::write(
+        &model,
+        "[params]\nx = \"normal(0, 1)\"\n\n[[claims]]\nlabel = \"far\"\nparam = \"x\"\nvalue = 4\n",
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_costsim"))
+        .arg("run")
+        .arg(&model)
+        .args(["-n", "100000", "--no-swing", "--anatomy-window", "0.001"])
+        .args(["--anatomy-budget", "1T", "--quiet", "--out"])
+        .arg(tmp.path().join("o"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut head = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("far ");
+        head.push(line);
+        if done {
+            break;
+        }
+    }
+    let still_drawing = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(head.iter().any(|l| l.starts_with("x ")), "{head:?}");
+    assert!(head.last().unwrap().contains("upper tail"), "{head:?}");
+    assert!(
+        still_drawing,
+        "the run ended before its head was read: {head:?}"
+    );
+}

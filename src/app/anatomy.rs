@@ -5,7 +5,7 @@ use super::Progress;
 use crate::analysis::anatomy::{self, AnatomyRun};
 use crate::analysis::condition::{self, Conditioned};
 use crate::analysis::run::{self, RunSpec, Simulated};
-use crate::cli::{BudgetArg, RunArgs, SamplingArgs};
+use crate::cli::{BudgetArg, Format, RunArgs, SamplingArgs};
 use crate::engine::select::Budget;
 use crate::error::Error;
 use crate::model::Model;
@@ -35,7 +35,7 @@ pub fn simulate(
     conditioned: Option<Conditioned>,
     spec: RunSpec,
     progress: &Progress,
-) -> Result<(Model, Plan, Summary, Aggregates), Error> {
+) -> Result<(Model, Plan, Summary, Aggregates, Early), Error> {
     let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
     if let Some(c) = conditioned {
         let k = condition::kept_rows(&c, &opts);
@@ -53,12 +53,34 @@ pub fn simulate(
             // condition::simulate puts its notes in the summary's warnings.
             notes: Vec::new(),
         });
-        return Ok((c.model, c.plan, summary, aggs));
+        return Ok((c.model, c.plan, summary, aggs, Early::default()));
     }
     let simulated = run::simulate(&model, &plan, spec, &|done| progress.update(done));
     progress.finish();
-    let (summary, aggs) = analyse(args, &model, &plan, simulated?, spec)?;
-    Ok((model, plan, summary, aggs))
+    let (summary, aggs, early) = analyse(args, &model, &plan, simulated?, spec)?;
+    Ok((model, plan, summary, aggs, early))
+}
+
+/// What reached the terminal before the analyses that follow a run's simulation: the
+/// table's head, and how many of the summary's warnings (the first ones) came with it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Early {
+    pub head: bool,
+    pub warnings: usize,
+}
+
+/// Prints the run's warnings so far and the table's head (outputs and claims), so the
+/// numbers reach the terminal while the sensitivity, swing and anatomy still run.
+fn print_head(args: &RunArgs, summary: &Summary) -> Result<Early, Error> {
+    if args.format != Format::Table {
+        return Ok(Early::default());
+    }
+    super::print_warnings(&summary.warnings, args.sim.quiet);
+    super::print(report::table::head(summary).as_bytes())?;
+    Ok(Early {
+        head: true,
+        warnings: summary.warnings.len(),
+    })
 }
 
 /// What a plain run adds to its simulation (one run's, or merged shards'): the swing
@@ -69,8 +91,9 @@ pub fn analyse(
     plan: &Plan,
     simulated: Simulated,
     spec: RunSpec,
-) -> Result<(Summary, Aggregates), Error> {
+) -> Result<(Summary, Aggregates, Early), Error> {
     let Simulated { mut summary, aggs } = simulated;
+    let early = print_head(args, &summary)?;
     if !args.no_swing {
         // Swing the inputs of the outputs that get charts, as the charts show them.
         let max = args
@@ -98,7 +121,7 @@ pub fn analyse(
         summary.warnings.extend(anatomy_warnings(&run));
         summary.anatomy = Some(run);
     }
-    Ok((summary, aggs))
+    Ok((summary, aggs, early))
 }
 
 /// anatomy.csv, when the run took an anatomy.

@@ -62,8 +62,10 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     aggs.rows = engine::rows_of_run(&plan, spec.samples, spec.seed, rows, &plan.row_params)
         .map_err(|e| run::sample_error(&model, &plan, e))?;
     let simulated = run::summarise(&model, &plan, spec, aggs, elapsed(&state));
-    let (summary, aggs) = anatomy::analyse(&run_args, &model, &plan, simulated, spec)?;
-    write_run(&run_args, folder, &model, &plan, summary, &aggs, row_note)
+    let (summary, aggs, early) = anatomy::analyse(&run_args, &model, &plan, simulated, spec)?;
+    write_run(
+        &run_args, folder, &model, &plan, summary, &aggs, row_note, early,
+    )
 }
 
 /// A sharded sweep's files, as `costsim sweep` writes them.

@@ -189,13 +189,14 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     };
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
-    let (model, plan, summary, aggs) =
+    let (model, plan, summary, aggs, early) =
         anatomy::simulate(args, model, plan, conditioned, spec, &progress)?;
-    write_run(args, folder, &model, &plan, summary, &aggs, row_note)
+    write_run(args, folder, &model, &plan, summary, &aggs, row_note, early)
 }
 
 /// Renders a run's files (a single run's, or merged shards') and commits them to its
-/// claimed folder; the outcome to print.
+/// claimed folder; the outcome to print (less what `early` says was printed).
+#[allow(clippy::too_many_arguments)]
 fn write_run(
     args: &RunArgs,
     mut folder: OutputFolder,
@@ -204,12 +205,14 @@ fn write_run(
     summary: Summary,
     aggs: &Aggregates,
     row_note: Option<String>,
+    early: anatomy::Early,
 ) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let out_dir = folder.dir().to_path_buf();
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
     let stdout = match args.format {
+        Format::Table if early.head => report::table::tail(&summary).into_bytes(),
         Format::Table => report::table::table(&summary).into_bytes(),
         Format::Csv => summary_csv.clone(),
         Format::Json => json.clone(),
@@ -238,7 +241,7 @@ fn write_run(
             }
         })?;
     }
-    let mut warnings = summary.warnings.clone();
+    let mut warnings = summary.warnings[early.warnings..].to_vec();
     warnings.extend(row_note);
     let max = sim
         .max_charts

@@ -8,6 +8,12 @@ use std::fmt::Write;
 const SHOWN: [&str; 5] = ["p5", "p25", "p50", "p75", "p95"];
 
 pub fn table(s: &Summary) -> String {
+    head(s) + &tail(s)
+}
+
+/// The table's head: the run, its outputs' percentiles and the claims' verdicts,
+/// which a plain run prints as soon as its simulation ends.
+pub fn head(s: &Summary) -> String {
     let mut out = String::new();
     let r = &s.run;
     let _ = writeln!(out, "{}", terminal_safe(&s.model.title));
@@ -63,6 +69,13 @@ pub fn table(s: &Summary) -> String {
         }
         out.push_str(&aligned(&rows, 2, true));
     }
+    out
+}
+
+/// The rest, printed when the analyses that follow the simulation are done: what
+/// drives the spread, and what each claim would take.
+pub fn tail(s: &Summary) -> String {
+    let mut out = String::new();
     drivers(&mut out, s);
     if let Some(a) = &s.anatomy {
         super::anatomy::table_section(&mut out, a, s.condition.is_some());
