@@ -125,24 +125,57 @@ for _ in $(seq 100); do
 done
 [[ $(sinfo -h -N -n localhost -o %T) == idle ]] || { echo "the node never came up" >&2; exit 1; }
 
+# Waits until none of the given jobs is queued or running (sbatch --wait polls every
+# 32 s at length: poll squeue instead).
+wait_jobs() {
+    local ids
+    ids=$(IFS=,; echo "$*")
+    for _ in $(seq 600); do
+        [[ -z $(squeue -h -j "$ids" 2>/dev/null) ]] && return 0
+        sleep 0.5
+    done
+    echo "jobs $ids still queued" >&2
+    return 1
+}
+
 read -r array merge < <(COSTSIM=$bin scripts/slurm/submit.sh 4 "$model" "$work/states" \
     "$work/slurm-results")
 jobs_submitted=("$array" "$merge")
 echo "  array job $array, merge job $merge"
-# sbatch --wait polls every 32 s at length: poll squeue instead.
-for _ in $(seq 600); do
-    [[ -z $(squeue -h -j "$array,$merge" 2>/dev/null) ]] && break
-    sleep 0.5
-done
-[[ -z $(squeue -h -j "$array,$merge" 2>/dev/null) ]] || { echo "jobs still queued" >&2; exit 1; }
+wait_jobs "$array" "$merge"
 ls "$work/states"/shard-{0,1,2,3}.cstate >/dev/null
 [[ -f $work/slurm-results/summary.csv ]] || { echo "the merge job wrote no results" >&2; exit 1; }
 same_results "$work/single" "$work/slurm-results"
 
+echo "== Slurm: a failed shard cancels the dependent merge; re-run alone, it completes"
+# Task 2 fails: its state's path is taken by a folder, which costsim refuses (exit 2).
+f=$work/failing
+mkdir -p "$f/states/shard-2.cstate"
+read -r array merge < <(COSTSIM=$bin scripts/slurm/submit.sh 4 "$model" "$f/states" \
+    "$f/results")
+jobs_submitted+=("$array" "$merge")
+wait_jobs "$array" "$merge"
+[[ ! -e $f/results ]] || { echo "the merge ran although a shard failed" >&2; exit 1; }
+grep -q "is a folder" "$f/states/slurm-${array}_2.out" ||
+    { echo "shard 2 did not fail as planned" >&2; exit 1; }
+rmdir "$f/states/shard-2.cstate"
+again=$(COSTSIM=$bin sbatch --parsable --array=2 --output="$f/states/slurm-%A_%a.out" \
+    scripts/slurm/shard.sbatch 4 "$model" "$f/states")
+again=${again%%;*}
+merge=$(COSTSIM=$bin sbatch --parsable --dependency=afterok:"$again" --kill-on-invalid-dep=yes \
+    --output="$f/states/merge.out" scripts/slurm/merge.sbatch 4 "$f/states" "$f/results")
+merge=${merge%%;*}
+jobs_submitted+=("$again" "$merge")
+wait_jobs "$again" "$merge"
+same_results "$work/single" "$f/results"
+
 echo "== Slurm: a lost shard fails the merge job loudly"
 rm "$work/states/shard-2.cstate"
-sbatch --wait --quiet --output="$work/states/merge-again.out" scripts/slurm/merge.sbatch 4 \
-    "$work/states" "$work/never" && { echo "merged with a shard missing" >&2; exit 1; }
+lost=$(COSTSIM=$bin sbatch --parsable --output="$work/states/merge-again.out" scripts/slurm/merge.sbatch 4 \
+    "$work/states" "$work/never")
+lost=${lost%%;*}
+jobs_submitted+=("$lost")
+wait_jobs "$lost"
 grep -q "1 of 4 states missing" "$work/states/merge-again.out"
 [[ ! -e $work/never ]]
 echo "  refused: $(head -1 "$work/states/merge-again.out")"
