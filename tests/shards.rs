@@ -365,6 +365,51 @@ fn seven() -> &'static Vec<Vec<u8>> {
     })
 }
 
+/// The 7 shard states of `costsim <command> MODEL <args>`, each run alone.
+fn seven_of(command: &str, args: &[&str]) -> Vec<Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write_model(dir.path());
+    (0..7)
+        .map(|k| {
+            let state = dir.path().join(format!("{command}-{k}.cstate"));
+            costsim()
+                .arg(command)
+                .arg(&model)
+                .args(args)
+                .args(["--shard", &format!("{k}/7"), "--state"])
+                .arg(&state)
+                .args(["-q", "--threads", "1"])
+                .assert()
+                .success();
+            std::fs::read(state).unwrap()
+        })
+        .collect()
+}
+
+/// A sweep's 7 shard states: 3 steps × 2 chunks, split 7 ways.
+fn seven_sweep() -> &'static Vec<Vec<u8>> {
+    static ONCE: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        seven_of(
+            "sweep",
+            &[
+                "--param",
+                "price",
+                "--values",
+                "2,3,4.5",
+                "--samples",
+                "100000",
+            ],
+        )
+    })
+}
+
+/// A Sobol analysis's 7 shard states (2 chunks of design rows × its inputs).
+fn seven_sobol() -> &'static Vec<Vec<u8>> {
+    static ONCE: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| seven_of("sobol", &["--samples", "100000"]))
+}
+
 /// Merges states in the tree a list of picks describes: each pick merges two of the
 /// states still open (chosen by index, modulo) into one.
 fn merge_tree(states: Vec<Named>, picks: &[(usize, usize)]) -> Vec<u8> {
@@ -405,6 +450,16 @@ proptest! {
     ) {
         let want = merge_tree(named(seven()), &[(0, 0)]);
         prop_assert_eq!(merge_tree(named(seven()), &picks), want);
+    }
+
+    #[test]
+    fn any_tree_of_a_sweeps_or_a_sobol_analysis_merges_gives_the_same_bytes(
+        picks in prop::collection::vec((0usize..7, 0usize..7), 1..8)
+    ) {
+        for states in [seven_sweep(), seven_sobol()] {
+            let want = merge_tree(named(states), &[(0, 0)]);
+            prop_assert_eq!(merge_tree(named(states), &picks), want);
+        }
     }
 }
 
