@@ -45,6 +45,44 @@ pub fn simulate(
     Ok(summarise(model, plan, spec, aggs, elapsed_seconds))
 }
 
+/// Shard `chunks` of a run (`costsim run --shard`): its partial aggregates, which merge
+/// with the other shards' into exactly the whole run's.
+pub fn simulate_shard(
+    model: &Model,
+    plan: &Plan,
+    spec: RunSpec,
+    chunks: std::ops::Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<crate::stats::Partial, Error> {
+    engine::simulate_shard(
+        plan,
+        spec.samples,
+        spec.seed,
+        spec.threads,
+        chunks,
+        progress,
+    )
+    .map_err(|e| sample_error(model, plan, e))
+}
+
+/// The rows a run keeps for its sensitivity analysis (`spec.rows` of them), drawn
+/// again: a merge of shards finishes the run with them (states hold no rows).
+pub fn rows_of_run(model: &Model, plan: &Plan, spec: RunSpec) -> Result<Vec<Vec<f64>>, Error> {
+    engine::rows_of_run(plan, spec.samples, spec.seed, spec.rows, &plan.row_params)
+        .map_err(|e| sample_error(model, plan, e))
+}
+
+/// The run's first `k` samples' values of `params`, drawn again a slice of rows at a
+/// time (samples.csv: memory stays a slice's, whatever `k`).
+pub fn sample_slices<'p>(
+    plan: &'p Plan,
+    spec: RunSpec,
+    params: &'p [usize],
+    k: u64,
+) -> impl Iterator<Item = Result<Vec<Vec<f64>>, SampleError>> + 'p {
+    engine::run_slices(plan, spec.samples, spec.seed, params, k)
+}
+
 /// Summarises a run's aggregates (simulated here, or merged from shards); non-finite
 /// outputs are traced to the param where they first arose.
 pub fn summarise(

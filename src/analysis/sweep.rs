@@ -208,6 +208,16 @@ pub fn sweep_csv(steps: &[Step], outputs: &[String]) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
+/// The outputs that `param` can move (those it is an ancestor of, or is), in the
+/// model's output order: a sweep of it leaves every other output flat.
+pub fn moved_outputs(model: &Model, param: usize) -> impl Iterator<Item = usize> + '_ {
+    model
+        .outputs
+        .iter()
+        .copied()
+        .filter(move |&o| plan::depends_on(model, o, param))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

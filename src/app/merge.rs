@@ -10,7 +10,6 @@ use crate::analysis::sobol::{Design, SobolPartial};
 use crate::analysis::state::{self, Job, State};
 use crate::analysis::sweep::Step;
 use crate::cli::MergeArgs;
-use crate::engine;
 use crate::error::{Diagnostic, Error};
 use crate::stats::Aggregates;
 
@@ -59,8 +58,7 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     let spec = spec(&run_args.sim, &model, rows);
     // The states hold no rows (they would dwarf the aggregates): they are a function
     // of the seed, drawn again here as the run drew them.
-    aggs.rows = engine::rows_of_run(&plan, spec.samples, spec.seed, rows, &plan.row_params)
-        .map_err(|e| run::sample_error(&model, &plan, e))?;
+    aggs.rows = run::rows_of_run(&model, &plan, spec)?;
     let simulated = run::summarise(&model, &plan, spec, aggs, elapsed(&state));
     let (summary, aggs, early) = anatomy::analyse(&run_args, &model, &plan, simulated, spec)?;
     write_run(
@@ -189,7 +187,7 @@ fn read(path: &std::path::Path) -> Result<Named, Error> {
 /// would otherwise index out of bounds or report one param's numbers as another's).
 fn check_contents(state: &State, name: &str) -> Result<(), Error> {
     let bad = |what: String| state::inconsistent(name, &what);
-    let chunks = state.samples.div_ceil(engine::CHUNK);
+    let chunks = state.samples.div_ceil(crate::engine::CHUNK);
     let (model, plan) = build(&state.model)?;
     match &state.job {
         Job::Run { partial, .. } => {

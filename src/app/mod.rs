@@ -4,7 +4,6 @@
 use crate::analysis::run::RunSpec;
 use crate::analysis::state::ModelText;
 use crate::cli::{CheckArgs, Format, RunArgs, SimArgs};
-use crate::engine;
 use crate::error::Error;
 use crate::model::{self, Model, Override};
 use crate::plan::{self, Plan, Src};
@@ -228,14 +227,19 @@ fn write_run(
     ];
     files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
-        let (samples, seed) = (summary.run.samples, summary.run.seed);
+        let spec = RunSpec {
+            samples: summary.run.samples,
+            seed: summary.run.seed,
+            threads: summary.run.threads,
+            rows: 0,
+        };
         let params = &plan.row_params;
         folder.stream("samples.csv", |w| match summary.condition {
             // The accepted worlds kept by the conditional run.
             Some(_) => report::csv::write_samples_csv(w, model, params, [Ok(aggs.rows.clone())], k),
             // The run's first k samples, drawn again a slice of rows at a time.
             None => {
-                let slices = engine::run_slices(plan, samples, seed, params, k)
+                let slices = crate::analysis::run::sample_slices(plan, spec, params, k)
                     .map(|s| s.map_err(|e| std::io::Error::other(e.message)));
                 report::csv::write_samples_csv(w, model, params, slices, k)
             }
@@ -328,7 +332,7 @@ const ROW_BUDGET: u64 = 8_000_000;
 /// The rows to keep: `--sensitivity-rows`, fewer if the model keeps so many columns
 /// that they would pass [`ROW_BUDGET`] (memory must not depend on the model's size
 /// beyond that). A plain run's `--save-rows` are drawn again as samples.csv is
-/// written, a slice at a time (`engine::run_slices`), so they cost no memory; a conditional run keeps its
+/// written, a slice at a time (`analysis::run::sample_slices`), so they cost no memory; a conditional run keeps its
 /// first accepted worlds for it (see `run`).
 fn sensitivity_rows(args: &RunArgs, columns: usize) -> (u64, Option<String>) {
     let fit = ROW_BUDGET / columns.max(1) as u64;

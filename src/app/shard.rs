@@ -3,11 +3,12 @@
 
 use super::output::OutputFile;
 use super::{Outcome, Progress, spec};
+use crate::analysis::run;
 use crate::analysis::run::RunSpec;
 use crate::analysis::sobol::Design;
 use crate::analysis::state::{self, Job, ModelText, State, StepPartial};
 use crate::cli::{RunArgs, Shard, SobolArgs, SweepArgs};
-use crate::engine::{self, CHUNK};
+use crate::engine::CHUNK;
 use crate::error::Error;
 use crate::model::Model;
 use crate::plan::Plan;
@@ -35,16 +36,11 @@ pub fn run_shard(
     let own = chunks.end.saturating_mul(CHUNK).min(spec.samples) - first;
     let progress = Progress::new(own, Progress::wanted(args.sim.quiet));
     let started = Instant::now();
-    let partial = engine::simulate_shard(
-        plan,
-        spec.samples,
-        spec.seed,
-        spec.threads,
-        chunks.clone(),
-        &|done| progress.update(done),
-    );
+    let partial = run::simulate_shard(model, plan, spec, chunks.clone(), &|done| {
+        progress.update(done)
+    });
     progress.finish();
-    let partial = partial.map_err(|e| crate::analysis::run::sample_error(model, plan, e))?;
+    let partial = partial?;
     let job = Job::Run {
         args: state::recorded_args(args, spec.samples),
         partial,
@@ -81,15 +77,7 @@ pub fn sweep_shard(
     for (step, range) in &units {
         let value = values[*step as usize];
         let plan = crate::analysis::sweep::step_plan(model, param, value)?;
-        let partial = engine::simulate_shard(
-            &plan,
-            spec.samples,
-            spec.seed,
-            spec.threads,
-            range.clone(),
-            &|_| {},
-        )
-        .map_err(|e| crate::analysis::run::sample_error(model, &plan, e))?;
+        let partial = run::simulate_shard(model, &plan, spec, range.clone(), &|_| {})?;
         steps.push(StepPartial {
             step: *step,
             partial,

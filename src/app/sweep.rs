@@ -55,11 +55,8 @@ pub(super) fn prepare_sweep(args: &SweepArgs, model: Model) -> Result<Prepared, 
         // By default only the outputs the swept param can move: the rest would print
         // and plot flat lines.
         None => {
-            let moved: Vec<String> = model
-                .outputs
-                .iter()
-                .filter(|&&o| crate::plan::depends_on(&model, o, param))
-                .map(|&o| model.params[o].name.clone())
+            let moved: Vec<String> = crate::analysis::sweep::moved_outputs(&model, param)
+                .map(|o| model.params[o].name.clone())
                 .collect();
             if moved.is_empty() {
                 return Err(Error::Usage(format!(
