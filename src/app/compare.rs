@@ -48,6 +48,12 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         progress.update(k as u64 + 1);
     }
     progress.finish();
+    // Two models of one title are named apart (by their overrides or files) in every
+    // table, CSV and chart, not only in the charts' legends.
+    let names = crate::report::analysis_charts::series_names(&models);
+    for (m, name) in models.iter_mut().zip(names) {
+        m.title = name;
+    }
     let samples = common.map_or(0, |s: run::RunSpec| s.samples);
     notes.extend(models.iter().filter_map(condition_note));
     // Each model's own warnings (a percentile that lost its bound, non-finite
