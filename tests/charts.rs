@@ -365,3 +365,35 @@ fn two_models_of_one_title_are_named_apart_and_their_legend_fits() {
         .count();
     assert_eq!(dark, 0, "a long legend runs into the right margin");
 }
+
+#[test]
+fn sweep_claim_labels_sit_off_the_bands() {
+    let tmp = tempfile::tempdir().unwrap();
+    costsim()
+        .args(["sweep", "--param", "n_h800", "--values", "2000,24000,50000"])
+        .args(["-n", "2000", "--outputs", "fleet_capex", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let img = decode(&tmp.path().join("sweep_fleet_capex.png"));
+    let (w, h) = img.dimensions();
+    let vermillion = |x: u32, y: u32| {
+        let [r, g, b] = img.get_pixel(x, y).0;
+        r > 170 && (50..140).contains(&g) && b < 60
+    };
+    // The claims' dashed lines: rows vermillion across much of the width.
+    let lines: Vec<u32> = (0..h)
+        .filter(|&y| (0..w).filter(|&x| vermillion(x, y)).count() > w as usize / 3)
+        .collect();
+    assert!(!lines.is_empty());
+    // Their labels sat in boxes just above or below them, over the bands; now no
+    // vermillion (text) lies within 40 px of a line inside the plot.
+    for &y in &lines {
+        let near = (y.saturating_sub(40)..(y + 40).min(h))
+            .filter(|r| lines.iter().all(|l| l.abs_diff(*r) > 4))
+            .flat_map(|r| (w * 15 / 100..w * 80 / 100).map(move |x| (x, r)))
+            .filter(|&(x, r)| vermillion(x, r))
+            .count();
+        assert_eq!(near, 0, "claim text by the line at row {y}");
+    }
+}
