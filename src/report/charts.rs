@@ -242,8 +242,10 @@ pub(crate) fn axis_label(name: &str, unit: &str, scale: Scale) -> String {
     if !unit.is_empty() {
         parts.push(unit);
     }
-    if scale == Scale::Log {
-        parts.push("log scale");
+    match scale {
+        Scale::Log => parts.push("log scale"),
+        Scale::NegLog => parts.push("log scale of magnitudes"),
+        Scale::Linear => {}
     }
     if parts.is_empty() {
         name.to_string()
@@ -377,7 +379,7 @@ pub(crate) fn far(base: &Axis, body: &[f64], v: f64, width: u32) -> bool {
     let mut with = body.to_vec();
     with.push(v);
     let wide = axis_over(&with, None, max_ticks(width));
-    if base.scale == Scale::Log && wide.scale == Scale::Linear {
+    if base.scale != Scale::Linear && wide.scale != base.scale {
         return true;
     }
     let finite = body.iter().copied().filter(|b| b.is_finite());
@@ -750,8 +752,10 @@ fn bands_chart(
         subtitle: s.model.title.clone(),
         x_label: match (unit.is_empty(), x.scale) {
             (true, Scale::Log) => "value (log scale)".into(),
+            (true, Scale::NegLog) => "value (log scale of magnitudes)".into(),
             (true, Scale::Linear) => "value".into(),
             (false, Scale::Log) => format!("{unit} (log scale)"),
+            (false, Scale::NegLog) => format!("{unit} (log scale of magnitudes)"),
             (false, Scale::Linear) => unit.to_string(),
         },
         x,
@@ -1077,6 +1081,35 @@ value = 42000
             claim.verdict,
             "equal to every world's value (the output is constant)"
         );
+    }
+
+    #[test]
+    fn a_negative_output_over_decades_fills_a_mirrored_log_axis() {
+        const NEG: &str = r#"
+[model]
+title = "Negative"
+outputs = ["neg"]
+[params]
+cost = { value = "1k to 10M", unit = "USD" }
+neg = { value = "-cost", unit = "USD" }
+"#;
+        let (s, aggs, ks) = run_model(NEG, 20_000);
+        let tracked: Vec<&Tracked> = ks.iter().map(|&k| &aggs.tracked[k]).collect();
+        let c = build(&s, &tracked, &ChartOptions::default());
+        let h = &c.histograms[0];
+        // It was a linear axis from −$140M with the data in a few bars at its end.
+        assert_eq!(h.x.scale, Scale::NegLog);
+        let filled = h.bars.iter().filter(|b| b.share > 0.002).count();
+        assert!(filled > h.bars.len() / 2, "{filled} of {}", h.bars.len());
+        assert!(h.x.hi < 0.0);
+        assert_eq!(h.x_label, "neg — USD, log scale of magnitudes");
+        assert!(
+            h.x.ticks.iter().any(|t| t.label == "−$1M"),
+            "{:?}",
+            h.x.ticks
+        );
+        let cdf = &c.cdfs[0];
+        assert!(cdf.points.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-12));
     }
 
     #[test]
