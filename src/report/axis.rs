@@ -2,7 +2,8 @@
 //!
 //! Rule: an axis spans the points it must show plus 4% on each side. It is
 //! logarithmic when every point is positive and they span more than 1.5 decades
-//! (max/min > 31.6), linear otherwise; a linear axis over non-negative points does not
+//! (max/min > 31.6), a mirrored log axis of magnitudes when every point is negative
+//! and they span as much, linear otherwise; a linear axis over non-negative points does not
 //! dip below zero. Ticks are 1-2-5 multiples on a linear axis and 1-2-5 per decade on a
 //! log one (powers of ten only, with unlabelled 2s and 5s, when those would crowd),
 //! labelled by [`super::format::tick_labels`].
