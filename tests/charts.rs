@@ -294,3 +294,100 @@ fn report_md_embeds_every_chart_by_relative_path() {
     linked.sort();
     assert_eq!(linked, pngs(tmp.path()));
 }
+
+#[test]
+fn two_models_of_one_title_are_named_apart_and_their_legend_fits() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A copy of the default model deep in a long path: same title, another file.
+    let dir = tmp
+        .path()
+        .join("a/rather/long/folder/for/the/copy/of/the/model");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("COPY.toml");
+    std::fs::copy("priors/deepseek_v3.toml", &copy).unwrap();
+    let out = tmp.path().join("out");
+    let assert = costsim()
+        .args(["compare", "priors/deepseek_v3.toml"])
+        .arg(&copy)
+        .args(["-n", "2000", "--outputs", "fleet_capex", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let title = "DeepSeek-V3: the final-run claim against fleet ownership";
+    // Both tables had two rows of the bare title.
+    for name in [
+        format!("{title} (deepseek_v3) "),
+        format!("{title} (COPY) "),
+    ] {
+        assert!(stdout.matches(&name).count() >= 2, "{name}\n{stdout}");
+    }
+    for line in stdout.lines().filter(|l| l.starts_with(title)) {
+        assert!(line[title.len()..].starts_with(" ("), "{line}");
+    }
+    // The legend (the top fifth) ran off the right edge: no text in the margin now.
+    let img = decode(&out.join("compare_hist_fleet_capex.png"));
+    let (w, h) = img.dimensions();
+    let dark = (0..h / 5)
+        .flat_map(|y| (w - 30..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 110))
+        .count();
+    assert_eq!(dark, 0, "text in the right margin of the legend");
+    // A title too long for any line: the legend is cut with "…" inside the canvas.
+    let text = std::fs::read_to_string(CLOSED).unwrap().replace(
+        "\"Closed-form outputs\"",
+        &format!(
+            "\"{}\"",
+            "A very long title that no legend line holds ".repeat(4)
+        ),
+    );
+    let (one, two) = (tmp.path().join("one.toml"), tmp.path().join("two.toml"));
+    std::fs::write(&one, &text).unwrap();
+    std::fs::write(&two, text.replace("normal(10, 3)", "normal(11, 3)")).unwrap();
+    let out = tmp.path().join("long");
+    costsim()
+        .arg("compare")
+        .args([&one, &two])
+        .args(["-n", "2000", "--outputs", "total", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let img = decode(&out.join("compare_hist_total.png"));
+    let dark = (0..h / 5)
+        .flat_map(|y| (w - 30..w).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0.iter().all(|&c| c < 110))
+        .count();
+    assert_eq!(dark, 0, "a long legend runs into the right margin");
+}
+
+#[test]
+fn sweep_claim_labels_sit_off_the_bands() {
+    let tmp = tempfile::tempdir().unwrap();
+    costsim()
+        .args(["sweep", "--param", "n_h800", "--values", "2000,24000,50000"])
+        .args(["-n", "2000", "--outputs", "fleet_capex", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let img = decode(&tmp.path().join("sweep_fleet_capex.png"));
+    let (w, h) = img.dimensions();
+    let vermillion = |x: u32, y: u32| {
+        let [r, g, b] = img.get_pixel(x, y).0;
+        r > 170 && (50..140).contains(&g) && b < 60
+    };
+    // The claims' dashed lines: rows vermillion across much of the width.
+    let lines: Vec<u32> = (0..h)
+        .filter(|&y| (0..w).filter(|&x| vermillion(x, y)).count() > w as usize / 3)
+        .collect();
+    assert!(!lines.is_empty());
+    // Their labels sat in boxes just above or below them, over the bands; now no
+    // vermillion (text) lies within 40 px of a line inside the plot.
+    for &y in &lines {
+        let near = (y.saturating_sub(40)..(y + 40).min(h))
+            .filter(|r| lines.iter().all(|l| l.abs_diff(*r) > 4))
+            .flat_map(|r| (w * 15 / 100..w * 80 / 100).map(move |x| (x, r)))
+            .filter(|&(x, r)| vermillion(x, r))
+            .count();
+        assert_eq!(near, 0, "claim text by the line at row {y}");
+    }
+}

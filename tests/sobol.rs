@@ -369,3 +369,30 @@ fn max_charts_picks_claims_first_and_says_what_it_left_out() {
     let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(stderr.contains("charts for 2 of 5 outputs"), "{stderr}");
 }
+
+/// The table printed interval ends of noise around 0 as "[-0.000, 0.000]": no number
+/// in the table or sobol.csv is a negative zero.
+#[test]
+fn no_negative_zero_in_the_sobol_table_or_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args(["sobol", "-n", "1000", "--no-charts", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("[0.000, "), "{stdout}");
+    assert!(!stdout.contains("-0.000"), "{stdout}");
+    let text = std::fs::read_to_string(tmp.path().join("sobol.csv")).unwrap();
+    for field in text.lines().flat_map(|l| l.split(',')) {
+        assert_ne!(
+            field
+                .parse::<f64>()
+                .ok()
+                .map(|v| v == 0.0 && v.is_sign_negative()),
+            Some(true),
+            "{field}"
+        );
+    }
+}

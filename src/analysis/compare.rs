@@ -89,6 +89,16 @@ pub fn compare_csv(models: &[Compared], outputs: &[String]) -> Vec<u8> {
 /// the order claims first appear across the models. A claim is the same claim in two
 /// models when its label, param and value agree.
 pub fn claims_by_claim(models: &[Compared]) -> Vec<Vec<(&str, &ClaimSummary)>> {
+    let titles: Vec<&str> = models.iter().map(|m| m.title.as_str()).collect();
+    claims_named(models, &titles)
+}
+
+/// [`claims_by_claim`] with each model named by `names` (one per model) instead of
+/// its title: the terminal's table tells two models of one title apart.
+pub fn claims_named<'a>(
+    models: &'a [Compared],
+    names: &[&'a str],
+) -> Vec<Vec<(&'a str, &'a ClaimSummary)>> {
     let same = |a: &ClaimSummary, b: &ClaimSummary| {
         a.claim == b.claim && a.param == b.param && a.value.to_bits() == b.value.to_bits()
     };
@@ -101,9 +111,10 @@ pub fn claims_by_claim(models: &[Compared]) -> Vec<Vec<(&str, &ClaimSummary)>> {
             groups.push(
                 models
                     .iter()
-                    .filter_map(|o| {
+                    .zip(names)
+                    .filter_map(|(o, &name)| {
                         let d = o.simulated.summary.claims.iter().find(|d| same(c, d))?;
-                        Some((o.title.as_str(), d))
+                        Some((name, d))
                     })
                     .collect(),
             );

@@ -619,7 +619,8 @@ pub fn sobol_csv(model: &Model, rows: &[SobolRow]) -> Vec<u8> {
             [
                 i.first, i.first_lo, i.first_hi, i.total, i.total_lo, i.total_hi,
             ]
-            .map(|v| v.to_string()),
+            // 0, never "-0".
+            .map(|v| if v == 0.0 { 0.0 } else { v }.to_string()),
         );
         w.write_record(record).expect("writing to memory");
     }

@@ -4,7 +4,9 @@
 use super::{
     Outcome, OutputFolder, chart_options, commit_or_print, out_dir, plot_error, prepare, spec,
 };
-use crate::analysis::compare::{Compared, claims_by_claim, compare_csv, shared_outputs};
+use crate::analysis::compare::{
+    Compared, claims_by_claim, claims_named, compare_csv, shared_outputs,
+};
 use crate::analysis::run;
 use crate::cli::CompareArgs;
 use crate::error::Error;
@@ -101,7 +103,15 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
         }
         format => super::stdout_for(
             format,
-            || table(&models, &outputs, samples) + &claims_table(&claims),
+            || {
+                // Two models of one title are named apart in the tables as in the
+                // charts (by their overrides, or their files); the CSVs keep the
+                // titles beside the files.
+                let names = crate::report::analysis_charts::series_names(&models);
+                let named: Vec<&str> = names.iter().map(String::as_str).collect();
+                table(&models, &named, &outputs, samples)
+                    + &claims_table(&claims_named(&models, &named))
+            },
             &files[0].1,
         ),
     };
@@ -141,7 +151,7 @@ fn condition_note(m: &Compared) -> Option<String> {
 }
 
 /// Per output: one row per model that reports it.
-fn table(models: &[Compared], outputs: &[String], samples: u64) -> String {
+fn table(models: &[Compared], names: &[&str], outputs: &[String], samples: u64) -> String {
     let mut out = String::new();
     let run = &models[0].simulated.summary.run;
     // The samples asked for: a conditional run's `run.samples` counts the worlds it
@@ -155,9 +165,9 @@ fn table(models: &[Compared], outputs: &[String], samples: u64) -> String {
     );
     // With --where: each model's own P(condition), and every number below is over
     // the worlds that meet it.
-    for m in models {
+    for (m, name) in models.iter().zip(names) {
         if let Some(c) = &m.simulated.summary.condition {
-            let _ = writeln!(out, "{}: {}", m.title, report::anatomy::condition_line(c));
+            let _ = writeln!(out, "{name}: {}", report::anatomy::condition_line(c));
         }
     }
     out.push('\n');
@@ -167,10 +177,10 @@ fn table(models: &[Compared], outputs: &[String], samples: u64) -> String {
                 .map(String::from)
                 .to_vec(),
         ];
-        for m in models {
+        for (m, model) in models.iter().zip(names) {
             let Some(o) = m.output(name) else { continue };
             let u = (!o.unit.is_empty()).then_some(o.unit.as_str());
-            let mut row = vec![m.title.clone(), human(o.mean, u)];
+            let mut row = vec![model.to_string(), human(o.mean, u)];
             for p in ["p5", "p25", "p50", "p75", "p95"] {
                 row.push(human(o.percentile(p).unwrap_or(f64::NAN), u));
             }

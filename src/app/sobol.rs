@@ -158,6 +158,11 @@ fn undefined_indices(model: &Model, rows: &[crate::analysis::sobol::SobolRow]) -
         .collect()
 }
 
+/// An index or interval end in the table: three decimals, never "-0.000".
+fn index(v: f64) -> String {
+    report::format::decimals(v, 3, false)
+}
+
 /// Per output: its ancestor inputs by total effect, with S1 and ST and their
 /// intervals; the inputs that cannot affect it (indices exactly 0) are counted.
 fn table(model: &Model, plan: &Plan, result: &SobolResult, n: u64, evaluations: u64) -> String {
@@ -188,10 +193,10 @@ fn table(model: &Model, plan: &Plan, result: &SobolResult, n: u64, evaluations: 
             let i = r.indices;
             lines.push(vec![
                 format!("  {}", model.params[r.input].name),
-                format!("{:.3}", i.first),
-                format!("[{:.3}, {:.3}]", i.first_lo, i.first_hi),
-                format!("{:.3}", i.total),
-                format!("[{:.3}, {:.3}]", i.total_lo, i.total_hi),
+                index(i.first),
+                format!("[{}, {}]", index(i.first_lo), index(i.first_hi)),
+                index(i.total),
+                format!("[{}, {}]", index(i.total_lo), index(i.total_hi)),
             ]);
         }
         if none {

@@ -163,29 +163,147 @@ fn row(
     let half = |share: f64| ((s.mark_h * share) as i32).max(1);
     let claim_size = (s.row * 0.9).max(9.0);
     // Several claims on one row (two versions of one figure) label outwards: the
-    // leftmost on its left, the others on their right, so their labels never overlap.
+    // leftmost on its left, the others on their right; no label covers the P25–P75
+    // box (one sat over deepseek_v3's), another label or another claim's diamond.
     let mut claims: Vec<&ClaimMark> = r.claims.iter().collect();
     claims.sort_by(|a, b| a.value.total_cmp(&b.value));
+    let radius = half(0.17).max(l.px(6.0));
+    let diamonds: Vec<i32> = claims.iter().map(|c| f.px(c.value)).collect();
+    let room = Room {
+        bounds: (f.left, f.right + l.px(12.0)),
+        boxed: (f.px(r.pct.p25), f.px(r.pct.p75)),
+        gap: l.px(6.0),
+        radius,
+    };
+    let mut placed: Vec<(i32, i32)> = Vec::new();
     for (k, c) in claims.iter().enumerate() {
-        let x = f.px(c.value);
-        let r = half(0.17).max(l.px(6.0));
+        let x = diamonds[k];
         // An outline: a narrow bar under it stays visible.
-        style::hollow_diamond(area, (x, yc), r, palette::VERMILLION, l.stroke(3.0))?;
+        style::hollow_diamond(area, (x, yc), radius, palette::VERMILLION, l.stroke(3.0))?;
         let w = style::text_width(&c.label, claim_size, true)?;
-        let baseline = frame::centred_baseline(yc, claim_size);
-        let right = ((x + r + l.px(6.0), baseline), HPos::Left);
-        let left = ((x - r - l.px(6.0), baseline), HPos::Right);
-        // Right of the diamond, or left of it where the median column begins.
-        let fits_right = x + r + l.px(6.0) + w <= f.right + l.px(12.0);
-        let fits_left = x - r - l.px(6.0) - w >= f.left;
-        let (at, h) = if claims.len() > 1 && k == 0 && fits_left {
-            left
-        } else if fits_right {
-            right
+        let others: Vec<i32> = (0..diamonds.len())
+            .filter(|&j| j != k)
+            .map(|j| diamonds[j])
+            .collect();
+        let prefer_left = claims.len() > 1 && k == 0;
+        let (x0, x1) = room.place(x, w, prefer_left, &others, &placed);
+        placed.push((x0, x1));
+        // A label pushed past the box is tied to its diamond by a thin guide.
+        let near = if x1 <= x { x - radius } else { x + radius };
+        let end = if x1 <= x {
+            x1 + room.gap / 2
         } else {
-            left
+            x0 - room.gap / 2
         };
-        style::boxed_text(area, &c.label, at, claim_size, palette::VERMILLION, h, true)?;
+        if (end - near).abs() > room.gap {
+            style::line(
+                area,
+                vec![(near, yc), (end, yc)],
+                palette::VERMILLION.to_rgba(),
+                l.stroke(1.5),
+            )?;
+        }
+        let baseline = frame::centred_baseline(yc, claim_size);
+        let at = (x0, baseline);
+        style::boxed_text(
+            area,
+            &c.label,
+            at,
+            claim_size,
+            palette::VERMILLION,
+            HPos::Left,
+            true,
+        )?;
     }
     Ok(())
+}
+
+/// Where a row's claim labels may go: within `bounds`, off the P25–P75 box `boxed`,
+/// `gap` from what they avoid; diamonds have radius `radius` (all in pixels).
+struct Room {
+    bounds: (i32, i32),
+    boxed: (i32, i32),
+    gap: i32,
+    radius: i32,
+}
+
+impl Room {
+    /// The span of a label `w` wide for the diamond at `x`: beside it, on the
+    /// preferred side, else the other; else pushed past the box on either side; each
+    /// only where it stays in the bounds and off the box, the other diamonds (`others`)
+    /// and the labels `placed`; failing all, beside the diamond as before.
+    fn place(
+        &self,
+        x: i32,
+        w: i32,
+        prefer_left: bool,
+        others: &[i32],
+        placed: &[(i32, i32)],
+    ) -> (i32, i32) {
+        let (b0, b1) = self.boxed;
+        let beside_right = x + self.radius + self.gap;
+        let beside_left = x - self.radius - self.gap;
+        let right = |x0: i32| (x0, x0 + w);
+        let left = |x1: i32| (x1 - w, x1);
+        let (near, far) = (
+            [right(beside_right), left(beside_left)],
+            [
+                right(beside_right.max(b1 + self.gap)),
+                left(beside_left.min(b0 - self.gap)),
+            ],
+        );
+        let order = if prefer_left { [1, 0] } else { [0, 1] };
+        let clear = |(x0, x1): (i32, i32)| {
+            x0 >= self.bounds.0
+                && x1 <= self.bounds.1
+                && (x1 < b0 - self.gap / 2 || x0 > b1 + self.gap / 2)
+                && others
+                    .iter()
+                    .all(|&d| d + self.radius < x0 || d - self.radius > x1)
+                && placed.iter().all(|&(p0, p1)| p1 < x0 || p0 > x1)
+        };
+        let candidates = order
+            .map(|k| near[k])
+            .into_iter()
+            .chain(order.map(|k| far[k]));
+        if let Some(span) = candidates.into_iter().find(|&s| clear(s)) {
+            return span;
+        }
+        if beside_right + w <= self.bounds.1 {
+            right(beside_right)
+        } else {
+            left(beside_left)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room() -> Room {
+        Room {
+            bounds: (400, 1500),
+            boxed: (1000, 1200),
+            gap: 6,
+            radius: 8,
+        }
+    }
+
+    #[test]
+    fn a_rank_label_stays_off_the_box() {
+        let off = |(x0, x1): (i32, i32)| x1 < 1000 || x0 > 1200;
+        // deepseek_v3's fleet capex: $1.3B (P63) inside the box, $1.6B just past it.
+        // "P63" sat left of its diamond, over the box.
+        let p63 = room().place(1150, 40, true, &[1240], &[]);
+        assert!(off(p63), "{p63:?}");
+        let p90 = room().place(1240, 40, false, &[1150], &[p63]);
+        assert!(off(p90), "{p90:?}");
+        assert!(p63.1 < p90.0 || p90.1 < p63.0, "{p63:?} {p90:?}");
+        // A lone claim inside the box: its label just past the box on the right.
+        let lone = room().place(1100, 40, false, &[], &[]);
+        assert_eq!(lone, (1206, 1246));
+        // Outside the box nothing moves.
+        assert_eq!(room().place(600, 40, false, &[], &[]), (614, 654));
+    }
 }

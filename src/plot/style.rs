@@ -243,6 +243,24 @@ pub fn heading(area: &Area, l: &Layout, title: &str, subtitle: &str) -> Result<i
     Ok(y2 + (l.subtitle() * 0.6) as i32)
 }
 
+/// A legend label shortened to fit `width` pixels, keeping what tells a series apart:
+/// in "Title (copy) — P50 $911M" the title is cut ("Tit… (copy) — P50 $911M"), else
+/// (no parenthesis, or no room for it) the end.
+pub fn fit_legend(label: &str, width: i32, size: f64) -> Result<String, PlotError> {
+    if text_width(label, size, false)? <= width {
+        return Ok(label.to_string());
+    }
+    let head_end = label.find(" — ").unwrap_or(label.len());
+    if let Some(k) = label[..head_end].rfind(" (") {
+        let keep = &label[k..];
+        let left = width - text_width(keep, size, false)?;
+        if left >= text_width("Sem…", size, false)? {
+            return Ok(fit(&label[..k], left, size, false)? + keep);
+        }
+    }
+    fit(label, width, size, false)
+}
+
 /// `s`, shortened with "…" to fit `width` pixels.
 pub fn fit(s: &str, width: i32, size: f64, bold: bool) -> Result<String, PlotError> {
     // No chart is wide enough for more than this many characters at any size we draw:
@@ -322,7 +340,10 @@ pub fn legend(
     let sw = l.px(34.0);
     let gap = l.px(34.0);
     let (mut cx, mut cy) = (x, y);
+    // An item wider than a whole line is shortened to fit inside the canvas.
+    let room = l.w - l.margin() - x - sw - l.px(10.0);
     for (swatch, label) in items {
+        let label = &fit_legend(label, room, size)?;
         let w = sw + l.px(10.0) + text_width(label, size, false)?;
         if cx > x && cx + w > l.w - l.margin() {
             cx = x;

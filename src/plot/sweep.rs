@@ -3,8 +3,8 @@
 
 use super::axes::{self, Frame};
 use super::style::{self, Area, Layout, Swatch, palette};
-use super::{PlotError, frame};
-use crate::report::analysis_charts::SweepChart;
+use super::{PlotError, frame, marks};
+use crate::report::analysis_charts::{Level, SweepChart};
 use crate::report::axis::Tick;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -34,6 +34,15 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
         ));
     }
     let legend_end = frame::heading_and_legend(area, &l, (&c.title, &c.subtitle), &items)?;
+    // Claim labels stay off the data: each is a row above the frame, tied to its line
+    // by the value written at the line's right end, in a gutter right of the frame.
+    let size = l.label();
+    let mut gutter = 0;
+    for claim in &c.claims {
+        gutter = gutter.max(style::text_width(&claim.tag, size, true)? + l.px(14.0));
+    }
+    let band_top = legend_end + l.px(16.0);
+    let rows = marks::claim_row(&l) * c.claims.len() as i32;
     // The y axis in its own space (ln y on a log axis), so the frame maps it linearly.
     let scale = c.y.scale;
     let y_ticks: Vec<Tick> =
@@ -46,8 +55,8 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
             .collect();
     let f = Frame {
         left: axes::y_axis_width(&l, &y_ticks)?,
-        top: legend_end + l.px(24.0),
-        right: l.w - l.margin(),
+        top: band_top + rows + l.px(if c.claims.is_empty() { 8.0 } else { 14.0 }),
+        right: l.w - l.margin() - gutter,
         bottom: frame::bottom(&l),
         x: &c.x,
         y0: scale.to_axis(c.y.lo),
@@ -77,11 +86,10 @@ pub fn draw(area: &Area, c: &SweepChart) -> Result<(), PlotError> {
         .zip(&xs)
         .map(|(p, &x)| (x, py(p.pct.p50)))
         .collect();
-    // Claims under the P50 line and its dots, each label at the end where it covers
-    // fewer dots (a label box hid the dot at 24k).
-    for claim in &c.claims {
-        level(area, &l, &f, py(claim.value), &claim.label, &median)?;
-    }
+    // Claims under the P50 line and its dots; their labels above the frame (a label
+    // box inside it hid the bands and a dot at 24k).
+    let ys: Vec<i32> = c.claims.iter().map(|k| py(k.value)).collect();
+    levels(area, &l, &f, band_top, &c.claims, &ys)?;
     style::line(
         area,
         median.clone(),
@@ -116,58 +124,69 @@ fn fill_between(
     Ok(())
 }
 
-/// A claim: a dashed vermillion line across the frame, labelled at its right end, or
-/// at its left end when that box covers fewer of the `dots` (above the line, or below
-/// it at the top of the frame).
-fn level(
+/// Claims: each a dashed vermillion line across the frame, its value written past
+/// the frame's right end (nudged apart when two lines are close), and its label a
+/// row of the band from `band_top` above the frame, the highest line's first.
+fn levels(
     area: &Area,
     l: &Layout,
     f: &Frame,
-    y: i32,
-    label: &str,
-    dots: &[(i32, i32)],
+    band_top: i32,
+    claims: &[Level],
+    ys: &[i32],
 ) -> Result<(), PlotError> {
     let color = palette::VERMILLION;
-    style::dashed(
-        area,
-        (f.left, y),
-        (f.right, y),
-        color.to_rgba(),
-        l.stroke(3.0),
-        l.px(12.0),
-    )?;
     let size = l.label();
-    let baseline = frame::label_baseline(l, f, y, size, l.px(8.0));
-    let text = style::fit(label, f.right - f.left - l.px(24.0), size, true)?;
-    let w = style::text_width(&text, size, true)?;
-    let rows = (baseline - size as i32, baseline + (size * 0.3) as i32);
-    let ends = (f.left + l.px(12.0), f.right - l.px(12.0));
-    let (x, h) = label_end(dots, ends, w, rows, l.px(8.0));
-    style::boxed_text(area, &text, (x, baseline), size, color, h, true)
+    for &y in ys {
+        style::dashed(
+            area,
+            (f.left, y),
+            (f.right + l.px(6.0), y),
+            color.to_rgba(),
+            l.stroke(3.0),
+            l.px(12.0),
+        )?;
+    }
+    for (row, k) in order_by_height(ys).into_iter().enumerate() {
+        let baseline = band_top + marks::claim_row(l) * (row as i32 + 1) - l.px(6.0);
+        let text = style::fit(&claims[k].label, f.right - f.left, size, true)?;
+        style::text(
+            area,
+            &text,
+            (f.right, baseline),
+            size,
+            color,
+            HPos::Right,
+            true,
+        )?;
+    }
+    for (k, y) in tag_rows(ys, (size * 1.1) as i32) {
+        let baseline = y + (size * 0.35) as i32;
+        let at = (f.right + l.px(10.0), baseline);
+        style::text(area, &claims[k].tag, at, size, color, HPos::Left, true)?;
+    }
+    Ok(())
 }
 
-/// Which end of a claim's line its label (`w` wide, over pixel rows `top..=bottom`)
-/// goes to: the right one (anchored at `ends.1`), or the left one (at `ends.0`) when
-/// its box covers fewer of the `dots` (each `reach` pixels around its centre).
-fn label_end(
-    dots: &[(i32, i32)],
-    ends: (i32, i32),
-    w: i32,
-    (top, bottom): (i32, i32),
-    reach: i32,
-) -> (i32, HPos) {
-    let covered = |x0: i32, x1: i32| {
-        dots.iter()
-            .filter(|&&(x, y)| {
-                x + reach >= x0 && x - reach <= x1 && y + reach >= top && y - reach <= bottom
-            })
-            .count()
-    };
-    if covered(ends.0, ends.0 + w) < covered(ends.1 - w, ends.1) {
-        (ends.0, HPos::Left)
-    } else {
-        (ends.1, HPos::Right)
-    }
+/// The claims' indices, highest line (smallest pixel row) first.
+fn order_by_height(ys: &[i32]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ys.len()).collect();
+    order.sort_by_key(|&k| (ys[k], k));
+    order
+}
+
+/// Each claim's tag row: its line's, pushed down until it is `gap` below the tag
+/// above it, so two close lines' values do not print over each other.
+fn tag_rows(ys: &[i32], gap: i32) -> Vec<(usize, i32)> {
+    let mut last: Option<i32> = None;
+    order_by_height(ys)
+        .into_iter()
+        .map(|k| {
+            let y = last.map_or(ys[k], |prev| ys[k].max(prev + gap));
+            last = Some(y);
+            (k, y)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -175,20 +194,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_claim_label_goes_to_the_end_of_its_line_where_it_hides_no_dot() {
-        // The label box spans 700 px at either end of 100..1500, over rows 480..510.
-        let ends = (100, 1500);
-        // A dot at 24k (x = 1180) in the right-hand box: the label goes left.
-        let dots = [(200, 900), (600, 700), (1180, 500), (1500, 300)];
-        assert!(matches!(
-            label_end(&dots, ends, 700, (480, 510), 8),
-            (100, HPos::Left)
-        ));
-        // No dot in either box: the right end, as before.
-        let dots = [(200, 900), (1500, 300)];
-        assert!(matches!(
-            label_end(&dots, ends, 700, (480, 510), 8),
-            (1500, HPos::Right)
-        ));
+    fn claim_tags_keep_apart_and_labels_go_top_down() {
+        // Lines at rows 500, 505 and 200: labels 200, 500, 505; tags 20 px apart.
+        assert_eq!(order_by_height(&[500, 505, 200]), [2, 0, 1]);
+        assert_eq!(
+            tag_rows(&[500, 505, 200], 20),
+            [(2, 200), (0, 500), (1, 520)]
+        );
     }
 }

@@ -39,8 +39,8 @@ fn cut_note(shown: usize, all: usize) -> String {
 
 /// A signed number with a true minus sign and `decimals` decimals: "+0.62", "−0.08".
 fn signed(v: f64, decimals: usize) -> String {
-    let s = format!("{v:+.decimals$}");
-    s.replacen('-', "−", 1)
+    // "0.00", never "−0.00", for a value that rounds to zero.
+    super::format::decimals(v, decimals, true).replacen('-', "−", 1)
 }
 
 /// A percent share (0–100) with sensible precision: "38%", "2.5%", "<0.1%".
@@ -111,6 +111,7 @@ mod tests {
     fn signed_numbers_and_shares() {
         assert_eq!(signed(0.6234, 2), "+0.62");
         assert_eq!(signed(-0.081, 2), "−0.08");
+        assert_eq!(signed(-0.001, 2), "0.00");
         assert_eq!(share(38.2), "38%");
         assert_eq!(share(2.54), "2.5%");
         assert_eq!(share(0.01), "<0.1%");

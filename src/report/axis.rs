@@ -2,7 +2,8 @@
 //!
 //! Rule: an axis spans the points it must show plus 4% on each side. It is
 //! logarithmic when every point is positive and they span more than 1.5 decades
-//! (max/min > 31.6), linear otherwise; a linear axis over non-negative points does not
+//! (max/min > 31.6), a mirrored log axis of magnitudes when every point is negative
+//! and they span as much, linear otherwise; a linear axis over non-negative points does not
 //! dip below zero. Ticks are 1-2-5 multiples on a linear axis and 1-2-5 per decade on a
 //! log one (powers of ten only, with unlabelled 2s and 5s, when those would crowd),
 //! labelled by [`super::format::tick_labels`].
@@ -56,6 +57,10 @@ pub fn axis_over(points: &[f64], unit: Option<&str>, max_ticks: usize) -> Axis {
     };
     let scale = if lo > 0.0 && hi / lo > 10f64.powf(1.5) {
         Scale::Log
+    } else if hi < 0.0 && lo / hi > 10f64.powf(1.5) {
+        // Negative values over decades: a log axis of their magnitudes, mirrored
+        // (`-cost` over `1k to 10M` was a linear axis from −$140M, the data in 3 bars).
+        Scale::NegLog
     } else {
         Scale::Linear
     };
@@ -64,24 +69,26 @@ pub fn axis_over(points: &[f64], unit: Option<&str>, max_ticks: usize) -> Axis {
     // The padding of points near the ends of the doubles would overflow to ±∞ (or,
     // on a log axis, underflow to 0): the axis stops at the finite range instead, so
     // everything drawn from it stays finite and its ticks stay few.
-    let floor = if scale == Scale::Log {
-        f64::MIN_POSITIVE
-    } else {
-        -f64::MAX
+    let (floor, ceiling) = match scale {
+        Scale::Log => (f64::MIN_POSITIVE, f64::MAX),
+        Scale::NegLog => (-f64::MAX, -f64::MIN_POSITIVE),
+        Scale::Linear => (-f64::MAX, f64::MAX),
     };
-    let mut lo = scale.from_axis(a - pad).clamp(floor, f64::MAX);
-    let hi = scale.from_axis(b + pad).clamp(floor, f64::MAX);
+    let mut lo = scale.from_axis(a - pad).clamp(floor, ceiling);
+    let hi = scale.from_axis(b + pad).clamp(floor, ceiling);
     if scale == Scale::Linear && lo < 0.0 && a >= 0.0 {
         lo = 0.0;
     }
+    let mirror = |v: &[f64]| v.iter().rev().map(|x| -x).collect::<Vec<f64>>();
     let values = match scale {
         Scale::Linear => linear_ticks(lo, hi, max_ticks),
         Scale::Log => log_ticks(lo, hi, max_ticks),
+        Scale::NegLog => mirror(&log_ticks(-hi, -lo, max_ticks)),
     };
-    let minor = if scale == Scale::Log {
-        minor_log_ticks(lo, hi, &values)
-    } else {
-        Vec::new()
+    let minor = match scale {
+        Scale::Log => minor_log_ticks(lo, hi, &values),
+        Scale::NegLog => mirror(&minor_log_ticks(-hi, -lo, &mirror(&values))),
+        Scale::Linear => Vec::new(),
     };
     Axis {
         lo,
@@ -161,11 +168,19 @@ fn minor_log_ticks(lo: f64, hi: f64, ticks: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Ticks at `values`, labelled in `unit`, negative ones with a true minus sign
+/// ("−$20M", as the legends write it).
 pub fn with_labels(values: &[f64], unit: Option<&str>) -> Vec<Tick> {
     tick_labels(values, unit)
         .into_iter()
         .zip(values)
-        .map(|(label, &value)| Tick { value, label })
+        .map(|(label, &value)| Tick {
+            value,
+            label: match label.strip_prefix('-') {
+                Some(rest) => format!("−{rest}"),
+                None => label,
+            },
+        })
         .collect()
 }
 
@@ -179,6 +194,8 @@ mod tests {
         assert_eq!(axis_over(&[1.0, 30.0], None, 8).scale, Scale::Linear);
         assert_eq!(axis_over(&[-1.0, 1e6], None, 8).scale, Scale::Linear);
         assert_eq!(axis_over(&[0.0, 1e6], None, 8).scale, Scale::Linear);
+        assert_eq!(axis_over(&[-1e6, -10.0], None, 8).scale, Scale::NegLog);
+        assert_eq!(axis_over(&[-1e6, 10.0], None, 8).scale, Scale::Linear);
         let a = axis_over(&[5.0, 5.0], None, 8);
         assert!(a.lo < 5.0 && a.hi > 5.0);
         let a = axis_over(&[f64::NAN], None, 8);
@@ -228,5 +245,30 @@ mod tests {
         assert!(t.len() <= 8 && t.len() >= 3, "{t:?}");
         assert_eq!(linear_ticks(-1.0, 1.0, 5), vec![-1.0, -0.5, 0.0, 0.5, 1.0]);
         assert_eq!(linear_ticks(-1.0, 1.0, 4), vec![-1.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn negative_values_over_decades_get_a_mirrored_log_axis_with_minus_signs() {
+        // `-cost` with cost = `1k to 10M`: P0.5 −$136M, P99.5 −$74.
+        let a = axis_over(&[-1.36e8, -74.0, -4.67e6], Some("USD"), 8);
+        assert_eq!(a.scale, Scale::NegLog);
+        assert!(
+            a.lo < -1.36e8 && a.lo > -1e9 && a.hi > -74.0 && a.hi < 0.0,
+            "{a:?}"
+        );
+        // The body fills the axis: the median (−$100k) is near the middle, not at 0.9.
+        let f = a.fraction(-1e5);
+        assert!(f > 0.3 && f < 0.7, "{f}");
+        let labels: Vec<&str> = a.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert!(labels.contains(&"−$1M"), "{labels:?}");
+        assert!(labels.iter().all(|l| !l.contains('-')), "{labels:?}");
+        assert!(a.ticks.windows(2).all(|w| w[0].value < w[1].value));
+        // A linear axis's negative ticks read "−" too.
+        let l = axis_over(&[-5.0, 5.0], None, 8);
+        assert!(
+            l.ticks.iter().any(|t| t.label.starts_with('−')),
+            "{:?}",
+            l.ticks
+        );
     }
 }

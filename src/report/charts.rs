@@ -242,8 +242,10 @@ pub(crate) fn axis_label(name: &str, unit: &str, scale: Scale) -> String {
     if !unit.is_empty() {
         parts.push(unit);
     }
-    if scale == Scale::Log {
-        parts.push("log scale");
+    match scale {
+        Scale::Log => parts.push("log scale"),
+        Scale::NegLog => parts.push("log scale of magnitudes"),
+        Scale::Linear => {}
     }
     if parts.is_empty() {
         name.to_string()
@@ -292,7 +294,10 @@ pub fn claims_on(s: &Summary, o: &OutputSummary) -> Vec<ClaimMark> {
 /// The smaller of a claim's two sides, which is the one a reader weighs: "0.5% higher",
 /// "12.0% lower".
 pub fn nearer_side(p_below: f64, p_above: f64) -> String {
-    if p_above <= p_below {
+    if p_below == 0.0 && p_above == 0.0 {
+        // A claim on a constant: no world on either side.
+        "every world equal".into()
+    } else if p_above <= p_below {
         format!("{} higher", probability(p_above))
     } else {
         format!("{} lower", probability(p_below))
@@ -374,7 +379,7 @@ pub(crate) fn far(base: &Axis, body: &[f64], v: f64, width: u32) -> bool {
     let mut with = body.to_vec();
     with.push(v);
     let wide = axis_over(&with, None, max_ticks(width));
-    if base.scale == Scale::Log && wide.scale == Scale::Linear {
+    if base.scale != Scale::Linear && wide.scale != base.scale {
         return true;
     }
     let finite = body.iter().copied().filter(|b| b.is_finite());
@@ -443,6 +448,21 @@ pub(crate) fn cdf_points(
         .collect()
 }
 
+/// The CDF (or exceedance curve) of a constant `v` at `edges`: one vertical step at
+/// `v` itself, not the smeared ramp its sketch bucket would give.
+pub(crate) fn step_points(v: f64, edges: &[f64], exceedance: bool) -> Vec<(f64, f64)> {
+    let p = |below: bool| if below == exceedance { 1.0 } else { 0.0 };
+    let mut points: Vec<(f64, f64)> = edges
+        .iter()
+        .filter(|&&e| e < v)
+        .map(|&e| (e, p(true)))
+        .collect();
+    points.push((v, p(true)));
+    points.push((v, p(false)));
+    points.extend(edges.iter().filter(|&&e| e > v).map(|&e| (e, p(false))));
+    points
+}
+
 /// The number of display bins: about one per 10 pixels, at most 120, and fewer for
 /// small runs (√n / 2, at least 20) so that each bar rests on enough samples.
 pub(crate) fn bin_count(width: u32, n: u64) -> usize {
@@ -462,20 +482,32 @@ fn histogram_chart(
     let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, o.count), x.scale);
     let h = histogram::rebin(&t.sketch.buckets(), &edges, x.scale);
     let total = h.total.max(1) as f64;
-    let bars = bars_of(&h);
+    // A constant is one value, not a distribution: one bar centred on it holding every
+    // sample (the sketch's bucket around it straddles two display bins).
+    let bars = match constant_value(o) {
+        Some(v) => vec![point_bar(v, &edges, x.scale)],
+        None => bars_of(&h),
+    };
     let y_max = hist_y_max(bars.iter().map(|b| b.share).fold(0.0, f64::max));
     let pct = percentiles(o);
     HistogramChart {
         file: chart_file("hist", &o.output),
         output: o.output.clone(),
         title: title_of(o),
-        subtitle: format!(
-            "Distribution of {} ({} samples, {} bins){}",
-            o.output,
-            count(o.count),
-            bars.len(),
-            constant_note(o)
-        ),
+        subtitle: match constant_value(o) {
+            Some(_) => format!(
+                "Distribution of {} ({} samples){}",
+                o.output,
+                count(o.count),
+                constant_note(o)
+            ),
+            None => format!(
+                "Distribution of {} ({} samples, {} bins)",
+                o.output,
+                count(o.count),
+                bars.len()
+            ),
+        },
         x_label: axis_label(&title_of(o), &o.unit, x.scale),
         y_ticks: share_ticks(y_max),
         y_label: "Share of samples per bin".into(),
@@ -488,6 +520,36 @@ fn histogram_chart(
         mean: o.mean,
         claims: claims.to_vec(),
         footer: footer(s),
+    }
+}
+
+/// The value of an output every sample of which is the same finite number.
+fn constant_value(o: &OutputSummary) -> Option<f64> {
+    (o.count > 0 && o.min == o.max && o.min.is_finite()).then_some(o.min)
+}
+
+/// One bar of one display bin's width (of `edges`, on a `scale` axis) centred on `v`,
+/// holding every sample.
+fn point_bar(v: f64, edges: &[f64], scale: Scale) -> Bar {
+    let bins = edges.len().saturating_sub(1).max(1) as f64;
+    let (lo, hi) = (edges[0], edges[edges.len() - 1]);
+    match scale {
+        Scale::Log if v > 0.0 && lo > 0.0 => {
+            let half = (hi / lo).ln() / bins / 2.0;
+            Bar {
+                lo: v * (-half).exp(),
+                hi: v * half.exp(),
+                share: 1.0,
+            }
+        }
+        _ => {
+            let half = (hi - lo) / bins / 2.0;
+            Bar {
+                lo: v - half,
+                hi: v + half,
+                share: 1.0,
+            }
+        }
     }
 }
 
@@ -524,7 +586,10 @@ fn cdf_chart(
 ) -> CdfChart {
     let x = output_axis(o, t, claims, opts.width);
     let edges = cdf_edges(&x, opts.width);
-    let points = cdf_points(t, &edges, x.scale, opts.exceedance);
+    let points = match constant_value(o) {
+        Some(v) => step_points(v, &edges, opts.exceedance),
+        None => cdf_points(t, &edges, x.scale, opts.exceedance),
+    };
     let pct = percentiles(o);
     let (what, y_label) = if opts.exceedance {
         ("Exceedance curve", "P(value > x)")
@@ -687,8 +752,10 @@ fn bands_chart(
         subtitle: s.model.title.clone(),
         x_label: match (unit.is_empty(), x.scale) {
             (true, Scale::Log) => "value (log scale)".into(),
+            (true, Scale::NegLog) => "value (log scale of magnitudes)".into(),
             (true, Scale::Linear) => "value".into(),
             (false, Scale::Log) => format!("{unit} (log scale)"),
+            (false, Scale::NegLog) => format!("{unit} (log scale of magnitudes)"),
             (false, Scale::Linear) => unit.to_string(),
         },
         x,
@@ -739,9 +806,13 @@ value = -2e6
 "#;
 
     fn run(samples: u64) -> (Summary, Aggregates, Vec<usize>) {
+        run_model(MODEL, samples)
+    }
+
+    fn run_model(text: &str, samples: u64) -> (Summary, Aggregates, Vec<usize>) {
         let source = Source {
             name: "test.toml".into(),
-            text: MODEL.into(),
+            text: text.into(),
         };
         let model = crate::model::load(source, &[]).unwrap();
         let plan = crate::plan::compile(&model).unwrap();
@@ -949,6 +1020,96 @@ value = -2e6
         );
         s.outputs[0].max = 6.0;
         assert_eq!(constant_note(&s.outputs[0]), "");
+    }
+
+    #[test]
+    fn a_constant_output_is_one_bar_and_one_step_at_its_value() {
+        const FLAT: &str = r#"
+[model]
+title = "Flat"
+outputs = ["flat"]
+[params]
+a = { value = "1 to 10" }
+flat = { value = "a * 0 + 42000", unit = "USD" }
+[[claims]]
+label = "Equal"
+param = "flat"
+value = 42000
+"#;
+        let (s, aggs, ks) = run_model(FLAT, 20_000);
+        let tracked: Vec<&Tracked> = ks.iter().map(|&k| &aggs.tracked[k]).collect();
+        for exceedance in [false, true] {
+            let opts = ChartOptions {
+                exceedance,
+                ..ChartOptions::default()
+            };
+            let c = build(&s, &tracked, &opts);
+            let h = &c.histograms[0];
+            // It was two bars of ~74% and ~26% either side of $42k.
+            let drawn: Vec<&Bar> = h.bars.iter().filter(|b| b.share > 0.0).collect();
+            assert_eq!(drawn.len(), 1, "{:?}", h.bars);
+            assert_eq!(drawn[0].share, 1.0);
+            assert!(drawn[0].lo < 42000.0 && drawn[0].hi > 42000.0);
+            assert!(
+                ((42000.0 - drawn[0].lo) - (drawn[0].hi - 42000.0)).abs() < 1e-6,
+                "{:?}",
+                drawn[0]
+            );
+            assert_eq!(h.claims[0].label, "Equal $42k — P50 · every world equal");
+            assert_eq!(
+                h.subtitle,
+                "Distribution of flat (20,000 samples); a constant: every sample is $42k"
+            );
+            // The CDF is one vertical step at $42k, flat on either side.
+            let cdf = &c.cdfs[0];
+            let (off, on) = if exceedance { (1.0, 0.0) } else { (0.0, 1.0) };
+            for &(x, p) in &cdf.points {
+                if x < 42000.0 {
+                    assert_eq!(p, off, "{x}");
+                } else if x > 42000.0 {
+                    assert_eq!(p, on, "{x}");
+                }
+            }
+            assert!(cdf.points.contains(&(42000.0, off)) && cdf.points.contains(&(42000.0, on)));
+        }
+        let claim = &s.claims[0];
+        assert_eq!(
+            (claim.p_below, claim.p_above, claim.percentile_rank),
+            (0.0, 0.0, 50.0)
+        );
+        assert_eq!(
+            claim.verdict,
+            "equal to every world's value (the output is constant)"
+        );
+    }
+
+    #[test]
+    fn a_negative_output_over_decades_fills_a_mirrored_log_axis() {
+        const NEG: &str = r#"
+[model]
+title = "Negative"
+outputs = ["neg"]
+[params]
+cost = { value = "1k to 10M", unit = "USD" }
+neg = { value = "-cost", unit = "USD" }
+"#;
+        let (s, aggs, ks) = run_model(NEG, 20_000);
+        let tracked: Vec<&Tracked> = ks.iter().map(|&k| &aggs.tracked[k]).collect();
+        let c = build(&s, &tracked, &ChartOptions::default());
+        let h = &c.histograms[0];
+        // It was a linear axis from −$140M with the data in a few bars at its end.
+        assert_eq!(h.x.scale, Scale::NegLog);
+        let filled = h.bars.iter().filter(|b| b.share > 0.002).count();
+        assert!(filled > h.bars.len() / 2, "{filled} of {}", h.bars.len());
+        assert!(h.x.hi < 0.0);
+        assert_eq!(h.x_label, "neg — USD, log scale of magnitudes");
+        assert!(
+            h.x.ticks.iter().any(|t| t.label == "−$1M"),
+            "{:?}",
+            h.x.ticks
+        );
+        let cdf = &c.cdfs[0];
+        assert!(cdf.points.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-12));
     }
 
     #[test]

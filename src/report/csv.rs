@@ -24,7 +24,8 @@ pub const CLAIMS_HEADER: [&str; 8] = [
 ];
 
 fn num(v: f64) -> String {
-    format!("{v}")
+    // 0, never "-0".
+    if v == 0.0 { "0".into() } else { format!("{v}") }
 }
 
 pub fn summary_csv(s: &Summary) -> Vec<u8> {

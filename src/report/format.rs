@@ -74,6 +74,21 @@ fn sig_digits(x: f64, digits: usize) -> String {
     }
 }
 
+/// `v` with `decimals` decimals, never "-0.000": an estimate a hair below zero (noise
+/// around 0) prints as 0. `signed` adds "+" to positive values ("+0.62", but "0.00").
+pub fn decimals(v: f64, decimals: usize, signed: bool) -> String {
+    let s = format!("{v:.decimals$}");
+    let zero = s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.');
+    match (zero, signed) {
+        (true, _) => s.trim_start_matches('-').to_string(),
+        (false, true) if v > 0.0 => format!("+{s}"),
+        (false, _) => s,
+    }
+}
+
 /// A value in its unit's style: "$5.58M", "35%", "2.79M".
 pub fn human(v: f64, unit: Option<&str>) -> String {
     human_digits(v, unit, 3)
@@ -312,5 +327,18 @@ mod tests {
                 probability(1.0 - p)
             );
         }
+    }
+
+    #[test]
+    fn decimals_never_print_a_negative_zero() {
+        assert_eq!(decimals(-0.0004, 3, false), "0.000");
+        assert_eq!(decimals(-0.0, 3, false), "0.000");
+        assert_eq!(decimals(-0.012, 3, false), "-0.012");
+        assert_eq!(decimals(0.4567, 2, false), "0.46");
+        assert_eq!(decimals(-0.001, 2, true), "0.00");
+        assert_eq!(decimals(0.001, 2, true), "0.00");
+        assert_eq!(decimals(0.62, 2, true), "+0.62");
+        assert_eq!(decimals(-0.62, 2, true), "-0.62");
+        assert_eq!(decimals(f64::NAN, 3, false), "NaN");
     }
 }

@@ -309,7 +309,23 @@ pub fn verdict(n: u64, below: u64, above: u64) -> String {
         }
     };
     let (p_below, p_above) = (below as f64 / n as f64, above as f64 / n as f64);
-    if above == 0 {
+    // Worlds equal to the claim: a point mass (a constant, a switch, a floor) at it.
+    let equal = n.saturating_sub(below + above);
+    if below == 0 && above == 0 {
+        "equal to every world's value (the output is constant)".into()
+    } else if above == 0 && equal > 0 {
+        format!(
+            "at the upper end: none of {} worlds is higher, {} equal it",
+            count(n),
+            share(equal)
+        )
+    } else if below == 0 && equal > 0 {
+        format!(
+            "at the lower end: none of {} worlds is lower, {} equal it",
+            count(n),
+            share(equal)
+        )
+    } else if above == 0 {
         format!(
             "beyond the upper end: none of {} worlds is higher",
             count(n)
@@ -431,5 +447,23 @@ mod tests {
             "beyond the upper end: none of 1,000,000 worlds is higher"
         );
         assert_eq!(verdict(0, 0, 0), "no world to rank it among");
+    }
+
+    #[test]
+    fn a_claim_on_a_point_mass_says_it_equals_those_worlds() {
+        // Every world equal: a constant output, not "beyond the upper end".
+        assert_eq!(
+            verdict(1_000_000, 0, 0),
+            "equal to every world's value (the output is constant)"
+        );
+        // An atom at the top (a cap) or the bottom (a floor) holding some worlds.
+        assert_eq!(
+            verdict(1000, 600, 0),
+            "at the upper end: none of 1,000 worlds is higher, 40.0% equal it"
+        );
+        assert_eq!(
+            verdict(1000, 0, 750),
+            "at the lower end: none of 1,000 worlds is lower, 25.0% equal it"
+        );
     }
 }

@@ -113,7 +113,7 @@ fn drivers(out: &mut String, s: &Summary) {
             rows.push(vec![
                 first,
                 r.input_label.clone(),
-                format!("{:+.2}", r.spearman),
+                super::format::decimals(r.spearman, 2, true),
                 format!("{:.1}%", r.contribution),
             ]);
         }

@@ -21,6 +21,9 @@ pub enum Scale {
     Linear,
     /// Positions are ln x; only positive values have a position.
     Log,
+    /// The mirror of `Log` for negative values: positions are −ln(−x), so −$100M
+    /// lies left of −$1k; only negative values have a position (+∞ for x ≥ 0).
+    NegLog,
 }
 
 impl Scale {
@@ -30,6 +33,8 @@ impl Scale {
             Scale::Linear => x,
             Scale::Log if x > 0.0 => x.ln(),
             Scale::Log => f64::NEG_INFINITY,
+            Scale::NegLog if x < 0.0 => -(-x).ln(),
+            Scale::NegLog => f64::INFINITY,
         }
     }
 
@@ -38,6 +43,7 @@ impl Scale {
         match self {
             Scale::Linear => u,
             Scale::Log => u.exp(),
+            Scale::NegLog => -(-u).exp(),
         }
     }
 }
@@ -97,7 +103,16 @@ pub fn rebin(buckets: &[(f64, f64, u64)], edges: &[f64], scale: Scale) -> Histog
 /// Adds `c` spread uniformly over axis positions [a, b] to `h`.
 fn spread(h: &mut Histogram, axis: &[f64], a: f64, b: f64, c: f64) {
     let n = h.counts.len();
-    if n == 0 || !a.is_finite() {
+    // A bucket reaching 0 from below on a NegLog axis: its mass at its lower end.
+    let b = if b == f64::INFINITY && a.is_finite() {
+        a
+    } else {
+        b
+    };
+    if n > 0 && a == f64::INFINITY {
+        // Values ≥ 0 on a NegLog axis: beyond its upper end.
+        h.above += c;
+    } else if n == 0 || !a.is_finite() {
         h.below += c;
     } else if b <= a {
         // A point (the zeros' bucket): the bin that holds it, the last edge included.

@@ -125,8 +125,6 @@ fn members<'a>(models: &'a [Compared], name: &str) -> Vec<Member<'a>> {
         .collect()
 }
 
-/// The models' names for legends: their titles, with the overrides (or else the
-/// position) added where two titles are the same.
 /// Names for labels that list every model (claim labels, footers), where long titles
 /// would be cut: the titles when all are short, else the files' stems ("deepseek_v3")
 /// when those tell the models apart.
@@ -150,6 +148,10 @@ pub fn short_names(models: &[Compared]) -> Vec<String> {
     if distinct { stems } else { names }
 }
 
+/// The models' names in tables and legends: their titles; where two titles are the
+/// same, the title and the overrides, or else the shortest end of the file's path
+/// (without its extension) that tells it from the others of that title ("Base
+/// (copy)", "Base (a/base)"), and a position ("#2") where nothing does.
 pub fn series_names(models: &[Compared]) -> Vec<String> {
     let titles: Vec<&str> = models.iter().map(|m| m.title.as_str()).collect();
     let with_overrides: Vec<String> = models
@@ -160,7 +162,13 @@ pub fn series_names(models: &[Compared]) -> Vec<String> {
             match (dup, o.is_empty()) {
                 (false, _) => m.title.clone(),
                 (true, false) => format!("{} ({})", m.title, o.join(", ")),
-                (true, true) => format!("{} ({})", m.title, m.file),
+                (true, true) => {
+                    let others = models
+                        .iter()
+                        .filter(|n| n.title == m.title && n.file != m.file)
+                        .map(|n| n.file.as_str());
+                    format!("{} ({})", m.title, path_end(&m.file, others))
+                }
             }
         })
         .collect();
@@ -175,6 +183,34 @@ pub fn series_names(models: &[Compared]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The fewest last components of `file`'s path, its extension dropped, that no path
+/// of `others` ends with: "copy" for `/tmp/x/copy.toml` among `priors/base.toml`,
+/// "a/base" for `a/base.toml` among `b/base.toml`; the whole path when none tells.
+fn path_end<'a>(file: &str, others: impl Iterator<Item = &'a str>) -> String {
+    let parts = |f: &str| -> Vec<String> {
+        let p = std::path::Path::new(f);
+        let mut parts: Vec<String> = p
+            .parent()
+            .into_iter()
+            .flat_map(|d| d.components())
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.push(
+            p.file_stem()
+                .map_or_else(|| f.to_string(), |s| s.to_string_lossy().into_owned()),
+        );
+        parts
+    };
+    let mine = parts(file);
+    let others: Vec<Vec<String>> = others.map(parts).collect();
+    let end = |v: &[String], k: usize| v[v.len().saturating_sub(k)..].join("/");
+    (1..=mine.len())
+        .map(|k| end(&mine, k))
+        .zip(1..)
+        .find(|(e, k)| others.iter().all(|o| end(o, *k) != *e))
+        .map_or_else(|| file.to_string(), |(e, _)| e)
 }
 
 /// Every comparison chart of `outputs` (those no model reports are skipped).
@@ -350,10 +386,11 @@ fn hist_chart(
             }
         })
         .collect();
+    let short = short_names(models);
     let same: Vec<Option<usize>> = identical(&series, |s| &s.bars);
     for (s, j) in series.iter_mut().zip(same) {
         if let Some(j) = j {
-            s.legend = format!("{} — identical to {}", names[s.series], names[j]);
+            s.legend = format!("{} — identical to {}", names[s.series], short[j]);
         }
     }
     let tallest = series
@@ -406,10 +443,11 @@ fn cdf_chart(
             points: cdf_points(m.t, &edges, x.scale, opts.exceedance),
         })
         .collect();
+    let short = short_names(models);
     let same: Vec<Option<usize>> = identical(&series, |s| &s.points);
     for (s, j) in series.iter_mut().zip(same) {
         if let Some(j) = j {
-            s.legend = format!("{} — identical to {}", names[s.series], names[j]);
+            s.legend = format!("{} — identical to {}", names[s.series], short[j]);
         }
     }
     let (what, y_label) = if opts.exceedance {
@@ -643,13 +681,25 @@ value = 5.576e6
         ];
         assert_eq!(
             series_names(&models),
-            [
-                "Model (c.toml)",
-                "Model (price = 2) #2",
-                "Model (price = 2) #3"
-            ]
+            ["Model (c)", "Model (price = 2) #2", "Model (price = 2) #3"]
         );
         let c = compare_charts(&models[..1], &outputs(), &ChartOptions::default());
         assert_eq!(c.bands.unwrap().models, [(0, "Model".to_string())]);
+    }
+
+    #[test]
+    fn same_titles_of_other_files_are_told_apart_by_the_shortest_path_end() {
+        let at = |file: &str| Compared {
+            file: file.into(),
+            ..compared(&[], "Model")
+        };
+        // The full path ran a legend off the canvas: "Model (/tmp/…/pri".
+        let models = [at("priors/base.toml"), at("/tmp/x/y/copy.toml")];
+        assert_eq!(series_names(&models), ["Model (base)", "Model (copy)"]);
+        let models = [at("a/base.toml"), at("b/base.toml"), at("c.toml")];
+        assert_eq!(
+            series_names(&models),
+            ["Model (a/base)", "Model (b/base)", "Model (c)"]
+        );
     }
 }

@@ -24,6 +24,9 @@ pub struct Level {
     pub value: f64,
     /// "Report $5.58M — P47 at gpus = 2,048 → P12 at 50k".
     pub label: String,
+    /// "$5.58M": the value, written at the line's right end outside the frame, which
+    /// ties the line to its label above the frame.
+    pub tag: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -167,6 +170,7 @@ fn levels(
             Level {
                 value: c.value,
                 label: format!("{} {} — {ranks}", c.claim, human(c.value, unit_of(o))),
+                tag: human(c.value, unit_of(o)),
             }
         })
         .collect()
