@@ -325,8 +325,9 @@ fn chart_links(out: &mut String, s: &Summary, charts: &Charts, extra: &[String])
 fn no_swing(s: &Summary, output: &str) -> &'static str {
     if s.self_driven.iter().any(|o| o == output) {
         "this output is itself an input, so the only input that moves it is itself"
-    } else if s.run.sensitivity_rows < 20 {
-        "too few samples to rank the inputs (at least 20 are needed; raise -n)"
+    } else if s.run.sensitivity_rows < super::summary::SWING_MIN_ROWS {
+        "too few samples: the swing tornado needs at least 20 (raise -n, or \
+         --sensitivity-rows if set lower)"
     } else if s.swing.is_empty() {
         "the swing reruns were skipped (--no-swing)"
     } else if !s.swing.iter().any(|r| r.output == output) {
