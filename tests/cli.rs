@@ -467,3 +467,21 @@ fn help_names_each_commands_own_output_and_samples() {
     let f = flag(&merge, "-f, --format");
     assert!(f.contains("sweep.csv") && f.contains("sobol.csv"), "{f}");
 }
+
+/// report.md's prose (the model's description, the claims' sources) shows money as
+/// written: `$` is escaped only where it could close inline maths, which an amount
+/// never does; the raw text had "\$2" and "\$5.576M" throughout.
+#[test]
+fn report_md_prose_shows_money_without_backslashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["-n", "2000", "--no-charts", "--no-anatomy"], tmp.path());
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert_eq!(md.matches("\\$").count(), 0, "{md}");
+    for said in [
+        "priced at an assumed $2 per GPU-hour",
+        "DeepSeek's $5.576M and $294K",
+        "S6 ('$944M associated with operating such clusters')",
+    ] {
+        assert!(md.contains(said), "{said}: {md}");
+    }
+}
