@@ -100,7 +100,8 @@ pub struct SimArgs {
     /// Write no PNG charts (the other result files are still written)
     #[arg(long)]
     pub no_charts: bool,
-    /// Per-output charts for at most N outputs, those with claims first [default: 40]
+    /// Per-output charts for at most N outputs, those with claims first [default: 40];
+    /// the bands show up to max(N, 100) outputs
     #[arg(long, value_name = "N")]
     pub max_charts: Option<usize>,
     /// Chart width in pixels, 400 to 8000 [default: 1600]
