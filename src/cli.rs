@@ -57,8 +57,10 @@ pub struct MergeArgs {
     /// Write the merged state to FILE instead (the shards need not be complete)
     #[arg(long, value_name = "FILE", conflicts_with = "format")]
     pub state: Option<PathBuf>,
-    /// What to print on stdout
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    /// What to print on stdout, as the sharded command would: `table`, `csv` (summary.csv,
+    /// sweep.csv or sobol.csv) or `json` (summary.json, or sweep.csv's or sobol.csv's rows
+    /// as a JSON array)
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
     /// Worker threads for what the merge draws again (rows, swing, anatomy) [default: all cores]
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u64).range(1..1025))]
@@ -71,8 +73,9 @@ pub struct MergeArgs {
 /// Options of every command that simulates a model.
 #[derive(Args, Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SimArgs {
-    /// Number of samples (overrides the file's [model] samples; sobol: base samples):
-    /// 1000000, 1_000_000, 1e6 or 1M
+    // `sobol`, `sweep` and `compare` replace this help with their own (`mut_arg`).
+    /// Number of samples (overrides the file's [model] samples): 1000000, 1_000_000, 1e6
+    /// or 1M
     #[arg(long, short = 'n', value_parser = parse_count)]
     pub samples: Option<u64>,
     /// RNG seed (overrides the file's [model] seed)
@@ -97,7 +100,8 @@ pub struct SimArgs {
     /// Write no PNG charts (the other result files are still written)
     #[arg(long)]
     pub no_charts: bool,
-    /// Per-output charts for at most N outputs, those with claims first [default: 40]
+    /// Per-output charts for at most N outputs, those with claims first [default: 40];
+    /// the bands show up to max(N, 100) outputs
     #[arg(long, value_name = "N")]
     pub max_charts: Option<usize>,
     /// Chart width in pixels, 400 to 8000 [default: 1600]
@@ -287,12 +291,24 @@ fn parse_budget(text: &str) -> Result<BudgetArg, String> {
     }
 }
 
+/// `sobol -n`: the file's [model] samples play no part in a Sobol design.
+const SOBOL_SAMPLES_HELP: &str = "Base samples N [default: 16,384; the file's [model] samples \
+are not used]: the model is evaluated N·(k + 2) times for its k inputs; 16384, 16k or 1e5";
+/// `sweep -n`: every step runs this many.
+const SWEEP_SAMPLES_HELP: &str = "Samples per step (overrides the file's [model] samples): \
+1000000, 1_000_000, 1e6 or 1M";
+/// `compare -n`: every model runs the first file's samples unless this is given.
+const COMPARE_SAMPLES_HELP: &str = "Samples for every model [default: the first file's \
+[model] samples]: 1000000, 1_000_000, 1e6 or 1M";
+
 #[derive(Args, Debug, Clone, Serialize, Deserialize)]
+#[command(mut_arg("samples", |a| a.help(SOBOL_SAMPLES_HELP)))]
 pub struct SobolArgs {
     /// The model file [default: priors/deepseek_v3.toml, built into the binary]
     pub file: Option<PathBuf>,
-    /// What to print on stdout: the table, the command's CSV, or its rows as JSON
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    /// What to print on stdout: `table` (an aligned table with human numbers), `csv`
+    /// (sobol.csv, as written) or `json` (sobol.csv's rows as a JSON array)
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
 
     /// Only these outputs (comma-separated) [default: all]
@@ -311,6 +327,7 @@ pub struct SobolArgs {
 
 #[derive(Args, Debug, Clone, Serialize, Deserialize)]
 #[command(group(clap::ArgGroup::new("steps").required(true).args(["values", "range"])))]
+#[command(mut_arg("samples", |a| a.help(SWEEP_SAMPLES_HELP)))]
 pub struct SweepArgs {
     /// The model file [default: priors/deepseek_v3.toml, built into the binary]
     pub file: Option<PathBuf>,
@@ -326,8 +343,9 @@ pub struct SweepArgs {
     /// Space the --range steps evenly in log space
     #[arg(long, requires = "range")]
     pub log: bool,
-    /// What to print on stdout: the table, the command's CSV, or its rows as JSON
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    /// What to print on stdout: `table` (an aligned table with human numbers), `csv`
+    /// (sweep.csv, as written) or `json` (sweep.csv's rows as a JSON array)
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
 
     /// Only these outputs (comma-separated) [default: all]
@@ -345,12 +363,14 @@ pub struct SweepArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(mut_arg("samples", |a| a.help(COMPARE_SAMPLES_HELP)))]
 pub struct CompareArgs {
     /// Two or more model files, run with the same seed and samples
     #[arg(required = true, num_args = 2.., value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// What to print on stdout: the table, the command's CSV, or its rows as JSON
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    /// What to print on stdout: `table` (an aligned table with human numbers), `csv`
+    /// (compare.csv, as written) or `json` (`outputs`: compare.csv's rows and `claims`: compare_claims.csv's, as JSON)
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
 
     /// Only these outputs (comma-separated) [default: all]

@@ -390,4 +390,53 @@ fn sweep_claim_labels_sit_off_the_bands() {
             .count();
         assert_eq!(near, 0, "claim text by the line at row {y}");
     }
+
+/// A 50-output model: per-output charts for 40, said in summary.json's warnings and
+/// report.md as well as on the terminal (it was said on stderr only); the bands,
+/// one chart, show all 50 rows (they showed 40 and said nothing).
+#[test]
+fn charts_left_out_are_warned_of_in_the_files_and_the_bands_show_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut model = String::from("[model]\ntitle = \"Fifty\"\n[params]\n");
+    for k in 0..50 {
+        model.push_str(&format!(
+            "o{k} = {{ value = \"uniform({k}, {})\", unit = \"USD\", label = \"Output number {k}\" }}\n",
+            k + 2
+        ));
+    }
+    let file = tmp.path().join("fifty.toml");
+    std::fs::write(&file, model).unwrap();
+    let out = tmp.path().join("fifty");
+    let a = common::costsim()
+        .arg("run")
+        .arg(&file)
+        .args(["-n", "2000", "--no-swing", "--no-anatomy", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let said = "per-output charts for 40 of 50 outputs (those with claims first, then the \
+                model's order; all 50 are in the bands); --max-charts N for more";
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches(said).count(), 1, "{stderr}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w == said),
+        "{}",
+        json["warnings"]
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains(&format!("> **Warning:** {said}")), "{md}");
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.iter().filter(|n| n.starts_with("hist_")).count(), 40);
+    let bands = decode(&out.join("bands.png"));
+    let runs = text_runs(&bands, 0.02..0.12);
+    assert!(runs.len() >= 50, "{} label rows: {runs:?}", runs.len());
 }

@@ -467,4 +467,64 @@ fn the_tables_head_arrives_before_the_anatomy_ends() {
         still_drawing,
         "the run ended before its head was read: {head:?}"
     );
+
+/// `--help` of a command that writes its own CSV names that file, not run's summary,
+/// and `-n` says what it means there (sobol ignores the file's samples).
+#[test]
+fn help_names_each_commands_own_output_and_samples() {
+    let help = |cmd: &str| {
+        let a = costsim().args([cmd, "--help"]).assert().success();
+        String::from_utf8(a.get_output().stdout.clone()).unwrap()
+    };
+    let flag = |text: &str, name: &str| -> String {
+        let start = text.find(name).unwrap_or_else(|| panic!("{name}: {text}"));
+        let rest = &text[start..];
+        let end = rest.find("\n\n").unwrap_or(rest.len());
+        rest[..end].to_string()
+    };
+    for (cmd, csv) in [
+        ("sobol", "sobol.csv"),
+        ("sweep", "sweep.csv"),
+        ("compare", "compare.csv"),
+    ] {
+        let text = help(cmd);
+        let f = flag(&text, "-f, --format");
+        assert!(f.contains(csv), "{cmd}: {f}");
+        assert!(!f.contains("summary"), "{cmd}: {f}");
+        let n = flag(&text, "-n, --samples");
+        match cmd {
+            "sobol" => {
+                assert!(n.contains("Base samples N"), "{n}");
+                assert!(n.contains("16,384"), "{n}");
+                assert!(n.contains("N·(k + 2)"), "{n}");
+                assert!(!n.contains("overrides"), "{n}");
+            }
+            "sweep" => assert!(n.contains("per step"), "{n}"),
+            _ => assert!(n.contains("the first file's"), "{n}"),
+        }
+    }
+    let run = help("run");
+    assert!(run.contains("csv:   summary.csv"), "{run}");
+    assert!(!flag(&run, "-n, --samples").contains("sobol"), "{run}");
+    let merge = help("merge");
+    let f = flag(&merge, "-f, --format");
+    assert!(f.contains("sweep.csv") && f.contains("sobol.csv"), "{f}");
+}
+
+/// report.md's prose (the model's description, the claims' sources) shows money as
+/// written: `$` is escaped only where it could close inline maths, which an amount
+/// never does; the raw text had "\$2" and "\$5.576M" throughout.
+#[test]
+fn report_md_prose_shows_money_without_backslashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["-n", "2000", "--no-charts", "--no-anatomy"], tmp.path());
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert_eq!(md.matches("\\$").count(), 0, "{md}");
+    for said in [
+        "priced at an assumed $2 per GPU-hour",
+        "DeepSeek's $5.576M and $294K",
+        "S6 ('$944M associated with operating such clusters')",
+    ] {
+        assert!(md.contains(said), "{said}: {md}");
+    }
 }

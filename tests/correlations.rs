@@ -198,3 +198,34 @@ fn holding_a_correlated_input_fixed_drops_its_correlations_with_a_note() {
         .success();
     assert!(s.get_output().status.success());
 }
+
+/// A sweep holds its param fixed at every step: like `run --set`, it says once that
+/// the param's correlations are dropped.
+#[test]
+fn a_sweep_of_a_correlated_input_notes_its_dropped_correlations_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = assert_cmd::Command::cargo_bin("costsim")
+        .unwrap()
+        .args([
+            "sweep",
+            "tests/data/correlated.toml",
+            "--param",
+            "price_h800",
+        ])
+        .args(["--values", "2,3", "-n", "2000", "--no-charts", "--out"])
+        .arg(tmp.path().join("sweep"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&s.get_output().stderr).into_owned();
+    for other in ["price_h100", "fleet"] {
+        let note = format!(
+            "price_h800 is held fixed by the sweep, so its correlation with {other} is dropped"
+        );
+        assert_eq!(stderr.matches(&note).count(), 1, "{stderr}");
+    }
+    // A warning of both steps counts the other one in the singular.
+    assert!(stderr.contains("(and 1 other step):"), "{stderr}");
+    // Correlations not involving the swept param stay, unmentioned.
+    assert!(!stderr.contains("life is"), "{stderr}");
+    assert!(!stderr.contains("correlation with life"), "{stderr}");
+}

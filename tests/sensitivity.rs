@@ -392,3 +392,68 @@ fn a_claim_on_an_intermediate_param_reports_it_with_its_drivers() {
         }
     }
 }
+
+/// One warning, on the terminal and in summary.json, whenever an analysis is skipped
+/// for want of samples: which ones, and how many each needs (the swing at -n 3 to 19
+/// was skipped silently; -n 1 warned of "at least 3 samples" only).
+#[test]
+fn every_analysis_skipped_for_want_of_samples_is_warned_of_with_its_need() {
+    let need = "the sensitivity analysis and its tornado charts need at least 3 samples, \
+                the swing tornado at least 20";
+    for (args, said) in [
+        (
+            &["-n", "10"][..],
+            Some("with 10 samples there is no swing tornado: "),
+        ),
+        (
+            &["-n", "19"][..],
+            Some("with 19 samples there is no swing tornado: "),
+        ),
+        (
+            &["-n", "1"][..],
+            Some("with 1 sample there is no sensitivity analysis, tornado or swing chart: "),
+        ),
+        (
+            &["-n", "1000", "--sensitivity-rows", "10"][..],
+            Some("with --sensitivity-rows 10 there is no swing tornado: "),
+        ),
+        (&["-n", "20"][..], None),
+        (&["-n", "1000", "--sensitivity-rows", "0"][..], None),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = common::costsim()
+            .args(["run", CLOSED, "--no-charts", "--no-anatomy", "--out"])
+            .arg(tmp.path())
+            .args(args)
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(tmp.path().join("summary.json")).unwrap(),
+        )
+        .unwrap();
+        let warnings: Vec<&str> = json["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap())
+            .collect();
+        match said {
+            Some(start) => {
+                let w = format!("{start}{need}");
+                assert_eq!(stderr.matches(&w).count(), 1, "{args:?}: {stderr}");
+                assert!(
+                    warnings.iter().any(|x| x.contains(&w)),
+                    "{args:?}: {warnings:?}"
+                );
+            }
+            None => {
+                assert!(!stderr.contains("need at least"), "{args:?}: {stderr}");
+                assert!(
+                    !warnings.iter().any(|x| x.contains("need at least")),
+                    "{args:?}"
+                );
+            }
+        }
+    }
+}

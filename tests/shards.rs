@@ -639,3 +639,24 @@ fn a_state_never_overwrites_a_file_that_is_not_a_state() {
         assert_eq!(out.status.code(), Some(2), "{flag:?}");
     }
 }
+
+/// A merge of a model with more outputs than get charts writes the single run's
+/// warning about it into summary.json and report.md, byte for byte.
+#[test]
+fn a_merge_warns_of_the_charts_left_out_as_the_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("[params]\n");
+    for k in 0..45 {
+        text.push_str(&format!("o{k} = \"uniform({k}, {})\"\n", k + 1));
+    }
+    let model = dir.path().join("wide.toml");
+    std::fs::write(&model, text).unwrap();
+    let model = model.to_str().unwrap().to_string();
+    let command = ["run", &model, "-n", "3000", "--no-anatomy", "--no-swing"];
+    shards_merge_like_one_run(dir.path(), &command, &[2]);
+    let json = std::fs::read_to_string(dir.path().join("merged-2/summary.json")).unwrap();
+    assert!(
+        json.contains("per-output charts for 40 of 45 outputs"),
+        "{json}"
+    );
+}

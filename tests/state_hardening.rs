@@ -392,3 +392,60 @@ fn merge_reads_only_regular_files() {
         assert!(e.contains(&path.display().to_string()), "{e}");
     }
 }
+
+/// A SIGKILLed shard leaves its empty `.NAME.PID.costsim-tmp` beside the state (no
+/// handler runs): the next costsim writing that state removes it once its process
+/// is gone, and nothing else — another name's, a live process's, a file being
+/// written a moment ago.
+#[test]
+fn a_killed_shards_temporary_file_is_removed_by_the_next_write_of_its_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let dead = 999_999_999u32;
+    let put = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let stale = put(&format!(".big.cstate.{dead}.costsim-tmp"), b"");
+    let old = put(&format!(".big.cstate.{}.costsim-tmp", dead - 1), b"partial");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let kept = [
+        put(
+            &format!(".big.cstate.{}.costsim-tmp", std::process::id()),
+            b"",
+        ),
+        put(&format!(".other.cstate.{dead}.costsim-tmp"), b""),
+        put(&format!(".big.cstate.{dead}.costsim-tmp.bak"), b""),
+        put(
+            &format!(".big.cstate.{}.costsim-tmp", dead - 2),
+            b"being written",
+        ),
+    ];
+    let model = dir.join("shards.toml");
+    std::fs::write(&model, MODEL).unwrap();
+    let state = dir.join("big.cstate");
+    costsim()
+        .arg("run")
+        .arg(&model)
+        .args(["--shard", "0/2", "--state"])
+        .arg(&state)
+        .args(["-q", "--threads", "1"])
+        .assert()
+        .success();
+    assert!(state.is_file());
+    assert!(!stale.exists(), "the killed run's empty file stays");
+    assert!(
+        !old.exists(),
+        "an idle partial file of a dead process stays"
+    );
+    for k in &kept {
+        assert!(k.exists(), "{} was removed", k.display());
+    }
+}

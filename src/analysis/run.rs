@@ -275,7 +275,9 @@ fn swing_within(
     let seed = summary.run.seed;
     use crate::plan::{Fill, compile_with};
     use crate::report::drivers::label_of;
-    if aggs.rows.is_empty() || aggs.rows[0].len() < 20 {
+    // Fewer rows: report::summary warns that the swing is skipped, and why.
+    if aggs.rows.is_empty() || (aggs.rows[0].len() as u64) < crate::report::summary::SWING_MIN_ROWS
+    {
         return Ok((Vec::new(), None));
     }
     // Every swing run on the one pool below (engine::simulate_here).

@@ -81,6 +81,29 @@ fn charts_cut(max: usize, outputs: usize) -> Option<String> {
     })
 }
 
+/// [`charts_cut`] for a run, whose bands charts show more outputs than its other
+/// charts (`report::charts::BANDS_MAX_ROWS`): what each shows.
+fn run_charts_cut(max: usize, outputs: usize) -> Option<String> {
+    let banded = report::charts::banded_count(max, outputs);
+    let bands = if banded == outputs {
+        format!(
+            "all {} are in the bands",
+            report::format::count(outputs as u64)
+        )
+    } else {
+        format!(
+            "the bands show {} of them",
+            report::format::count(banded as u64)
+        )
+    };
+    (outputs > max).then(|| {
+        format!(
+            "per-output charts for {max} of {} outputs (those with claims first, then the model's order; {bands}); --max-charts N for more",
+            report::format::count(outputs as u64)
+        )
+    })
+}
+
 /// A chart that could not be drawn: an I/O-class failure (exit 1), before any write.
 fn plot_error(out_dir: &Path) -> impl Fn(plot::PlotError) -> Error + '_ {
     move |e| Error::Io {
@@ -201,13 +224,23 @@ fn write_run(
     mut folder: OutputFolder,
     model: &Model,
     plan: &Plan,
-    summary: Summary,
+    mut summary: Summary,
     aggs: &Aggregates,
     row_note: Option<String>,
     early: anatomy::Early,
 ) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let out_dir = folder.dir().to_path_buf();
+    // Outputs left without charts are a warning of the run's files too (summary.json,
+    // report.md), not of the terminal only; a merge comes here with the same options.
+    let max = sim
+        .max_charts
+        .unwrap_or(report::charts::MAX_CHARTED_OUTPUTS);
+    if !sim.no_charts {
+        summary
+            .warnings
+            .extend(run_charts_cut(max, summary.outputs.len()));
+    }
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
     let stdout = match args.format {
@@ -247,12 +280,6 @@ fn write_run(
     }
     let mut warnings = summary.warnings[early.warnings..].to_vec();
     warnings.extend(row_note);
-    let max = sim
-        .max_charts
-        .unwrap_or(report::charts::MAX_CHARTED_OUTPUTS);
-    if !sim.no_charts {
-        warnings.extend(charts_cut(max, summary.outputs.len()));
-    }
     // The results reach the terminal before the charts are drawn (they take about
     // half of a default run): warnings, then the table; the files follow.
     let early = !sim.no_charts;

@@ -302,11 +302,9 @@ impl OutputFile {
         }
         // The process id in the name: two copies of one shard (a retried task) may
         // write the same state at once, each through its own temporary file.
-        let tmp = parent.unwrap_or(Path::new(".")).join(format!(
-            ".{}.{}.costsim-tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let folder = parent.unwrap_or(Path::new("."));
+        remove_stale_temps(folder, &name.to_string_lossy());
+        let tmp = folder.join(tmp_name(&name.to_string_lossy(), std::process::id()));
         File::create(&tmp).map_err(io("cannot write", &tmp))?;
         *STAGING.lock().unwrap_or_else(|e| e.into_inner()) = Some(tmp.clone());
         Ok(OutputFile {
@@ -335,6 +333,74 @@ impl Drop for OutputFile {
         let mut staging = STAGING.lock().unwrap_or_else(|e| e.into_inner());
         let _ = std::fs::remove_file(&self.tmp);
         *staging = None;
+    }
+}
+
+/// The temporary file beside state `name` of the process `pid`.
+fn tmp_name(name: &str, pid: u32) -> String {
+    format!(".{name}.{pid}.costsim-tmp")
+}
+
+/// The process id in `file` if it is exactly a temporary file of state `name`
+/// (`.NAME.PID.costsim-tmp`), else None.
+fn tmp_pid(file: &str, name: &str) -> Option<u32> {
+    let pid = file
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix('.')?
+        .strip_suffix(".costsim-tmp")?;
+    let digits = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| pid.parse().ok()).flatten()
+}
+
+/// Whether process `pid` exists on this machine (when that cannot be known, it is
+/// taken to exist, and its file is left alone).
+fn alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 sends nothing; kill only checks that the process exists.
+        let found = unsafe { libc::kill(pid, 0) } == 0;
+        found || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Removes the temporary files of state `name` in `folder` left by a costsim that was
+/// killed (SIGKILL, a node's OOM killer: no handler runs): files named exactly
+/// `.NAME.PID.costsim-tmp` for this name, whose PID is no live process here, and which
+/// are empty (a killed run's claim) or untouched for a minute. On a folder shared
+/// between machines the PID may live elsewhere; such a writer re-creates its file
+/// when it commits, and the minute spares one caught in the middle of writing.
+fn remove_stale_temps(folder: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| tmp_pid(f, name)) else {
+            continue;
+        };
+        if pid == std::process::id() || alive(pid) {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        let idle = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age.as_secs() >= 60);
+        if meta.is_file() && (meta.len() == 0 || idle) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -436,6 +502,25 @@ pub fn handle_signals() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_states_own_temporary_files_are_recognised() {
+        assert_eq!(tmp_pid(&tmp_name("big.cstate", 42), "big.cstate"), Some(42));
+        for other in [
+            ".big.cstate.42.costsim-tmp.x",
+            ".big.cstate..costsim-tmp",
+            ".big.cstate.4a.costsim-tmp",
+            ".big.cstate.+42.costsim-tmp",
+            "big.cstate.42.costsim-tmp",
+            ".big.cstatex.42.costsim-tmp",
+            ".b.cstate.42.costsim-tmp",
+            ".big.cstate.99999999999.costsim-tmp",
+        ] {
+            assert_eq!(tmp_pid(other, "big.cstate"), None, "{other}");
+        }
+        assert!(alive(std::process::id()));
+        assert!(!alive(999_999_999));
+    }
 
     /// The signal handler's removal wins against a writer that keeps creating files
     /// in the folder (the commit loop writing a run's set): a plain remove_dir_all

@@ -49,7 +49,23 @@ pub(super) fn prepare_sweep(args: &SweepArgs, model: Model) -> Result<Prepared, 
         (None, Some(r)) => parse_range(r, args.log)?,
         (None, None) => return Err(Error::Usage("give --values or --range".into())),
     };
-    let mut notes = Vec::new();
+    // Holding the param fixed drops its correlations, as an override holding it fixed
+    // does in `run` (model::load says so there): say so once, not per step.
+    let mut notes: Vec<String> = model
+        .correlations
+        .iter()
+        .filter_map(|c| match (c.a == param, c.b == param) {
+            (true, _) => Some(c.b),
+            (_, true) => Some(c.a),
+            _ => None,
+        })
+        .map(|other| {
+            format!(
+                "{} is held fixed by the sweep, so its correlation with {} is dropped",
+                args.param, model.params[other].name
+            )
+        })
+        .collect();
     let outputs = match args.outputs.as_deref() {
         Some(asked) => selected_outputs(&model, Some(asked))?,
         // By default only the outputs the swept param can move: the rest would print
@@ -157,6 +173,7 @@ fn step_warnings(param: &str, steps: &[crate::analysis::sweep::Step]) -> Vec<Str
     seen.into_iter()
         .map(|(w, at, n)| match n {
             1 => format!("at {param} = {at}: {w}"),
+            2 => format!("at {param} = {at} (and 1 other step): {w}"),
             n => format!("at {param} = {at} (and {} other steps): {w}", n - 1),
         })
         .collect()

@@ -151,7 +151,7 @@ pub fn markdown_section(out: &mut String, run: &AnatomyRun, conditional: bool, f
     if run.claims.is_empty() {
         return;
     }
-    let esc = |s: &str| s.replace('$', "\\$").replace('|', "\\|");
+    let esc = |s: &str| super::markdown::text(s).replace('|', "\\|");
     // Values as code spans: "`$5.58M`" reads the same raw and rendered.
     let code = |s: &str| format!("`{}`", s.replace('`', "'"));
     let heading = if conditional {

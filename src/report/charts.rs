@@ -25,14 +25,27 @@ pub struct ChartOptions {
     pub width: u32,
     pub height: u32,
     pub exceedance: bool,
-    /// Per-output charts (histogram, CDF, tornado, swing, a row of the bands) for at
-    /// most this many outputs: those with claims first, then the model's order.
+    /// Per-output charts (histogram, CDF, tornado, swing) for at most this many
+    /// outputs: those with claims first, then the model's order. The bands show at
+    /// least [`BANDS_MAX_ROWS`].
     pub max_outputs: usize,
 }
 
 /// The default of [`ChartOptions::max_outputs`]: a 10,000-output model would
 /// otherwise draw 40,000 PNGs, which no report holds.
 pub const MAX_CHARTED_OUTPUTS: usize = 40;
+
+/// The rows of a bands chart when `max_outputs` is lower: bands are one chart, not
+/// one per output, so they show every output up to this many (claims first). 100
+/// rows fit the canvas's 8,000-pixel cap at readable text even with a claim label
+/// under each (~70 px a row); a 50-output model drew 40 rows and hid 10.
+pub const BANDS_MAX_ROWS: usize = 100;
+
+/// The outputs bands charts show out of `outputs`, when per-output charts go to
+/// `max_outputs` of them.
+pub fn banded_count(max_outputs: usize, outputs: usize) -> usize {
+    outputs.min(max_outputs.max(BANDS_MAX_ROWS))
+}
 
 impl Default for ChartOptions {
     fn default() -> ChartOptions {
@@ -210,7 +223,8 @@ pub fn build(summary: &Summary, tracked: &[&Tracked], opts: &ChartOptions) -> Ch
             .push(histogram_chart(summary, o, t, &claims, opts));
         charts.cdfs.push(cdf_chart(summary, o, t, &claims, opts));
     }
-    charts.bands = bands_charts(summary, &charted, opts);
+    let banded = charted_outputs(summary, opts.max_outputs.max(BANDS_MAX_ROWS));
+    charts.bands = bands_charts(summary, &banded, opts);
     charts
 }
 

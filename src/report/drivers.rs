@@ -53,7 +53,7 @@ pub fn sensitivity(
     plan: &Plan,
     aggs: &Aggregates,
 ) -> (Vec<SensitivityRow>, Vec<String>) {
-    if aggs.rows.is_empty() || aggs.rows[0].len() < 3 {
+    if aggs.rows.is_empty() || (aggs.rows[0].len() as u64) < super::summary::SENSITIVITY_MIN_ROWS {
         return (Vec::new(), Vec::new());
     }
     let mut column = vec![None; model.params.len()];

@@ -32,9 +32,53 @@ pub fn markdown(s: &Summary, charts: &Charts, extra: &[String]) -> String {
     crate::error::printable(&out).replace('\t', " ")
 }
 
-/// Text with dollar signs escaped, so that no renderer reads "$5M … $9M" as maths.
-fn text(s: &str) -> String {
-    s.replace('$', "\\$")
+/// Model text (titles, descriptions, sources, warnings) for the report, with a `$`
+/// escaped only where it could end an inline math span, so that money reads as
+/// written raw ("priced at $2", not "priced at \$2") and no `$…$` becomes maths.
+///
+/// The target is GitHub, whose math follows the flanking rules pandoc documents for
+/// `tex_math_dollars` (GitHub is stricter still): a span closes only at a `$` with a
+/// non-space before it and no digit after it. A money `$` has a space or punctuation
+/// around it and a digit after it ("$5M to $9M", "('$944M"), so it never closes a
+/// span and stays bare. Escaped: a `$` after a non-space and not before a digit
+/// ("x$ ", "5$."), and any `$` touching another (`$$` opens display maths). Within
+/// code spans nothing is escaped (a backslash there is literal); an escape already
+/// written (`\$`) is kept. Renderers that pair any two `$` (remark-math's default)
+/// are not the target: escaping every `$` for them filled the raw text with
+/// backslashes.
+pub(super) fn text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        if c == '`' {
+            // A code span: a run of n backticks up to the next run of exactly n.
+            let n = chars[k..].iter().take_while(|&&b| b == '`').count();
+            let close = (k + n..chars.len()).find(|&j| {
+                chars[j..].iter().take_while(|&&b| b == '`').count() == n
+                    && (j == 0 || chars[j - 1] != '`')
+            });
+            let end = close.map_or(k + n, |j| j + n);
+            out.extend(&chars[k..end]);
+            k = end;
+            continue;
+        }
+        if c == '$' {
+            let before = k.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(k + 1).copied();
+            let escaped = before == Some('\\');
+            let doubled = before == Some('$') || after == Some('$');
+            let may_close = before.is_some_and(|b| !b.is_whitespace())
+                && !after.is_some_and(|a| a.is_ascii_digit());
+            if !escaped && (doubled || may_close) {
+                out.push('\\');
+            }
+        }
+        out.push(c);
+        k += 1;
+    }
+    out
 }
 
 /// A table cell: [`text`] without pipes or line breaks.
@@ -325,8 +369,9 @@ fn chart_links(out: &mut String, s: &Summary, charts: &Charts, extra: &[String])
 fn no_swing(s: &Summary, output: &str) -> &'static str {
     if s.self_driven.iter().any(|o| o == output) {
         "this output is itself an input, so the only input that moves it is itself"
-    } else if s.run.sensitivity_rows < 20 {
-        "too few samples to rank the inputs (at least 20 are needed; raise -n)"
+    } else if s.run.sensitivity_rows < super::summary::SWING_MIN_ROWS {
+        "too few samples: the swing tornado needs at least 20 (raise -n, or \
+         --sensitivity-rows if set lower)"
     } else if s.swing.is_empty() {
         "the swing reruns were skipped (--no-swing)"
     } else if !s.swing.iter().any(|r| r.output == output) {
@@ -394,10 +439,37 @@ mod tests {
     }
 
     #[test]
+    fn a_dollar_is_escaped_only_where_it_could_close_inline_maths() {
+        for (raw, md) in [
+            // Money: never a closing `$` (a space or punctuation before, a digit after).
+            ("priced at $2 per hour", "priced at $2 per hour"),
+            ("$5.576M and $294K", "$5.576M and $294K"),
+            (
+                "S6 ('$944M associated'); $1.6B + $944M",
+                "S6 ('$944M associated'); $1.6B + $944M",
+            ),
+            ("US$5 or A$7", "US$5 or A$7"),
+            ("a lone $ sign", "a lone $ sign"),
+            // Could close a span: a non-space before, no digit after.
+            ("$x$ and 5$.", "$x\\$ and 5\\$."),
+            ("cost in $/hour", "cost in $/hour"),
+            ("per hour$ here", "per hour\\$ here"),
+            // `$$` opens display maths.
+            ("$$5", "\\$\\$5"),
+            // Code spans are left alone; an escape already written stays one.
+            ("`a$ b$` and \\$x\\$", "`a$ b$` and \\$x\\$"),
+            ("``a`$ b$`` x$", "``a`$ b$`` x\\$"),
+            ("`open $x$", "`open $x\\$"),
+        ] {
+            assert_eq!(text(raw), md, "{raw}");
+        }
+    }
+
+    #[test]
     fn the_report_has_the_run_the_tables_and_the_verdicts_in_words() {
         let md = markdown(&summary(), &Charts::default(), &[]);
         assert!(
-            md.starts_with("# Costs | \\$ test\n\nSpans \\$5M to \\$9M.\n"),
+            md.starts_with("# Costs | $ test\n\nSpans $5M to $9M.\n"),
             "{md}"
         );
         assert!(md.contains("1,000,000 samples · seed 7"), "{md}");

@@ -363,6 +363,42 @@ pub fn verdict(n: u64, below: u64, above: u64) -> String {
     }
 }
 
+/// Rows the sensitivity analysis (Spearman ρ, its tornado charts and "What drives
+/// the spread") needs: `report::drivers` ranks nothing below it.
+pub const SENSITIVITY_MIN_ROWS: u64 = 3;
+/// Rows the swing tornado needs (`analysis::run::swing` reruns nothing below it).
+pub const SWING_MIN_ROWS: u64 = 20;
+
+/// The one warning for analyses skipped for want of samples: which are skipped, and
+/// what each needs. `rows` are the sensitivity rows the run kept (its first samples).
+fn too_few_rows(samples: u64, rows: u64) -> Option<String> {
+    // Rows are fewer than samples when --sensitivity-rows says so; none at all (0, or
+    // a sweep's and compare's runs, which keep none) were left out on purpose.
+    let by_samples = rows == samples || samples < SENSITIVITY_MIN_ROWS;
+    if samples == 0 || (rows == 0 && !by_samples) {
+        return None;
+    }
+    let skipped = if rows < SENSITIVITY_MIN_ROWS {
+        "no sensitivity analysis, tornado or swing chart"
+    } else if rows < SWING_MIN_ROWS {
+        "no swing tornado"
+    } else {
+        return None;
+    };
+    let (what, raise) = if by_samples {
+        (super::format::samples(samples), "raise -n")
+    } else {
+        (
+            format!("--sensitivity-rows {rows}"),
+            "raise --sensitivity-rows",
+        )
+    };
+    Some(format!(
+        "with {what} there is {skipped}: the sensitivity analysis and its tornado charts need \
+         at least {SENSITIVITY_MIN_ROWS} samples, the swing tornado at least {SWING_MIN_ROWS} ({raise})"
+    ))
+}
+
 fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> Vec<String> {
     let mut out = Vec::new();
     for (k, origin) in &facts.nonfinite_origins {
@@ -380,12 +416,13 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
             super::format::count(facts.samples)
         ));
     }
-    // No samples at all (a condition no world met) has its own warning.
-    if (1..3).contains(&facts.samples) && !plan.inputs.is_empty() && !model.outputs.is_empty() {
-        out.push(format!(
-            "with {} there is no sensitivity analysis, tornado or swing chart: they need at least 3 samples",
-            super::format::samples(facts.samples)
-        ));
+    // No samples at all (a condition no world met) has its own warning; rows left out
+    // on purpose (--sensitivity-rows 0, or a sweep's or compare's runs) need none.
+    if let Some(w) = too_few_rows(facts.samples, aggs.rows.first().map_or(0, Vec::len) as u64)
+        && !plan.inputs.is_empty()
+        && !model.outputs.is_empty()
+    {
+        out.push(w);
     }
     let tail = facts.samples / 100;
     if tail < 100 && facts.samples > 0 && !model.outputs.is_empty() {
