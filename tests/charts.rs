@@ -390,6 +390,7 @@ fn sweep_claim_labels_sit_off_the_bands() {
             .count();
         assert_eq!(near, 0, "claim text by the line at row {y}");
     }
+}
 
 /// A 50-output model: per-output charts for 40, said in summary.json's warnings and
 /// report.md as well as on the terminal (it was said on stderr only); the bands,

@@ -467,6 +467,7 @@ fn the_tables_head_arrives_before_the_anatomy_ends() {
         still_drawing,
         "the run ended before its head was read: {head:?}"
     );
+}
 
 /// `--help` of a command that writes its own CSV names that file, not run's summary,
 /// and `-n` says what it means there (sobol ignores the file's samples).
