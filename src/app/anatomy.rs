@@ -136,7 +136,7 @@ pub fn chart_files(
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, plot::PlotError> {
     match &summary.anatomy {
-        Some(a) => plot::anatomy::files(summary, a, opts),
+        Some(a) => plot::anatomy::files(&report::analysis_charts::anatomy_charts(summary, a), opts),
         None => Ok(Vec::new()),
     }
 }

@@ -85,7 +85,8 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     ];
     if !sim.no_charts {
         let opts = chart_options(sim, false);
-        let charts = crate::plot::analysis::compare_files(&models, &outputs, &opts);
+        let data = crate::report::analysis_charts::compare_charts(&models, &outputs, &opts);
+        let charts = crate::plot::analysis::compare_files(&data, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
     }
     let stdout = match args.format {

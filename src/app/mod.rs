@@ -294,8 +294,9 @@ fn write_run(
         let opts = chart_options(sim, args.exceedance);
         let charts = chart_data(model, plan, aggs, &summary, &opts);
         let fail = plot_error(&out_dir);
-        let tornado = || plot::analysis::tornado_files(&summary, &opts);
-        let swing = || plot::analysis::swing_files(&summary, &opts);
+        use report::analysis_charts::{swing_charts, tornado_charts};
+        let tornado = || plot::analysis::tornado_files(&tornado_charts(&summary, &opts), &opts);
+        let swing = || plot::analysis::swing_files(&swing_charts(&summary, &opts), &opts);
         let anatomy = || anatomy::chart_files(&summary, &opts);
         let (main, others) = plot::render_run(
             &charts,

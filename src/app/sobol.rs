@@ -96,7 +96,8 @@ pub(super) fn write_sobol(
             env!("CARGO_PKG_VERSION")
         );
         let opts = chart_options(sim, false);
-        let charts = crate::plot::analysis::sobol_files(model, result, &footer, &opts);
+        let data = crate::report::analysis_charts::sobol_charts(model, result, &footer, &opts);
+        let charts = crate::plot::analysis::sobol_files(&data, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
         // The outputs an input can affect get a chart each.
         let chartable = result

@@ -136,7 +136,9 @@ pub(super) fn write_sweep(
     let mut cut = None;
     if !sim.no_charts {
         let opts = chart_options(sim, false);
-        let charts = crate::plot::analysis::sweep_files(&model, param, &steps, &outputs, &opts);
+        let data =
+            crate::report::analysis_charts::sweep_charts(&model, param, &steps, &outputs, &opts);
+        let charts = crate::plot::analysis::sweep_files(&data, &opts);
         files.extend(charts.map_err(plot_error(&out_dir))?);
         cut = super::charts_cut(opts.max_outputs, outputs.len());
     }

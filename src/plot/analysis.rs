@@ -1,60 +1,46 @@
-//! The analysis charts as files: each function builds its chart data
-//! ([`crate::report::analysis_charts`]) and draws every chart on rayon's global pool,
-//! returning (file name, PNG bytes) in the data's order.
+//! The analysis charts as files: each function draws the chart data
+//! [`crate::report::analysis_charts`] built, every chart in parallel, returning
+//! (file name, PNG bytes) in the data's order.
 
 use super::style::Area;
 use super::{PlotError, compare_bands, compare_cdf, compare_hist, sobol, sweep, swing, tornado};
-use crate::analysis::compare::Compared;
-use crate::analysis::sobol::SobolResult;
-use crate::analysis::sweep::Step;
-use crate::model::Model;
-use crate::report::Summary;
 use crate::report::analysis_charts::{
-    self as data, CompareBandsChart, CompareCdfChart, CompareHistChart,
+    CompareBandsChart, CompareCdfChart, CompareCharts, CompareHistChart, SobolChart, SweepChart,
+    SwingChart, TornadoChart,
 };
 use crate::report::charts::ChartOptions;
 use rayon::prelude::*;
 
-/// tornado_<output>.png for every output with sensitivity rows.
+/// tornado_<output>.png for each chart (one per output with sensitivity rows).
 pub fn tornado_files(
-    s: &Summary,
+    charts: &[TornadoChart],
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
-    let charts = data::tornado_charts(s, opts);
-    render_each(&charts, opts, |c| &c.file, tornado::draw)
+    render_each(charts, opts, |c| &c.file, tornado::draw)
 }
 
-/// swing_<output>.png for every output with swing rows where some input moves its P50.
-pub fn swing_files(s: &Summary, opts: &ChartOptions) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
-    let charts = data::swing_charts(s, opts);
-    render_each(&charts, opts, |c| &c.file, swing::draw)
+/// swing_<output>.png for each chart.
+pub fn swing_files(
+    charts: &[SwingChart],
+    opts: &ChartOptions,
+) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
+    render_each(charts, opts, |c| &c.file, swing::draw)
 }
 
-/// sobol_<output>.png for every output with finite indices.
+/// sobol_<output>.png for each chart, on a chart pool of its own.
 pub fn sobol_files(
-    model: &Model,
-    rows: &SobolResult,
-    footer: &str,
+    charts: &[SobolChart],
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
-    let charts = data::sobol_charts(model, rows, footer, opts);
-    on_chart_pool(opts, || {
-        render_each(&charts, opts, |c| &c.file, sobol::draw)
-    })
+    on_chart_pool(opts, || render_each(charts, opts, |c| &c.file, sobol::draw))
 }
 
-/// sweep_<output>.png for every name in `outputs` the steps report.
+/// sweep_<output>.png for each chart, on a chart pool of its own.
 pub fn sweep_files(
-    model: &Model,
-    param: usize,
-    steps: &[Step],
-    outputs: &[String],
+    charts: &[SweepChart],
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
-    let charts = data::sweep_charts(model, param, steps, outputs, opts);
-    on_chart_pool(opts, || {
-        render_each(&charts, opts, |c| &c.file, sweep::draw)
-    })
+    on_chart_pool(opts, || render_each(charts, opts, |c| &c.file, sweep::draw))
 }
 
 /// Runs `draw` on a pool of as many threads as the current one has, fewer for large
@@ -76,11 +62,9 @@ enum Job<'a> {
 /// Per output compare_hist_<output>.png and compare_cdf_<output>.png, then
 /// compare_bands.png.
 pub fn compare_files(
-    models: &[Compared],
-    outputs: &[String],
+    charts: &CompareCharts,
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
-    let charts = data::compare_charts(models, outputs, opts);
     let mut jobs: Vec<Job> = Vec::new();
     for (h, c) in charts.histograms.iter().zip(&charts.cdfs) {
         jobs.extend([Job::Hist(h), Job::Cdf(c)]);

@@ -5,9 +5,7 @@
 use super::frame::{self, LabelColumn, Rows};
 use super::style::{self, Area, Layout, Swatch, palette};
 use super::{PlotError, axes};
-use crate::analysis::anatomy::AnatomyRun;
-use crate::report::Summary;
-use crate::report::analysis_charts::{AnatomyChart, anatomy_charts};
+use crate::report::analysis_charts::AnatomyChart;
 use crate::report::charts::ChartOptions;
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
@@ -19,12 +17,10 @@ const GIVEN_MEDIAN: RGBColor = palette::VERMILLION;
 
 /// The anatomy charts as (file name, PNG bytes), in claim order.
 pub fn files(
-    s: &Summary,
-    run: &AnatomyRun,
+    charts: &[AnatomyChart],
     opts: &ChartOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, PlotError> {
     use rayon::prelude::*;
-    let charts = anatomy_charts(s, run);
     super::text::check_fonts()?;
     charts
         .par_iter()
