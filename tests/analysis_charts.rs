@@ -110,7 +110,11 @@ fn tornado_and_swing_from_a_run_with_sensitivity_rows() {
     let mut sim = simulate(&m, &p, 10_000);
     sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
     let opts = ChartOptions::default();
-    let tornado = analysis::tornado_files(&sim.summary, &opts).unwrap();
+    let tornado = analysis::tornado_files(
+        &costsim::report::analysis_charts::tornado_charts(&sim.summary, &opts),
+        &opts,
+    )
+    .unwrap();
     // `scaled` is itself an input (it draws its own randomness, from no other
     // input): nothing else drives it, so it has neither a tornado nor a swing chart.
     check(
@@ -119,19 +123,29 @@ fn tornado_and_swing_from_a_run_with_sensitivity_rows() {
         &opts,
     );
     assert_eq!(sim.summary.self_driven, ["scaled"]);
-    let swing = analysis::swing_files(&sim.summary, &opts).unwrap();
+    let swing = analysis::swing_files(
+        &costsim::report::analysis_charts::swing_charts(&sim.summary, &opts),
+        &opts,
+    )
+    .unwrap();
     check(&swing, &["swing_product.png", "swing_total.png"], &opts);
     // No rows kept: nothing to draw, and no error.
     let plain = simulate(&m, &p, 0);
     assert!(
-        analysis::tornado_files(&plain.summary, &opts)
-            .unwrap()
-            .is_empty()
+        analysis::tornado_files(
+            &costsim::report::analysis_charts::tornado_charts(&plain.summary, &opts),
+            &opts
+        )
+        .unwrap()
+        .is_empty()
     );
     assert!(
-        analysis::swing_files(&plain.summary, &opts)
-            .unwrap()
-            .is_empty()
+        analysis::swing_files(
+            &costsim::report::analysis_charts::swing_charts(&plain.summary, &opts),
+            &opts
+        )
+        .unwrap()
+        .is_empty()
     );
 }
 
@@ -141,7 +155,11 @@ fn sobol_of_the_ishigami_function() {
     let rows = sobol::sobol(&m, &p, 4096, 2024, 2).unwrap();
     let opts = ChartOptions::default();
     let footer = "Ishigami function · N = 4,096 · seed 2024";
-    let files = analysis::sobol_files(&m, &rows, footer, &opts).unwrap();
+    let files = analysis::sobol_files(
+        &costsim::report::analysis_charts::sobol_charts(&m, &rows, footer, &opts),
+        &opts,
+    )
+    .unwrap();
     check(&files, &["sobol_y.png"], &opts);
 }
 
@@ -158,7 +176,11 @@ fn sweep_over_four_values_at_a_small_size() {
         exceedance: false,
         ..ChartOptions::default()
     };
-    let files = analysis::sweep_files(&m, param, &steps, &outputs, &opts).unwrap();
+    let files = analysis::sweep_files(
+        &costsim::report::analysis_charts::sweep_charts(&m, param, &steps, &outputs, &opts),
+        &opts,
+    )
+    .unwrap();
     check(&files, &["sweep_total.png", "sweep_product.png"], &opts);
 }
 
@@ -188,7 +210,11 @@ fn compare_two_overridden_models() {
             exceedance,
             ..ChartOptions::default()
         };
-        let files = analysis::compare_files(&models, &outputs, &opts).unwrap();
+        let files = analysis::compare_files(
+            &costsim::report::analysis_charts::compare_charts(&models, &outputs, &opts),
+            &opts,
+        )
+        .unwrap();
         let expected = [
             "compare_hist_product.png",
             "compare_cdf_product.png",
@@ -221,7 +247,11 @@ fn compared_models_keep_clear_of_the_claim_colour() {
     ];
     let outputs: Vec<String> = ["product", "total"].map(String::from).to_vec();
     let opts = ChartOptions::default();
-    let files = analysis::compare_files(&models, &outputs, &opts).unwrap();
+    let files = analysis::compare_files(
+        &costsim::report::analysis_charts::compare_charts(&models, &outputs, &opts),
+        &opts,
+    )
+    .unwrap();
     let orange = |p: &image::Rgb<u8>| {
         let [r, g, b] = p.0;
         r.abs_diff(230) < 12 && g.abs_diff(159) < 12 && b < 30
@@ -251,13 +281,29 @@ fn look_at_every_kind() {
     let (m, p) = load("priors/deepseek_v3.toml", &[]);
     let mut sim = simulate(&m, &p, 10_000);
     sim.summary.swing = pipeline::swing(&m, &p, &sim.aggs, &sim.summary, 2).unwrap();
-    let mut files = analysis::tornado_files(&sim.summary, &opts).unwrap();
-    files.extend(analysis::swing_files(&sim.summary, &opts).unwrap());
+    let mut files = analysis::tornado_files(
+        &costsim::report::analysis_charts::tornado_charts(&sim.summary, &opts),
+        &opts,
+    )
+    .unwrap();
+    files.extend(
+        analysis::swing_files(
+            &costsim::report::analysis_charts::swing_charts(&sim.summary, &opts),
+            &opts,
+        )
+        .unwrap(),
+    );
     let param = m.index_of("rental_price").unwrap();
     let values = [1.0, 1.5, 2.0, 3.0, 4.0];
     let outputs: Vec<String> = ["final_run_cost", "fleet_tco"].map(String::from).to_vec();
     let steps = sweep::sweep(&m, param, &values, &outputs, spec(0), &|_| {}).unwrap();
-    files.extend(analysis::sweep_files(&m, param, &steps, &outputs, &opts).unwrap());
+    files.extend(
+        analysis::sweep_files(
+            &costsim::report::analysis_charts::sweep_charts(&m, param, &steps, &outputs, &opts),
+            &opts,
+        )
+        .unwrap(),
+    );
     let (cheap, cheap_plan) = load("priors/deepseek_v3.toml", &["rental_price = 1 to 1.5"]);
     let models = [
         Compared {
@@ -276,10 +322,27 @@ fn look_at_every_kind() {
         .iter()
         .map(|&o| m.params[o].name.clone())
         .collect();
-    files.extend(analysis::compare_files(&models, &outputs, &opts).unwrap());
+    files.extend(
+        analysis::compare_files(
+            &costsim::report::analysis_charts::compare_charts(&models, &outputs, &opts),
+            &opts,
+        )
+        .unwrap(),
+    );
     let (wide, wide_plan) = wide_model();
     let rows = sobol::sobol(&wide, &wide_plan, 4096, 1, 2).unwrap();
-    files.extend(analysis::sobol_files(&wide, &rows, "Wide · N = 4,096", &opts).unwrap());
+    files.extend(
+        analysis::sobol_files(
+            &costsim::report::analysis_charts::sobol_charts(
+                &wide,
+                &rows,
+                "Wide · N = 4,096",
+                &opts,
+            ),
+            &opts,
+        )
+        .unwrap(),
+    );
     std::fs::create_dir_all(&dir).unwrap();
     for (name, bytes) in files {
         std::fs::write(std::path::Path::new(&dir).join(name), bytes).unwrap();
