@@ -529,3 +529,22 @@ fn report_md_prose_shows_money_without_backslashes() {
         assert!(md.contains(said), "{said}: {md}");
     }
 }
+
+/// Under 100 samples, p1 and p99 rest on no sample of their own: the warning says what
+/// they are instead of "rest on 0 samples each".
+#[test]
+fn a_run_of_ten_samples_says_what_its_p1_and_p99_are() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = costsim()
+        .args(["run", "-n", "10", "--no-charts", "--out"])
+        .arg(tmp.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("p1 and p99 are about the smallest and largest values"),
+        "{err}"
+    );
+    assert!(!err.contains("rest on 0 samples"), "{err}");
+}

@@ -426,8 +426,14 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
     }
     let tail = facts.samples / 100;
     if tail < 100 && facts.samples > 0 && !model.outputs.is_empty() {
+        let rest = match tail {
+            // Under 100 samples p1 and p99 are the smallest and largest values.
+            0 => "are about the smallest and largest values".to_string(),
+            1 => "rest on 1 sample each".to_string(),
+            n => format!("rest on {n} samples each"),
+        };
         out.push(format!(
-            "p1 and p99 rest on {tail} samples each: use --samples 100000 or more for stable tails"
+            "p1 and p99 {rest}: use --samples 100000 or more for stable tails"
         ));
     }
     for (k, t) in aggs.tracked.iter().enumerate() {
