@@ -222,7 +222,9 @@ fn in_brief(s: &Summary) -> String {
     use super::summary::ClaimSummary;
     /// A group's words, who belongs to it, and whether its side is the upper one.
     type Group = (&'static str, fn(&ClaimSummary) -> bool, bool);
-    let groups: [Group; 5] = [
+    let groups: [Group; 6] = [
+        // A claim on a constant output that every world equals: neither side.
+        (EQUAL, |c| c.p_above == 0.0 && c.p_below == 0.0, true),
         ("in the upper tail or beyond", |c| c.p_above < 0.05, true),
         ("in the lower tail or beyond", |c| c.p_below < 0.05, false),
         ("above the middle half", |c| c.p_above < 0.25, true),
@@ -249,6 +251,11 @@ fn in_brief(s: &Summary) -> String {
             parts.push(format!("{} {words}", members.len()));
             continue;
         }
+        if words == EQUAL {
+            let named: Vec<String> = members.iter().map(|c| text(c.claim.trim())).collect();
+            parts.push(format!("{} {words}: {}", members.len(), named.join(", ")));
+            continue;
+        }
         let named: Vec<String> = members
             .iter()
             .map(|c| {
@@ -272,6 +279,9 @@ fn in_brief(s: &Summary) -> String {
     };
     format!("In brief: of {of}, {}.", parts.join("; "))
 }
+
+/// The brief's words for claims that every world's (constant) value equals.
+const EQUAL: &str = "equal to every world's value (a constant output)";
 
 fn claims(out: &mut String, s: &Summary) {
     if s.claims.is_empty() {
@@ -493,6 +503,19 @@ mod tests {
         assert!(
             md.contains("In brief: of the one claim, 1 in the middle half."),
             "{md}"
+        );
+    }
+
+    #[test]
+    fn a_claim_every_world_equals_is_not_in_a_tail_in_brief() {
+        let mut s = summary();
+        s.claims[0].p_below = 0.0;
+        s.claims[0].p_above = 0.0;
+        s.claims[0].percentile_rank = 50.0;
+        let brief = in_brief(&s);
+        assert_eq!(
+            brief,
+            "In brief: of the one claim, 1 equal to every world's value (a constant output): Report."
         );
     }
 
