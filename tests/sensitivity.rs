@@ -253,14 +253,24 @@ fn many_inputs_keep_fewer_rows_and_say_so() {
         .assert()
         .success();
     let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
-    // 8,000,000 values over 501 kept columns.
-    assert!(
-        stderr.contains("uses the first 15968 samples, not 100000"),
-        "{stderr}"
-    );
+    // 8,000,000 values over 501 kept columns; the run has 20,000 samples.
+    let said = "uses the first 15,968 samples, not 20,000";
+    assert!(stderr.contains(said), "{stderr}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["run"]["sensitivity_rows"], 15968);
+    // The files say so too.
+    assert!(json["warnings"].to_string().contains(said), "{json}");
+    // A run of fewer samples than the rows' limit uses them all, and says nothing.
+    let a = common::costsim()
+        .arg("run")
+        .arg(&model)
+        .args(["-n", "10000", "--no-charts", "--no-swing", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert!(!stderr.contains("sensitivity analysis uses"), "{stderr}");
 }
 
 /// With no claim, the drivers tables explain the outputs themselves (the first

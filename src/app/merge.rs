@@ -54,7 +54,7 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     run_args.format = here(&mut run_args.sim, args, &state);
     let (model, plan) = build(&state.model)?;
     let folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
-    let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len());
+    let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len(), state.samples);
     let spec = spec(&run_args.sim, &model, rows);
     // The states hold no rows (they would dwarf the aggregates): they are a function
     // of the seed, drawn again here as the run drew them.

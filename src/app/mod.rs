@@ -202,7 +202,8 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     let stem = text.stem;
     let conditioned = anatomy::condition(args, &model)?;
     let folder = OutputFolder::claim(&out_dir(sim, &stem))?;
-    let (rows, row_note) = sensitivity_rows(args, plan.row_params.len());
+    let samples = spec(sim, &model, 0).samples;
+    let (rows, row_note) = sensitivity_rows(args, plan.row_params.len(), samples);
     // A conditional run's samples.csv holds its first accepted worlds, which cannot
     // be drawn again without the selection: they are kept.
     let rows = match conditioned {
@@ -241,6 +242,8 @@ fn write_run(
             .warnings
             .extend(run_charts_cut(max, summary.outputs.len()));
     }
+    // So is a sensitivity analysis on fewer rows than asked.
+    summary.warnings.extend(row_note);
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
     let stdout = match args.format {
@@ -278,8 +281,7 @@ fn write_run(
             }
         })?;
     }
-    let mut warnings = summary.warnings[early.warnings..].to_vec();
-    warnings.extend(row_note);
+    let warnings = summary.warnings[early.warnings..].to_vec();
     // The results reach the terminal before the charts are drawn (they take about
     // half of a default run): warnings, then the table; the files follow.
     let early = !sim.no_charts;
@@ -362,14 +364,20 @@ const ROW_BUDGET: u64 = 8_000_000;
 /// beyond that). A plain run's `--save-rows` are drawn again as samples.csv is
 /// written, a slice at a time (`analysis::run::sample_slices`), so they cost no memory; a conditional run keeps its
 /// first accepted worlds for it (see `run`).
-fn sensitivity_rows(args: &RunArgs, columns: usize) -> (u64, Option<String>) {
+fn sensitivity_rows(args: &RunArgs, columns: usize, samples: u64) -> (u64, Option<String>) {
+    use report::format::count;
     let fit = ROW_BUDGET / columns.max(1) as u64;
     let rows = args.sensitivity_rows.min(fit);
-    let note = (rows < args.sensitivity_rows).then(|| {
+    // A run of fewer samples than either uses them all: nothing to say.
+    let asked = args.sensitivity_rows.min(samples);
+    let note = (rows < asked).then(|| {
         format!(
-            "the sensitivity analysis uses the first {rows} samples, not {}: the model keeps \
-             {columns} columns and the rows are held to {ROW_BUDGET} values",
-            args.sensitivity_rows
+            "the sensitivity analysis uses the first {} samples, not {}: the model keeps \
+             {} columns and the rows are held to {} values",
+            count(rows),
+            count(asked),
+            count(columns as u64),
+            count(ROW_BUDGET)
         )
     });
     (rows, note)
