@@ -548,3 +548,27 @@ fn a_run_of_ten_samples_says_what_its_p1_and_p99_are() {
     );
     assert!(!err.contains("rest on 0 samples"), "{err}");
 }
+
+/// An output of −0 (here `0 * -x`) and a claim of "-0" print as 0 in every file.
+#[test]
+fn negative_zero_prints_as_zero_in_every_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("zero.toml");
+    std::fs::write(
+        &model,
+        "[params]\nx = \"uniform(1, 2)\"\nz = \"0 * -x\"\nw = \"x + z\"\n\n\
+         [[claims]]\nlabel = \"nothing\"\nparam = \"z\"\nvalue = \"-0\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("o");
+    run_ok(
+        &[model.to_str().unwrap(), "-n", "20000", "--no-charts"],
+        &out,
+    );
+    for file in ["summary.json", "summary.csv", "claims.csv", "anatomy.csv"] {
+        let text = std::fs::read_to_string(out.join(file)).unwrap_or_default();
+        for bad in ["-0.0", ",-0,", ",-0\n"] {
+            assert!(!text.contains(bad), "{file} holds {bad}: {text}");
+        }
+    }
+}

@@ -444,6 +444,8 @@ fn read_claims(
             )
             .help("a claim's value is a number such as 5.576e6 or \"5.576M\"")
         })?;
+        // A claim of −0 is the claim 0 (every file prints it so).
+        let value = value + 0.0;
         // A NaN claim would be "below" nothing and "above" nothing; an infinite one
         // is not a figure anyone published. Both are typos, refused where they stand.
         if !value.is_finite() {

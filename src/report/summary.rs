@@ -222,7 +222,8 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
 fn output(model: &Model, p: usize, t: &Tracked) -> OutputSummary {
     let param = &model.params[p];
     let empty = t.count() == 0;
-    let or_nan = |v: f64| if empty { f64::NAN } else { v };
+    // `+ 0.0` makes a −0 (an output like `0 * x`) the 0 every file prints.
+    let or_nan = |v: f64| if empty { f64::NAN } else { v + 0.0 };
     OutputSummary {
         output: param.name.clone(),
         label: param.label.clone().unwrap_or_default(),
@@ -232,7 +233,7 @@ fn output(model: &Model, p: usize, t: &Tracked) -> OutputSummary {
         min: or_nan(t.min),
         percentiles: PERCENTILES
             .iter()
-            .map(|(_, q)| t.quantile(*q).unwrap_or(f64::NAN))
+            .map(|(_, q)| t.quantile(*q).map_or(f64::NAN, |v| v + 0.0))
             .collect(),
         max: or_nan(t.max),
         nonfinite: t.nonfinite,
@@ -311,27 +312,28 @@ pub fn verdict(n: u64, below: u64, above: u64) -> String {
     let (p_below, p_above) = (below as f64 / n as f64, above as f64 / n as f64);
     // Worlds equal to the claim: a point mass (a constant, a switch, a floor) at it.
     let equal = n.saturating_sub(below + above);
+    let none_of = |side: &str| match n {
+        1 => format!("the 1 world is not {side}"),
+        _ => format!("none of {} worlds is {side}", count(n)),
+    };
     if below == 0 && above == 0 {
         "equal to every world's value (the output is constant)".into()
     } else if above == 0 && equal > 0 {
         format!(
-            "at the upper end: none of {} worlds is higher, {} equal it",
-            count(n),
+            "at the upper end: {}, {} equal it",
+            none_of("higher"),
             share(equal)
         )
     } else if below == 0 && equal > 0 {
         format!(
-            "at the lower end: none of {} worlds is lower, {} equal it",
-            count(n),
+            "at the lower end: {}, {} equal it",
+            none_of("lower"),
             share(equal)
         )
     } else if above == 0 {
-        format!(
-            "beyond the upper end: none of {} worlds is higher",
-            count(n)
-        )
+        format!("beyond the upper end: {}", none_of("higher"))
     } else if below == 0 {
-        format!("beyond the lower end: none of {} worlds is lower", count(n))
+        format!("beyond the lower end: {}", none_of("lower"))
     } else if p_above < 0.05 {
         format!(
             "in the upper tail: {} of worlds are higher{}",
@@ -488,6 +490,10 @@ mod tests {
         assert_eq!(
             verdict(1_000_000, 1_000_000, 0),
             "beyond the upper end: none of 1,000,000 worlds is higher"
+        );
+        assert_eq!(
+            verdict(1, 1, 0),
+            "beyond the upper end: the 1 world is not higher"
         );
         assert_eq!(verdict(0, 0, 0), "no world to rank it among");
     }
