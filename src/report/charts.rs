@@ -14,7 +14,7 @@
 
 pub use super::axis::{Axis, Tick};
 use super::axis::{axis_over, linear_ticks, with_labels};
-use super::format::{count, human, probability, rank};
+use super::format::{chart_human, count, probability, rank};
 use super::summary::{ClaimSummary, OutputSummary, RunInfo, Summary};
 use crate::stats::Tracked;
 use crate::stats::histogram::{self, Histogram, Scale};
@@ -328,7 +328,7 @@ fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
         label: format!(
             "{} {} — {} · {}",
             c.claim,
-            human(c.value, unit),
+            chart_human(c.value, unit),
             rank(c.percentile_rank),
             nearer_side(c.p_below, c.p_above)
         ),
@@ -339,14 +339,14 @@ fn claim_mark(c: &ClaimSummary, unit: Option<&str>) -> ClaimMark {
 /// takes one value (its row is a lone tick, which read as a distribution).
 pub(crate) fn median_label(o: &OutputSummary, p50: f64, unit: Option<&str>) -> String {
     if o.min == o.max && o.min.is_finite() {
-        format!("constant {}", human(o.min, unit))
+        format!("constant {}", chart_human(o.min, unit))
     } else {
-        format!("P50 {}", human(p50, unit))
+        format!("P50 {}", chart_human(p50, unit))
     }
 }
 
 fn range_legend(o: &OutputSummary, pct: &Percentiles) -> RangeLegend {
-    let h = |v: f64| human(v, unit_of(o)).replacen('-', "−", 1);
+    let h = |v: f64| chart_human(v, unit_of(o));
     // "P5–P95 $1M–$2M"; with a negative end "−$9.99M to −$1k", where a dash between
     // two minus signs read as a third.
     let range = |name: &str, a: f64, b: f64| {
@@ -571,7 +571,10 @@ fn point_bar(v: f64, edges: &[f64], scale: Scale) -> Bar {
 /// one bar (or one step) and would otherwise leave the reader guessing.
 fn constant_note(o: &OutputSummary) -> String {
     if o.count > 0 && o.min == o.max {
-        format!("; a constant: every sample is {}", human(o.min, unit_of(o)))
+        format!(
+            "; a constant: every sample is {}",
+            chart_human(o.min, unit_of(o))
+        )
     } else {
         String::new()
     }
@@ -886,7 +889,10 @@ value = -2e6
             assert_eq!(r.pct, percentiles(o));
             assert_eq!(
                 r.median_label,
-                format!("P50 {}", human(o.percentile("p50").unwrap(), Some("USD")))
+                format!(
+                    "P50 {}",
+                    chart_human(o.percentile("p50").unwrap(), Some("USD"))
+                )
             );
         }
         let rows: Vec<&str> = bands.rows.iter().map(|r| r.output.as_str()).collect();

@@ -89,6 +89,16 @@ pub fn decimals(v: f64, decimals: usize, signed: bool) -> String {
     }
 }
 
+/// [`human`] for chart text: a negative value with a true minus sign ("−$2M"), as
+/// the axes and legends print it (a hyphen is shorter and sits lower).
+pub fn chart_human(v: f64, unit: Option<&str>) -> String {
+    let s = human(v, unit);
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
+    }
+}
+
 /// A value in its unit's style: "$5.58M", "35%", "2.79M".
 pub fn human(v: f64, unit: Option<&str>) -> String {
     human_digits(v, unit, 3)
@@ -230,6 +240,9 @@ mod tests {
         assert_eq!(human(294e3, Some("USD")), "$294k");
         assert_eq!(human(1.42, Some("USD/GPU-hour")), "$1.42");
         assert_eq!(human(-5.6e6, Some("USD")), "-$5.6M");
+        // Charts print a true minus sign, and only for a negative value.
+        assert_eq!(chart_human(-5.6e6, Some("USD")), "−$5.6M");
+        assert_eq!(chart_human(2e-7, None), human(2e-7, None));
     }
 
     #[test]

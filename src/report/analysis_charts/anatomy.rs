@@ -7,7 +7,7 @@ use crate::analysis::anatomy::{Anatomy, AnatomyRun};
 use crate::report::anatomy::{chart_names, worlds};
 use crate::report::axis::{Axis, Tick};
 use crate::report::charts::footer;
-use crate::report::format::{count, human, rank};
+use crate::report::format::{chart_human, count, rank};
 use crate::report::summary::Summary;
 use crate::stats::histogram::Scale;
 
@@ -81,7 +81,7 @@ fn chart(s: &Summary, a: &Anatomy, file: String) -> AnatomyChart {
             value_label: match i.two_valued {
                 Some(t) => format!(
                     "{}: {} (prior {}) · {}",
-                    human(t.high, unit(&i.unit).as_deref()),
+                    chart_human(t.high, unit(&i.unit).as_deref()),
                     crate::report::format::probability(t.given_share),
                     crate::report::format::probability(t.prior_share),
                     rank(i.given_p50_rank)
@@ -108,13 +108,13 @@ fn chart(s: &Summary, a: &Anatomy, file: String) -> AnatomyChart {
             format!(
                 "What would it take: {} = {}",
                 a.claim,
-                human(a.value, u.as_deref())
+                chart_human(a.value, u.as_deref())
             ),
             format!(
                 "Inputs of {} among the worlds where it lies in {} – {} ({}); priors from {} samples",
                 a.param,
-                human(a.window[0], u.as_deref()),
-                human(a.window[1], u.as_deref()),
+                chart_human(a.window[0], u.as_deref()),
+                chart_human(a.window[1], u.as_deref()),
                 worlds(a),
                 count(a.prior_rows)
             ),

@@ -15,7 +15,7 @@ use crate::report::charts::{
     cdf_points, claims_on, far, hist_y_max, max_ticks, off_axis_note, probability_ticks,
     run_footer, share_ticks, title_of, unit_of,
 };
-use crate::report::format::{human, probability, rank};
+use crate::report::format::{chart_human, probability, rank};
 use crate::report::summary::OutputSummary;
 use crate::stats::Tracked;
 use crate::stats::histogram;
@@ -284,7 +284,7 @@ fn claims(ms: &[Member], names: &[String], per: Per) -> Vec<CompareClaim> {
                     texts[k].push(text);
                 }
                 None => {
-                    let head = format!("{} {}", c.claim, human(c.value, unit_of(m.o)));
+                    let head = format!("{} {}", c.claim, chart_human(c.value, unit_of(m.o)));
                     out.push(CompareClaim {
                         mark: ClaimMark { label: head, ..c },
                         points: vec![point],
@@ -357,7 +357,11 @@ impl HasSeries for CdfSeries {
 
 fn legend(names: &[String], m: &Member) -> String {
     let p50 = m.o.percentile("p50").unwrap_or(f64::NAN);
-    format!("{} — P50 {}", names[m.series], human(p50, unit_of(m.o)))
+    format!(
+        "{} — P50 {}",
+        names[m.series],
+        chart_human(p50, unit_of(m.o))
+    )
 }
 
 fn hist_chart(
@@ -649,7 +653,7 @@ value = 5.576e6
             assert!(on > 0.98 && on <= 1.0 + 1e-9, "{on}");
             assert!(
                 s.legend
-                    .contains(&human(o.percentile("p50").unwrap(), Some("USD")))
+                    .contains(&chart_human(o.percentile("p50").unwrap(), Some("USD")))
             );
         }
         assert!(

@@ -4,7 +4,7 @@
 use super::{TOP_INPUTS, cut_note, share, signed};
 use crate::report::axis::{Axis, axis_over};
 use crate::report::charts::{ChartOptions, axis_label, footer, max_ticks, title_of, unit_of};
-use crate::report::format::{count, human};
+use crate::report::format::{chart_human, count};
 use crate::report::summary::{OutputSummary, Summary};
 use crate::report::{SensitivityRow, SwingRow};
 
@@ -157,7 +157,7 @@ fn swing_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<Sw
     rows.sort_by(|a, b| width(b).total_cmp(&width(a)));
     rows.truncate(TOP_INPUTS);
     let unit = unit_of(o);
-    let h = |v: f64| minus(human(v, unit));
+    let h = |v: f64| minus(chart_human(v, unit));
     let bars: Vec<SwingBar> = rows
         .iter()
         .map(|r| {
@@ -167,8 +167,8 @@ fn swing_chart(s: &Summary, o: &OutputSummary, opts: &ChartOptions) -> Option<Sw
                 label: r.input_label.clone(),
                 range_label: format!(
                     "P5–P95 {} to {}",
-                    minus(human(r.input_p5, u)),
-                    minus(human(r.input_p95, u))
+                    minus(chart_human(r.input_p5, u)),
+                    minus(chart_human(r.input_p95, u))
                 ),
                 low: r.output_at_p5,
                 high: r.output_at_p95,
@@ -357,8 +357,8 @@ mod tests {
             let r = s.swing.iter().find(|r| r.input == b.input).unwrap();
             assert_eq!((b.low, b.high), (r.output_at_p5, r.output_at_p95));
             assert!(c.x.contains(b.low) && c.x.contains(b.high));
-            assert_eq!(b.low_label, human(b.low, Some("USD")));
-            assert_eq!(b.high_label, human(b.high, Some("USD")));
+            assert_eq!(b.low_label, chart_human(b.low, Some("USD")));
+            assert_eq!(b.high_label, chart_human(b.high, Some("USD")));
         }
         assert!(c.x.contains(c.base));
         assert_eq!(

@@ -8,7 +8,7 @@ use crate::report::charts::{
     ChartOptions, Percentiles, axis_label, footer, max_ticks, percentiles, title_of, unit_of,
 };
 use crate::report::drivers::label_of;
-use crate::report::format::{count, human, rank};
+use crate::report::format::{chart_human, count, rank};
 use crate::report::summary::OutputSummary;
 
 /// The output's percentiles at one swept value.
@@ -160,17 +160,17 @@ fn levels(
                 format!(
                     "{} at {swept} = {} → {} at {}",
                     rank(rank_at(first, &c.claim)),
-                    human(first.value, x_unit),
+                    chart_human(first.value, x_unit),
                     rank(rank_at(last, &c.claim)),
-                    human(last.value, x_unit)
+                    chart_human(last.value, x_unit)
                 )
             } else {
                 rank(c.percentile_rank)
             };
             Level {
                 value: c.value,
-                label: format!("{} {} — {ranks}", c.claim, human(c.value, unit_of(o))),
-                tag: human(c.value, unit_of(o)),
+                label: format!("{} {} — {ranks}", c.claim, chart_human(c.value, unit_of(o))),
+                tag: chart_human(c.value, unit_of(o)),
             }
         })
         .collect()

@@ -8,7 +8,7 @@ use crate::report::charts::{
     ChartOptions, ClaimMark, Percentiles, axis_label, band_points, claims_on, max_ticks,
     percentiles, some_unit, title_of, unit_name, unit_of,
 };
-use crate::report::format::{human, rank};
+use crate::report::format::{chart_human, rank};
 
 /// One model's percentiles of one output.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +67,7 @@ pub(super) fn bands_chart(
             .iter()
             .flat_map(|m| claims_on(&m.model.simulated.summary, m.o))
         {
-            let text = format!("{} {}", c.claim, human(c.value, unit_of(first.o)));
+            let text = format!("{} {}", c.claim, chart_human(c.value, unit_of(first.o)));
             if !claims.contains(&text) {
                 claims.push(text);
             }
