@@ -51,7 +51,8 @@ pub struct MergeArgs {
     /// State files, in any order (e.g. shard-*.cstate)
     #[arg(required = true, value_name = "STATE")]
     pub states: Vec<PathBuf>,
-    /// Folder for the result files [default: output/<model-file-stem>]
+    /// Folder for the result files [default: output/<model-file-stem>, or
+    /// output/<stem>-sweep, -sobol for a sweep's or a Sobol analysis's states]
     #[arg(long, short = 'o', conflicts_with = "state")]
     pub out: Option<PathBuf>,
     /// Write the merged state to FILE instead (the shards need not be complete)
@@ -101,7 +102,7 @@ pub struct SimArgs {
     #[arg(long)]
     pub no_charts: bool,
     /// Per-output charts for at most N outputs, those with claims first [default: 40];
-    /// the bands show up to max(N, 100) outputs
+    /// a run's bands chart shows up to max(N, 100) outputs
     #[arg(long, value_name = "N")]
     pub max_charts: Option<usize>,
     /// Chart width in pixels, 400 to 8000 [default: 1600]
@@ -348,7 +349,7 @@ pub struct SweepArgs {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
 
-    /// Only these outputs (comma-separated) [default: all]
+    /// Only these outputs (comma-separated) [default: the outputs the swept param can move]
     #[arg(long, value_delimiter = ',')]
     pub outputs: Option<Vec<String>>,
     #[command(flatten)]
