@@ -89,7 +89,7 @@ fn compare_claims_csv_has_one_row_per_claim_and_model_with_each_models_own_ranks
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     let text = std::fs::read_to_string(cmp.join("compare_claims.csv")).unwrap();
     assert!(
-        text.starts_with("claim,param,value,model,percentile_rank,p_below,p_above,verdict\n"),
+        text.starts_with("claim,param,value,model,file,percentile_rank,p_below,p_above,verdict\n"),
         "{text}"
     );
     let rows = csv_rows(&text);

@@ -346,3 +346,39 @@ fn sweep_sobol_and_compare_print_csv_and_json_like_run() {
         }
     }
 }
+
+/// compare tests a claim in the models that make it and says which do not; its
+/// compare_claims.csv names each row's file, so two models of one title stay apart.
+#[test]
+fn compare_says_which_models_make_no_such_claim_and_names_files_in_claims_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "[params]\na = \"normal(10, 1)\"\nb = \"a * 2\"\n";
+    let claim = "\n[[claims]]\nlabel = \"twenty\"\nparam = \"b\"\nvalue = 20\n";
+    let (one, two, three) = (
+        tmp.path().join("one.toml"),
+        tmp.path().join("two.toml"),
+        tmp.path().join("three.toml"),
+    );
+    std::fs::write(&one, format!("[model]\ntitle = \"Same\"\n{body}{claim}")).unwrap();
+    std::fs::write(&two, format!("[model]\ntitle = \"Other\"\n{body}")).unwrap();
+    std::fs::write(&three, format!("[model]\ntitle = \"Same\"\n{body}{claim}")).unwrap();
+    let out = tmp.path().join("o");
+    let got = common::costsim()
+        .arg("compare")
+        .args([&one, &two, &three])
+        .args(["-n", "5000", "--no-charts", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(got.status.success());
+    let err = String::from_utf8(got.stderr).unwrap();
+    assert!(err.contains("claim `twenty` is made only in"), "{err}");
+    assert!(err.contains("two.toml makes no such claim"), "{err}");
+    let rows = common::csv_rows(&std::fs::read_to_string(out.join("compare_claims.csv")).unwrap());
+    let files: Vec<&str> = rows.iter().map(|r| r["file"].as_str()).collect();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0].ends_with("one.toml") && files[1].ends_with("three.toml"),
+        "{files:?}"
+    );
+}

@@ -85,24 +85,27 @@ pub fn compare_csv(models: &[Compared], outputs: &[String]) -> Vec<u8> {
 }
 
 /// The claims of the models grouped by claim: each group holds, for every model that
-/// tests that claim, the model's title and its verdict, in model order. Groups come in
+/// tests that claim, the model's title and file and its verdict, in model order. Groups come in
 /// the order claims first appear across the models. A claim is the same claim in two
 /// models when its label, param and value agree.
-pub fn claims_by_claim(models: &[Compared]) -> Vec<Vec<(&str, &ClaimSummary)>> {
-    let titles: Vec<&str> = models.iter().map(|m| m.title.as_str()).collect();
-    claims_named(models, &titles)
+pub fn claims_by_claim(models: &[Compared]) -> Vec<Vec<((&str, &str), &ClaimSummary)>> {
+    let names: Vec<(&str, &str)> = models
+        .iter()
+        .map(|m| (m.title.as_str(), m.file.as_str()))
+        .collect();
+    claims_named(models, &names)
 }
 
 /// [`claims_by_claim`] with each model named by `names` (one per model) instead of
-/// its title: the terminal's table tells two models of one title apart.
-pub fn claims_named<'a>(
+/// its title and file: the terminal's table tells two models of one title apart.
+pub fn claims_named<'a, N: Copy>(
     models: &'a [Compared],
-    names: &[&'a str],
-) -> Vec<Vec<(&'a str, &'a ClaimSummary)>> {
+    names: &[N],
+) -> Vec<Vec<(N, &'a ClaimSummary)>> {
     let same = |a: &ClaimSummary, b: &ClaimSummary| {
         a.claim == b.claim && a.param == b.param && a.value.to_bits() == b.value.to_bits()
     };
-    let mut groups: Vec<Vec<(&str, &ClaimSummary)>> = Vec::new();
+    let mut groups: Vec<Vec<(N, &ClaimSummary)>> = Vec::new();
     for m in models {
         for c in &m.simulated.summary.claims {
             if groups.iter().any(|g| same(g[0].1, c)) {

@@ -76,6 +76,22 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     notes.extend(more);
     let out_dir = folder.dir().to_path_buf();
     let claims = claims_by_claim(&models);
+    // A claim is tested in the models that make it; say which do not.
+    for g in claims.iter().filter(|g| g.len() < models.len()) {
+        let files: Vec<&str> = g.iter().map(|((_, file), _)| *file).collect();
+        let without: Vec<&str> = models
+            .iter()
+            .map(|m| m.file.as_str())
+            .filter(|f| !files.contains(f))
+            .collect();
+        notes.push(format!(
+            "claim `{}` is made only in {}: {} make{} no such claim, so it is not tested there",
+            g[0].1.claim,
+            files.join(", "),
+            without.join(", "),
+            if without.len() == 1 { "s" } else { "" }
+        ));
+    }
     let mut files = vec![
         ("compare.csv".to_string(), compare_csv(&models, &outputs)),
         (

@@ -65,11 +65,12 @@ pub fn claims_csv(s: &Summary) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-pub const COMPARE_CLAIMS_HEADER: [&str; 8] = [
+pub const COMPARE_CLAIMS_HEADER: [&str; 9] = [
     "claim",
     "param",
     "value",
     "model",
+    "file",
     "percentile_rank",
     "p_below",
     "p_above",
@@ -79,14 +80,15 @@ pub const COMPARE_CLAIMS_HEADER: [&str; 8] = [
 /// compare_claims.csv: one row per (claim, model), from claims grouped by claim (each
 /// group: every model's title and its own claims.csv numbers for that claim), so a
 /// reader sees how each verdict moves between views.
-pub fn compare_claims_csv(groups: &[Vec<(&str, &ClaimSummary)>]) -> Vec<u8> {
+pub fn compare_claims_csv(groups: &[Vec<((&str, &str), &ClaimSummary)>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let rows = groups.iter().flatten().map(|(title, c)| {
+    let rows = groups.iter().flatten().map(|((title, file), c)| {
         vec![
             c.claim.clone(),
             c.param.clone(),
             num(c.value),
             title.to_string(),
+            file.to_string(),
             num(c.percentile_rank),
             num(c.p_below),
             num(c.p_above),
