@@ -496,12 +496,7 @@ fn histogram_chart(
     let edges = histogram::edges(x.lo, x.hi, bin_count(opts.width, o.count), x.scale);
     let h = histogram::rebin(&t.sketch.buckets(), &edges, x.scale);
     let total = h.total.max(1) as f64;
-    // A constant is one value, not a distribution: one bar centred on it holding every
-    // sample (the sketch's bucket around it straddles two display bins).
-    let bars = match constant_value(o) {
-        Some(v) => vec![point_bar(v, &edges, x.scale)],
-        None => bars_of(&h),
-    };
+    let bars = output_bars(o, &h, x.scale);
     let y_max = hist_y_max(bars.iter().map(|b| b.share).fold(0.0, f64::max));
     let pct = percentiles(o);
     HistogramChart {
@@ -534,6 +529,30 @@ fn histogram_chart(
         mean: o.mean,
         claims: claims.to_vec(),
         footer: footer(s),
+    }
+}
+
+/// An output's histogram bars on `h`'s edges. A constant is one value, not a
+/// distribution: one bar centred on it holding every sample (the sketch's bucket
+/// around it straddles two display bins).
+pub(crate) fn output_bars(o: &OutputSummary, h: &Histogram, scale: Scale) -> Vec<Bar> {
+    match constant_value(o) {
+        Some(v) => vec![point_bar(v, &h.edges, scale)],
+        None => bars_of(h),
+    }
+}
+
+/// An output's CDF (or exceedance curve) at `edges`; a constant's is one step.
+pub(crate) fn output_cdf(
+    o: &OutputSummary,
+    t: &Tracked,
+    edges: &[f64],
+    scale: Scale,
+    exceedance: bool,
+) -> Vec<(f64, f64)> {
+    match constant_value(o) {
+        Some(v) => step_points(v, edges, exceedance),
+        None => cdf_points(t, edges, scale, exceedance),
     }
 }
 
@@ -603,10 +622,7 @@ fn cdf_chart(
 ) -> CdfChart {
     let x = output_axis(o, t, claims, opts.width);
     let edges = cdf_edges(&x, opts.width);
-    let points = match constant_value(o) {
-        Some(v) => step_points(v, &edges, opts.exceedance),
-        None => cdf_points(t, &edges, x.scale, opts.exceedance),
-    };
+    let points = output_cdf(o, t, &edges, x.scale, opts.exceedance);
     let pct = percentiles(o);
     let (what, y_label) = if opts.exceedance {
         ("Exceedance curve", "P(value > x)")

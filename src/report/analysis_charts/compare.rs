@@ -11,9 +11,9 @@ mod bands;
 use crate::analysis::compare::Compared;
 use crate::report::axis::{Axis, Tick, axis_over};
 use crate::report::charts::{
-    Bar, ChartOptions, ClaimMark, axis_label, bars_of, bin_count, body_points, cdf_edges,
-    cdf_points, claims_on, far, hist_y_max, max_ticks, off_axis_note, probability_ticks,
-    run_footer, share_ticks, title_of, unit_of,
+    Bar, ChartOptions, ClaimMark, axis_label, bin_count, body_points, cdf_edges, claims_on, far,
+    hist_y_max, max_ticks, off_axis_note, output_bars, output_cdf, probability_ticks, run_footer,
+    share_ticks, title_of, unit_of,
 };
 use crate::report::format::{chart_human, probability, rank};
 use crate::report::summary::OutputSummary;
@@ -386,7 +386,7 @@ fn hist_chart(
             HistSeries {
                 series: m.series,
                 legend: legend(names, m),
-                bars: bars_of(&h),
+                bars: output_bars(m.o, &h, x.scale),
             }
         })
         .collect();
@@ -444,7 +444,7 @@ fn cdf_chart(
         .map(|m| CdfSeries {
             series: m.series,
             legend: legend(names, m),
-            points: cdf_points(m.t, &edges, x.scale, opts.exceedance),
+            points: output_cdf(m.o, m.t, &edges, x.scale, opts.exceedance),
         })
         .collect();
     let short = short_names(models);
@@ -632,6 +632,32 @@ value = 5.576e6
         for s in &cdf.series {
             assert!(s.points.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-12));
         }
+    }
+
+    #[test]
+    fn a_constant_model_is_one_bar_and_one_step_beside_the_others() {
+        let models = [
+            compared(&[], "Base"),
+            compared(&["price = 2", "hours = 3M"], "Fixed"),
+        ];
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        let bars = &c.histograms[0].series[1].bars;
+        assert_eq!(bars.len(), 1, "{bars:?}");
+        assert!(
+            bars[0].share == 1.0 && bars[0].lo < 6e6 && bars[0].hi > 6e6,
+            "{bars:?}"
+        );
+        // The CDF jumps from 0 to 1 at $6M, and nowhere else.
+        let points = &c.cdfs[0].series[1].points;
+        assert!(
+            points
+                .iter()
+                .all(|&(x, p)| p == 0.0 || p == 1.0 || x == 6e6),
+            "{points:?}"
+        );
+        assert!(points.iter().any(|&(_, p)| p == 1.0) && points.iter().any(|&(_, p)| p == 0.0));
+        // The varying model keeps its histogram.
+        assert!(c.histograms[0].series[0].bars.len() > 10);
     }
 
     #[test]
