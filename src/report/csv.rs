@@ -107,16 +107,28 @@ pub fn rows_as_json(csv_bytes: &[u8]) -> Vec<u8> {
         .headers()
         .map(|h| h.iter().map(String::from).collect())
         .unwrap_or_default();
-    let rows: Vec<serde_json::Value> = r
-        .records()
-        .filter_map(Result::ok)
+    let records: Vec<csv::StringRecord> = r.records().filter_map(Result::ok).collect();
+    // A column every cell of which reads as a number is a numeric one: its NaN and
+    // infinities are null, as summary.json writes them (JSON has no such numbers); a
+    // text column keeps a cell that happens to read "NaN" as text.
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|k| {
+            records
+                .iter()
+                .all(|rec| rec.get(k).is_some_and(|v| v.parse::<f64>().is_ok()))
+        })
+        .collect();
+    let rows: Vec<serde_json::Value> = records
+        .iter()
         .map(|rec| {
             let object = header
                 .iter()
                 .zip(rec.iter())
-                .map(|(k, v)| {
+                .zip(&numeric)
+                .map(|((k, v), &numeric)| {
                     let value = match v.parse::<f64>() {
                         Ok(x) if x.is_finite() => serde_json::json!(x),
+                        Ok(_) if numeric => serde_json::Value::Null,
                         _ => serde_json::Value::String(v.to_string()),
                     };
                     (k.clone(), value)
@@ -206,4 +218,20 @@ pub fn write_samples_csv(
         }
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_rows_write_a_numeric_columns_nan_as_null_and_keep_text_as_text() {
+        let csv = b"output,label,first\ncost,NaN,0.5\nhours,Hours,NaN\n";
+        let json: serde_json::Value = serde_json::from_slice(&rows_as_json(csv)).unwrap();
+        assert_eq!(json[0]["first"], 0.5);
+        assert!(json[1]["first"].is_null(), "{json}");
+        // "label" is a text column: a label that reads "NaN" stays a string.
+        assert_eq!(json[0]["label"], "NaN");
+        assert_eq!(json[1]["label"], "Hours");
+    }
 }
