@@ -76,11 +76,12 @@ pub fn rows_of_run(model: &Model, plan: &Plan, spec: RunSpec) -> Result<Vec<Vec<
 /// time (samples.csv: memory stays a slice's, whatever `k`).
 pub fn sample_slices<'p>(
     plan: &'p Plan,
-    spec: RunSpec,
+    samples: u64,
+    seed: u64,
     params: &'p [usize],
     k: u64,
 ) -> impl Iterator<Item = Result<Vec<Vec<f64>>, SampleError>> + 'p {
-    engine::run_slices(plan, spec.samples, spec.seed, params, k)
+    engine::run_slices(plan, samples, seed, params, k)
 }
 
 /// Summarises a run's aggregates (simulated here, or merged from shards); non-finite

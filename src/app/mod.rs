@@ -84,19 +84,19 @@ fn charts_cut(max: usize, outputs: usize) -> Option<String> {
 /// [`charts_cut`] for a run, whose bands charts show more outputs than its other
 /// charts (`report::charts::BANDS_MAX_ROWS`): what each shows.
 fn run_charts_cut(max: usize, outputs: usize) -> Option<String> {
-    let banded = report::charts::banded_count(max, outputs);
-    let bands = if banded == outputs {
-        format!(
-            "all {} are in the bands",
-            report::format::count(outputs as u64)
-        )
-    } else {
-        format!(
-            "the bands show {} of them",
-            report::format::count(banded as u64)
-        )
-    };
     (outputs > max).then(|| {
+        let banded = report::charts::banded_count(max, outputs);
+        let bands = if banded == outputs {
+            format!(
+                "all {} are in the bands",
+                report::format::count(outputs as u64)
+            )
+        } else {
+            format!(
+                "the bands show {} of them",
+                report::format::count(banded as u64)
+            )
+        };
         format!(
             "per-output charts for {max} of {} outputs (those with claims first, then the model's order; {bands}); --max-charts N for more",
             report::format::count(outputs as u64)
@@ -263,19 +263,14 @@ fn write_run(
     ];
     files.extend(anatomy::csv_file(&summary));
     if let Some(k) = args.save_rows {
-        let spec = RunSpec {
-            samples: summary.run.samples,
-            seed: summary.run.seed,
-            threads: summary.run.threads,
-            rows: 0,
-        };
+        let (samples, seed) = (summary.run.samples, summary.run.seed);
         let params = &plan.row_params;
         folder.stream("samples.csv", |w| match summary.condition {
             // The accepted worlds kept by the conditional run.
             Some(_) => report::csv::write_samples_csv(w, model, params, [Ok(aggs.rows.clone())], k),
             // The run's first k samples, drawn again a slice of rows at a time.
             None => {
-                let slices = crate::analysis::run::sample_slices(plan, spec, params, k)
+                let slices = crate::analysis::run::sample_slices(plan, samples, seed, params, k)
                     .map(|s| s.map_err(|e| std::io::Error::other(e.message)));
                 report::csv::write_samples_csv(w, model, params, slices, k)
             }
