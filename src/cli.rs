@@ -335,11 +335,12 @@ pub struct SweepArgs {
     /// The param to sweep
     #[arg(long)]
     pub param: String,
-    /// The values to hold it at, comma-separated (suffixes allowed: 2048,8k,50k)
-    #[arg(long)]
+    /// The values to hold it at, comma-separated (suffixes allowed: 2048,8k,50k;
+    /// negative values too: -5,0,5)
+    #[arg(long, allow_hyphen_values = true)]
     pub values: Option<String>,
     /// START:END:STEPS, evenly spaced (or evenly in log space with --log)
-    #[arg(long, value_name = "START:END:STEPS")]
+    #[arg(long, value_name = "START:END:STEPS", allow_hyphen_values = true)]
     pub range: Option<String>,
     /// Space the --range steps evenly in log space
     #[arg(long, requires = "range")]

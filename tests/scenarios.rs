@@ -382,3 +382,38 @@ fn compare_says_which_models_make_no_such_claim_and_names_files_in_claims_csv() 
         "{files:?}"
     );
 }
+
+/// A sweep takes negative values as written (`--values -5,100`, `--range -5:5:3`); clap
+/// read "-5" as a flag, and its tip (`-- -5`) did not work either.
+#[test]
+fn a_sweep_takes_negative_values_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("shift.toml");
+    std::fs::write(
+        &model,
+        "[params]\nshift = \"normal(0, 1)\"\nx = \"normal(10, 1) + shift\"\n",
+    )
+    .unwrap();
+    for (flag, value) in [("--values", "-5,100"), ("--range", "-5:5:3")] {
+        let out = costsim()
+            .args([
+                "sweep",
+                model.to_str().unwrap(),
+                "--param",
+                "shift",
+                flag,
+                value,
+            ])
+            .args(["-n", "2000", "--no-charts", "-q", "-f", "csv", "--out"])
+            .arg(tmp.path().join("o"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            out.status.success(),
+            "{flag} {value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.lines().any(|l| l.starts_with("-5,x,")), "{stdout}");
+    }
+}
