@@ -31,6 +31,18 @@ pub fn simulate(
     spec: RunSpec,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Simulated, Error> {
+    let mut simulated = simulate_unranked(model, plan, spec, progress)?;
+    rank(model, plan, &mut simulated);
+    Ok(simulated)
+}
+
+/// [`simulate`] without the sensitivity analysis: [`rank`] adds it.
+pub fn simulate_unranked(
+    model: &Model,
+    plan: &Plan,
+    spec: RunSpec,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Simulated, Error> {
     let started = Instant::now();
     let aggs = engine::simulate_rows(
         plan,
@@ -42,7 +54,12 @@ pub fn simulate(
     )
     .map_err(|e| sample_error(model, plan, e))?;
     let elapsed_seconds = started.elapsed().as_secs_f64();
-    Ok(summarise(model, plan, spec, aggs, elapsed_seconds))
+    Ok(summarise_unranked(model, plan, spec, aggs, elapsed_seconds))
+}
+
+/// Adds the Spearman sensitivity analysis of the kept rows to an unranked summary.
+pub fn rank(model: &Model, plan: &Plan, simulated: &mut Simulated) {
+    report::add_sensitivity(&mut simulated.summary, model, plan, &simulated.aggs);
 }
 
 /// Shard `chunks` of a run (`costsim run --shard`): its partial aggregates, which merge
@@ -93,6 +110,19 @@ pub fn summarise(
     aggs: Aggregates,
     elapsed_seconds: f64,
 ) -> Simulated {
+    let mut simulated = summarise_unranked(model, plan, spec, aggs, elapsed_seconds);
+    rank(model, plan, &mut simulated);
+    simulated
+}
+
+/// [`summarise`] without the sensitivity analysis: [`rank`] adds it.
+pub fn summarise_unranked(
+    model: &Model,
+    plan: &Plan,
+    spec: RunSpec,
+    aggs: Aggregates,
+    elapsed_seconds: f64,
+) -> Simulated {
     let nonfinite_origins = aggs
         .tracked
         .iter()
@@ -119,7 +149,7 @@ pub fn summarise(
         elapsed_seconds,
         nonfinite_origins,
     };
-    let summary = report::summarise(model, plan, &aggs, facts);
+    let summary = report::summary::summarise_unranked(model, plan, &aggs, facts);
     Simulated { summary, aggs }
 }
 

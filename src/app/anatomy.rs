@@ -26,16 +26,20 @@ pub fn condition(args: &RunArgs, model: &Model) -> Result<Option<Conditioned>, E
 
 /// The run's simulation: with a condition, over the worlds that meet it (and the
 /// condition's anatomy); else the plain run, its swing tornado and the claims'
-/// anatomy. Returns the model and plan the results are over (with a condition, its
-/// compiled copy), the summary and the aggregates.
-pub fn simulate(
+/// anatomy, with `beside` (the charts that need only the ranked summary) run while
+/// those two sample. Returns the model and plan the results are over (with a
+/// condition, its compiled copy), the summary, the aggregates and what `beside`
+/// returned (None with a condition: it is not called).
+#[allow(clippy::type_complexity)]
+pub fn simulate<T: Send>(
     args: &RunArgs,
     model: Model,
     plan: Plan,
     conditioned: Option<Conditioned>,
     spec: RunSpec,
     progress: &Progress,
-) -> Result<(Model, Plan, Summary, Aggregates, Early), Error> {
+    beside: impl FnOnce(&Model, &Plan, &Summary, &Aggregates) -> T + Send,
+) -> Result<(Model, Plan, Summary, Aggregates, Early, Option<T>), Error> {
     let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
     if let Some(c) = conditioned {
         let k = condition::kept_rows(&c, &opts);
@@ -53,12 +57,12 @@ pub fn simulate(
             // condition::simulate puts its notes in the summary's warnings.
             notes: Vec::new(),
         });
-        return Ok((c.model, c.plan, summary, aggs, Early::default()));
+        return Ok((c.model, c.plan, summary, aggs, Early::default(), None));
     }
-    let simulated = run::simulate(&model, &plan, spec, &|done| progress.update(done));
+    let simulated = run::simulate_unranked(&model, &plan, spec, &|done| progress.update(done));
     progress.finish();
-    let (summary, aggs, early) = analyse(args, &model, &plan, simulated?, spec)?;
-    Ok((model, plan, summary, aggs, early))
+    let (summary, aggs, early, t) = analyse(args, &model, &plan, simulated?, spec, beside)?;
+    Ok((model, plan, summary, aggs, early, Some(t)))
 }
 
 /// What reached the terminal before the analyses that follow a run's simulation: the
@@ -83,45 +87,88 @@ fn print_head(args: &RunArgs, summary: &Summary) -> Result<Early, Error> {
     })
 }
 
-/// What a plain run adds to its simulation (one run's, or merged shards'): the swing
-/// tornado and the claims' anatomy, each drawing samples of its own.
-pub fn analyse(
+/// What a plain run adds to its simulation (one run's, or merged shards', summarised
+/// without their sensitivity): the table's head, printed at once; the sensitivity
+/// analysis; then the swing tornado and the claims' anatomy, each drawing samples of
+/// its own, with `beside` run on a thread of its own meanwhile, given the summary as
+/// it stands before them. Returns the finished summary and what `beside` returned.
+pub fn analyse<T: Send>(
     args: &RunArgs,
     model: &Model,
     plan: &Plan,
-    simulated: Simulated,
+    mut simulated: Simulated,
     spec: RunSpec,
-) -> Result<(Summary, Aggregates, Early), Error> {
+    beside: impl FnOnce(&Model, &Plan, &Summary, &Aggregates) -> T + Send,
+) -> Result<(Summary, Aggregates, Early, T), Error> {
+    let early = print_head(args, &simulated.summary)?;
+    run::rank(model, plan, &mut simulated);
     let Simulated { mut summary, aggs } = simulated;
-    let early = print_head(args, &summary)?;
-    if !args.no_swing {
-        // Swing the inputs of the outputs that get charts, as the charts show them.
-        let max = args
-            .sim
-            .max_charts
-            .unwrap_or(crate::report::charts::MAX_CHARTED_OUTPUTS);
-        let charted = crate::report::charts::charted_outputs(&summary, max);
-        let (swing, note) =
-            run::swing_noted(model, plan, &aggs, &summary, spec.threads, Some(&charted))?;
+    let (swung, anatomy, t) = std::thread::scope(|s| {
+        let (summary, aggs) = (&summary, &aggs);
+        let side = s.spawn(move || beside(model, plan, summary, aggs));
+        let swung = swing(args, model, plan, summary, aggs, spec);
+        let anatomy = claims_anatomy(args, model, plan, aggs, spec);
+        let t = side
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (swung, anatomy, t)
+    });
+    if let Some((swing, note)) = swung? {
         summary.swing = swing;
         summary.warnings.extend(note);
     }
-    if !args.no_anatomy && !model.claims.is_empty() {
-        let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
-        let run = anatomy::claims(
-            model,
-            plan,
-            &aggs,
-            spec.samples,
-            spec.seed,
-            opts,
-            spec.threads,
-        )?;
+    if let Some(run) = anatomy? {
         summary.warnings.extend(run.notes.iter().cloned());
         summary.warnings.extend(anatomy_warnings(&run));
         summary.anatomy = Some(run);
     }
-    Ok((summary, aggs, early))
+    Ok((summary, aggs, early, t))
+}
+
+/// The swing tornado of the outputs that get charts, as the charts show them (None
+/// with `--no-swing`), with its note.
+#[allow(clippy::type_complexity)]
+fn swing(
+    args: &RunArgs,
+    model: &Model,
+    plan: &Plan,
+    summary: &Summary,
+    aggs: &Aggregates,
+    spec: RunSpec,
+) -> Result<Option<(Vec<report::SwingRow>, Option<String>)>, Error> {
+    if args.no_swing {
+        return Ok(None);
+    }
+    let max = args
+        .sim
+        .max_charts
+        .unwrap_or(crate::report::charts::MAX_CHARTED_OUTPUTS);
+    let charted = crate::report::charts::charted_outputs(summary, max);
+    run::swing_noted(model, plan, aggs, summary, spec.threads, Some(&charted)).map(Some)
+}
+
+/// The claims' anatomy (None with `--no-anatomy` or no claims).
+fn claims_anatomy(
+    args: &RunArgs,
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    spec: RunSpec,
+) -> Result<Option<AnatomyRun>, Error> {
+    if args.no_anatomy || model.claims.is_empty() {
+        return Ok(None);
+    }
+    let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
+    anatomy::claims(
+        model,
+        plan,
+        aggs,
+        spec.samples,
+        spec.seed,
+        opts,
+        spec.threads,
+    )
+    .map(Some)
 }
 
 /// anatomy.csv, when the run took an anatomy.

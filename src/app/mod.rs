@@ -24,6 +24,7 @@ mod compare;
 pub mod init;
 mod merge;
 pub mod output;
+mod run_charts;
 mod shard;
 mod sobol;
 mod sweep;
@@ -212,9 +213,16 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     };
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
-    let (model, plan, summary, aggs, early) =
-        anatomy::simulate(args, model, plan, conditioned, spec, &progress)?;
-    write_run(args, folder, &model, &plan, summary, &aggs, row_note, early)
+    let mut folder = folder;
+    let beside = |model: &Model, plan: &Plan, summary: &Summary, aggs: &Aggregates| {
+        run_charts::draw_early(args, &mut folder, model, plan, summary, aggs)
+    };
+    let (model, plan, summary, aggs, early, drawn) =
+        anatomy::simulate(args, model, plan, conditioned, spec, &progress, beside)?;
+    let drawn = drawn.flatten().transpose()?;
+    write_run(
+        args, folder, &model, &plan, summary, &aggs, row_note, early, drawn,
+    )
 }
 
 /// Renders a run's files (a single run's, or merged shards') and commits them to its
@@ -229,6 +237,7 @@ fn write_run(
     aggs: &Aggregates,
     row_note: Option<String>,
     early: anatomy::Early,
+    drawn: Option<run_charts::Drawn>,
 ) -> Result<Outcome, Error> {
     let sim = &args.sim;
     let out_dir = folder.dir().to_path_buf();
@@ -284,33 +293,16 @@ fn write_run(
         print_warnings(&warnings, sim.quiet);
         print(&stdout)?;
     }
-    let mut extra = Vec::new();
-    let charts = if sim.no_charts {
-        Charts::default()
+    let (charts, names) = if sim.no_charts {
+        (Charts::default(), Vec::new())
     } else {
-        let opts = chart_options(sim, args.exceedance);
-        let charts = chart_data(model, plan, aggs, &summary, &opts);
-        let fail = plot_error(&out_dir);
-        use report::analysis_charts::{swing_charts, tornado_charts};
-        let tornado = || plot::analysis::tornado_files(&tornado_charts(&summary, &opts), &opts);
-        let swing = || plot::analysis::swing_files(&swing_charts(&summary, &opts), &opts);
-        let anatomy = || anatomy::chart_files(&summary, &opts);
-        let (main, others) = plot::render_run(
-            &charts,
-            &opts,
-            summary.run.threads,
-            &[&tornado, &swing, &anatomy],
-        )
-        .map_err(&fail)?;
-        files.extend(main);
-        extra.extend(others);
-        charts
+        let late = run_charts::draw_late(args, model, plan, &summary, aggs, drawn, &out_dir)?;
+        files.extend(late.files);
+        (late.charts, late.analysis_names)
     };
-    let names: Vec<String> = extra.iter().map(|(name, _)| name.clone()).collect();
-    files.extend(extra);
     let markdown = report::markdown::markdown(&summary, &charts, &names);
     files.push(("report.md".to_string(), markdown.into_bytes()));
-    // Everything is rendered before the first file is written; if the set still
+    // Nothing is put in place before everything is rendered; if the set still
     // cannot be written, the results reach the terminal all the same.
     if early {
         // Printed already: nothing more for `main` to print but where the files are.

@@ -27,7 +27,8 @@ static STAGING: Mutex<Option<PathBuf>> = Mutex::new(None);
 pub struct OutputFolder {
     dir: PathBuf,
     staging: PathBuf,
-    /// Files already written into the staging folder by [`OutputFolder::stream`].
+    /// Files already written into the staging folder by [`OutputFolder::stream`] and
+    /// [`OutputFolder::stage`].
     streamed: Vec<String>,
     /// The folder did not exist before this run: a run that fails before committing
     /// removes it again, so bad input leaves nothing behind.
@@ -134,7 +135,17 @@ impl OutputFolder {
         Ok(())
     }
 
-    /// Puts `files` (and the streamed ones) in place as one set: see the module comment.
+    /// Writes `files` of the set into the staging folder now (synced), before the
+    /// rest is ready: they go in with the others at `commit`.
+    pub fn stage(&mut self, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
+        write_synced(&self.staging, files)?;
+        self.streamed
+            .extend(files.iter().map(|(name, _)| name.clone()));
+        Ok(())
+    }
+
+    /// Puts `files` (and the streamed and staged ones) in place as one set: see the
+    /// module comment.
     pub fn commit<S: AsRef<str>>(mut self, files: &[(S, Vec<u8>)]) -> Result<(), Error> {
         write_synced(&self.staging, files)?;
         std::fs::create_dir_all(&self.dir).map_err(io("cannot create the folder", &self.dir))?;

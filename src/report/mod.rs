@@ -12,7 +12,7 @@ pub mod markdown;
 pub mod summary;
 pub mod table;
 
-pub use summary::{RunFacts, SensitivityRow, Summary, SwingRow, summarise};
+pub use summary::{RunFacts, SensitivityRow, Summary, SwingRow, add_sensitivity, summarise};
 
 pub fn json(s: &Summary) -> Vec<u8> {
     let mut v = serde_json::to_vec_pretty(s).expect("a Summary always serialises");

@@ -154,6 +154,27 @@ pub struct RunFacts {
 }
 
 pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts) -> Summary {
+    let mut summary = summarise_unranked(model, plan, aggs, facts);
+    add_sensitivity(&mut summary, model, plan, aggs);
+    summary
+}
+
+/// The Spearman sensitivity of the outputs to their inputs, from `aggs.rows`, into a
+/// summary made by [`summarise_unranked`] (ranking the rows is most of a summary's
+/// cost; the table's head does not wait for it).
+pub fn add_sensitivity(summary: &mut Summary, model: &Model, plan: &Plan, aggs: &Aggregates) {
+    let (sensitivity, self_driven) = super::drivers::sensitivity(model, plan, aggs);
+    summary.sensitivity = sensitivity;
+    summary.self_driven = self_driven;
+}
+
+/// [`summarise`] without the sensitivity analysis (left empty).
+pub fn summarise_unranked(
+    model: &Model,
+    plan: &Plan,
+    aggs: &Aggregates,
+    facts: RunFacts,
+) -> Summary {
     let outputs: Vec<OutputSummary> = model
         .outputs
         .iter()
@@ -190,7 +211,6 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
         })
         .collect();
     let warnings = warnings(model, plan, aggs, &facts);
-    let (sensitivity, self_driven) = super::drivers::sensitivity(model, plan, aggs);
     Summary {
         model: ModelInfo {
             title: model.title.clone(),
@@ -210,8 +230,8 @@ pub fn summarise(model: &Model, plan: &Plan, aggs: &Aggregates, facts: RunFacts)
         },
         outputs,
         claims,
-        sensitivity,
-        self_driven,
+        sensitivity: Vec::new(),
+        self_driven: Vec::new(),
         swing: Vec::new(),
         warnings,
         condition: None,
