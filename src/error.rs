@@ -230,9 +230,58 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
+/// [`did_you_mean`], else the names there are to choose from (the first ten, and how
+/// many in all): a name with no near match still says what would do.
+pub fn did_you_mean_or_list<'a>(
+    name: &str,
+    what: &str,
+    candidates: impl Iterator<Item = &'a str> + Clone,
+) -> String {
+    const SHOWN: usize = 10;
+    if let Some(hint) = did_you_mean(name, candidates.clone()) {
+        return hint;
+    }
+    let all: Vec<&str> = candidates.collect();
+    let mut listed: Vec<String> = all.iter().take(SHOWN).map(|c| format!("`{c}`")).collect();
+    if all.len() > SHOWN {
+        listed.push(format!(
+            "… ({} in all: `costsim check` lists them)",
+            all.len()
+        ));
+    }
+    match all.len() {
+        0 => format!("it has no {what}"),
+        _ => format!("its {what}: {}", listed.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_with_no_near_match_lists_the_choices() {
+        let names = ["alpha", "beta", "gamma"];
+        assert_eq!(
+            did_you_mean_or_list("alpah", "params", names.iter().copied()),
+            "did you mean `alpha`?"
+        );
+        assert_eq!(
+            did_you_mean_or_list("zzz", "params", names.iter().copied()),
+            "its params: `alpha`, `beta`, `gamma`"
+        );
+        let many: Vec<String> = (0..12).map(|k| format!("p{k}")).collect();
+        let listed = did_you_mean_or_list("qqqqqq", "params", many.iter().map(String::as_str));
+        assert!(listed.starts_with("its params: `p0`, `p1`"), "{listed}");
+        assert!(
+            listed.ends_with("`p9`, … (12 in all: `costsim check` lists them)"),
+            "{listed}"
+        );
+        assert_eq!(
+            did_you_mean_or_list("x", "outputs", std::iter::empty()),
+            "it has no outputs"
+        );
+    }
 
     #[test]
     fn locate_counts_lines_and_characters() {

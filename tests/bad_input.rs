@@ -384,3 +384,55 @@ fn a_misspelt_key_in_a_param_table_suggests_the_right_one() {
         ],
     );
 }
+
+/// A name given on the command line that is nothing like any of the model's says
+/// what there is to choose from; a near miss still gets its "did you mean".
+#[test]
+fn a_param_name_with_no_near_match_lists_the_params() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |args: &[&str]| {
+        let a = Command::cargo_bin("costsim")
+            .unwrap()
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .args(["-n", "1000"])
+            .assert()
+            .code(2);
+        assert!(!out.exists(), "{args:?} wrote output");
+        String::from_utf8_lossy(&a.get_output().stderr).into_owned()
+    };
+    let sweep = run(&["sweep", "--param", "nope", "--values", "1,2"]);
+    assert!(
+        sweep.contains("--param `nope`: the model has no such param"),
+        "{sweep}"
+    );
+    assert!(
+        sweep.contains("its params: `v3_gpu_hours`, `rental_price`"),
+        "{sweep}"
+    );
+    assert!(
+        sweep.contains("in all: `costsim check` lists them)"),
+        "{sweep}"
+    );
+    let near = run(&["sweep", "--param", "fleet_gpu", "--values", "1,2"]);
+    assert!(near.contains("did you mean `fleet_gpus`?"), "{near}");
+    assert!(!near.contains("its params"), "{near}");
+    let set = run(&["run", "--set", "nope=3"]);
+    assert!(set.contains("cannot override `nope`"), "{set}");
+    assert!(set.contains("help: its params: `v3_gpu_hours`"), "{set}");
+    let outputs = run(&[
+        "sweep",
+        "--param",
+        "fleet_gpus",
+        "--values",
+        "1,2",
+        "--outputs",
+        "zz",
+    ]);
+    assert!(
+        outputs.contains("its outputs: `final_run_cost`, `r1_cost`"),
+        "{outputs}"
+    );
+}

@@ -3,7 +3,7 @@
 //! common random numbers, so the bands move only because the param does.
 
 use crate::analysis::run::{self, RunSpec, Simulated};
-use crate::error::{Error, did_you_mean};
+use crate::error::{Error, did_you_mean_or_list};
 use crate::model::{self, Model};
 use crate::plan::{self, Fill};
 use crate::report::summary::{PERCENTILES, Summary};
@@ -124,9 +124,9 @@ pub fn parse_range(range: &str, log: bool) -> Result<Vec<f64>, Error> {
 pub fn param_index(model: &Model, name: &str, flag: &str) -> Result<usize, Error> {
     model.index_of(name).ok_or_else(|| {
         let names = model.params.iter().map(|p| p.name.as_str());
-        let hint = did_you_mean(name, names).map_or_else(String::new, |h| format!("; {h}"));
+        let hint = did_you_mean_or_list(name, "params", names);
         Error::Usage(format!(
-            "{flag} `{name}`: the model has no such param{hint}"
+            "{flag} `{name}`: the model has no such param; {hint}"
         ))
     })
 }

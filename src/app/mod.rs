@@ -124,10 +124,10 @@ fn selected_outputs(model: &Model, asked: Option<&[String]>) -> Result<Vec<Strin
     let Some(asked) = asked else { return Ok(all) };
     for name in asked {
         if !all.contains(name) {
-            let hint = crate::error::did_you_mean(name, all.iter().map(String::as_str))
-                .map_or_else(String::new, |h| format!("; {h}"));
+            let hint =
+                crate::error::did_you_mean_or_list(name, "outputs", all.iter().map(String::as_str));
             return Err(Error::Usage(format!(
-                "--outputs `{name}` is not an output of {}{hint}",
+                "--outputs `{name}` is not an output of {}; {hint}",
                 model.file
             )));
         }

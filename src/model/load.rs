@@ -364,10 +364,11 @@ fn apply_override(
                 ),
             );
             let names = params.iter().map(|p| p.name.as_str());
-            return Err(match crate::error::did_you_mean(&new.name, names) {
-                Some(h) => d.help(h),
-                None => d,
-            });
+            return Err(d
+                .help(crate::error::did_you_mean_or_list(
+                    &new.name, "params", names,
+                ))
+                .into());
         };
         let text = &sources[origin].text;
         let shown = text
