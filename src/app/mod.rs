@@ -286,6 +286,14 @@ fn write_run(
         })?;
     }
     let warnings = summary.warnings[early.warnings..].to_vec();
+    // The CSV's rows are over the worlds that meet `--where`: how likely those are
+    // (the table's and summary.json's `given … : P = …` line) goes to stderr.
+    if let (Format::Csv, Some(c), false) = (args.format, &summary.condition, sim.quiet) {
+        eprintln!(
+            "{}",
+            crate::error::printable(&report::anatomy::condition_line(c))
+        );
+    }
     // The results reach the terminal before the charts are drawn (they take about
     // half of a default run): warnings, then the table; the files follow.
     let early = !sim.no_charts;
