@@ -76,6 +76,7 @@ fn wrong_arity() {
             "normal(mean, sd) takes 2 arguments, got 1",
             "wrong_arity.toml:2:10",
             "param `price`",
+            "help: call it as normal(mean, sd), e.g. normal(100, 15): mean 100, standard deviation 15",
         ],
     );
 }

@@ -180,9 +180,7 @@ fn check_dist_args(
 ) -> Result<(), Diagnostic> {
     let n = args.len();
     let sig = k.signature();
-    let wrong = |want: &str| {
-        here(at, format!("{sig} takes {want}, got {n}")).help(format!("call it as {sig}"))
-    };
+    let wrong = |want: &str| here(at, format!("{sig} takes {want}, got {n}")).help(k.usage());
     match k.shape() {
         Shape::Numbers(names) if n != names.len() => Err(wrong(&plural(names.len()))),
         Shape::Numbers(_) => Ok(()),

@@ -696,7 +696,7 @@ impl Compiler<'_> {
             DistKind::LogNormalCi | DistKind::NormalCi if e.message.contains("below") => {
                 d.help("write the 5th percentile first: `low to high`")
             }
-            _ => d.help(format!("call it as {}", k.signature())),
+            _ => d.help(k.usage()),
         }
     }
 
