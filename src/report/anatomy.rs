@@ -167,14 +167,20 @@ pub fn markdown_section(out: &mut String, run: &AnatomyRun, conditional: bool, f
              where that median falls in the input's prior (P50 = unmoved).\n"
         );
     } else {
+        // No prior is drawn when no claim's param depends on an input.
+        let prior = match run.claims.first().map_or(0, |a| a.prior_rows) {
+            0 => " All of it is in anatomy.csv.".to_string(),
+            rows => format!(
+                " Priors are the first {} samples; all of it in anatomy.csv.",
+                count(rows)
+            ),
+        };
         let _ = writeln!(
             out,
             "Among the worlds where the claim's param lands within ±{}% of the claimed value, \
              the inputs it depends on that move most: their P5–P95 and median there, and where \
-             that median falls in the input's prior (P50 = unmoved). Priors are the first {} \
-             samples; all of it in anatomy.csv.\n",
+             that median falls in the input's prior (P50 = unmoved).{prior}\n",
             human(run.window * 100.0, None),
-            count(run.claims.first().map_or(0, |a| a.prior_rows))
         );
     }
     let _ = writeln!(

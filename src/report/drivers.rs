@@ -112,6 +112,9 @@ pub fn sensitivity(
 /// [`Summary::self_driven`](super::Summary::self_driven)).
 pub const SELF_DRIVEN: &str = "itself (an input: its spread is its own draw)";
 
+/// What drives an output that no input reaches (a constant, or a formula of constants).
+pub const NO_INPUT: &str = "nothing: it depends on no uncertain input";
+
 /// The top `n` drivers of an output.
 pub fn top<'a>(rows: &'a [SensitivityRow], output: &str, n: usize) -> Vec<&'a SensitivityRow> {
     rows.iter().filter(|r| r.output == output).take(n).collect()

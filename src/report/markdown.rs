@@ -127,7 +127,16 @@ fn drivers(out: &mut String, s: &Summary) {
             );
             continue;
         }
-        for r in drivers(&s.sensitivity, &name) {
+        let found = drivers(&s.sensitivity, &name);
+        if found.is_empty() {
+            let _ = writeln!(
+                out,
+                "| {} | {} | — | — |",
+                cell(&name),
+                super::drivers::NO_INPUT
+            );
+        }
+        for r in found {
             let _ = writeln!(
                 out,
                 "| {} | {} | {:+.2} | {:.1}% |",
@@ -253,6 +262,10 @@ fn in_brief(s: &Summary) -> String {
         }
         if words == EQUAL {
             let named: Vec<String> = members.iter().map(|c| text(c.claim.trim())).collect();
+            let words = match members.len() {
+                1 => "equals its output, which is constant",
+                _ => "equal their outputs, which are constant",
+            };
             parts.push(format!("{} {words}: {}", members.len(), named.join(", ")));
             continue;
         }
@@ -280,8 +293,8 @@ fn in_brief(s: &Summary) -> String {
     format!("In brief: of {of}, {}.", parts.join("; "))
 }
 
-/// The brief's words for claims that every world's (constant) value equals.
-const EQUAL: &str = "equal to every world's value (a constant output)";
+/// The brief's group of claims that every world's (constant) value equals.
+const EQUAL: &str = "equal";
 
 fn claims(out: &mut String, s: &Summary) {
     if s.claims.is_empty() {
@@ -317,14 +330,24 @@ fn claims(out: &mut String, s: &Summary) {
                 || format!("`{}`", c.param),
                 |o| format!("{} (`{}`)", text(&o.label), c.param),
             );
-        let _ = write!(
-            out,
-            "- **{}** ({}) sits at {} of {what}, {}.",
-            text(c.claim.trim()),
-            value(c.value, &c.unit),
-            rank(c.percentile_rank),
-            c.verdict
-        );
+        if c.p_below == 0.0 && c.p_above == 0.0 {
+            // Every world equals it: there is no rank to read.
+            let _ = write!(
+                out,
+                "- **{}** ({}) is the value of {what} in every world: the output is constant.",
+                text(c.claim.trim()),
+                value(c.value, &c.unit),
+            );
+        } else {
+            let _ = write!(
+                out,
+                "- **{}** ({}) sits at {} of {what}, {}.",
+                text(c.claim.trim()),
+                value(c.value, &c.unit),
+                rank(c.percentile_rank),
+                c.verdict
+            );
+        }
         if let Some(src) = c.source.as_deref().filter(|s| !s.is_empty()) {
             let _ = write!(out, " Source: {}.", text(src.trim().trim_end_matches('.')));
         }
@@ -382,11 +405,13 @@ fn no_swing(s: &Summary, output: &str) -> &'static str {
     } else if s.run.sensitivity_rows < super::summary::SWING_MIN_ROWS {
         "too few samples: the swing tornado needs at least 20 (raise -n, or \
          --sensitivity-rows if set lower)"
+    } else if !s.sensitivity.iter().any(|r| r.output == output) {
+        "it depends on no uncertain input"
     } else if s.swing.is_empty() {
         "the swing reruns were skipped (--no-swing)"
     } else if !s.swing.iter().any(|r| r.output == output) {
-        "no input of it was swung (it depends on no uncertain input, or the swing's \
-         limit on reruns went to inputs of other outputs)"
+        "no input of it was swung (the swing's limit on reruns went to inputs of other \
+         outputs)"
     } else {
         "no input moves its P50 when held at its own P5 or at its P95"
     }
@@ -515,7 +540,18 @@ mod tests {
         let brief = in_brief(&s);
         assert_eq!(
             brief,
-            "In brief: of the one claim, 1 equal to every world's value (a constant output): Report."
+            "In brief: of the one claim, 1 equals its output, which is constant: Report."
+        );
+        // No rank to read, and nothing drives a constant: said, not an empty table.
+        s.self_driven = vec!["other".into()];
+        let md = markdown(&s, &Charts::default(), &[]);
+        assert!(
+            md.contains("- **Report** (`$5.58M`) is the value of Run cost (`cost`) in every world: the output is constant."),
+            "{md}"
+        );
+        assert!(
+            md.contains("| cost | nothing: it depends on no uncertain input | — | — |"),
+            "{md}"
         );
     }
 
@@ -525,6 +561,15 @@ mod tests {
         s.run.sensitivity_rows = 5;
         assert!(no_swing(&s, "cost").starts_with("too few samples"));
         s.run.sensitivity_rows = 10_000;
+        // An output no input reaches has no swing whether or not the swing ran.
+        assert_eq!(no_swing(&s, "cost"), "it depends on no uncertain input");
+        s.sensitivity = vec![crate::report::SensitivityRow {
+            output: "cost".into(),
+            input: "price".into(),
+            input_label: "Price".into(),
+            spearman: 0.9,
+            contribution: 100.0,
+        }];
         assert!(no_swing(&s, "cost").contains("--no-swing"));
         s.self_driven = vec!["cost".into()];
         assert!(no_swing(&s, "cost").contains("itself an input"));

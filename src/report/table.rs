@@ -108,7 +108,12 @@ fn drivers(out: &mut String, s: &Summary) {
             rows.push(vec![name.clone(), what, String::new(), String::new()]);
             continue;
         }
-        for (k, r) in drivers(&s.sensitivity, &name).into_iter().enumerate() {
+        let found = drivers(&s.sensitivity, &name);
+        if found.is_empty() {
+            let what = super::drivers::NO_INPUT.to_string();
+            rows.push(vec![name.clone(), what, String::new(), String::new()]);
+        }
+        for (k, r) in found.into_iter().enumerate() {
             let first = if k == 0 { name.clone() } else { String::new() };
             rows.push(vec![
                 first,
