@@ -364,11 +364,9 @@ fn apply_override(
                 ),
             );
             let names = params.iter().map(|p| p.name.as_str());
-            return Err(d
-                .help(crate::error::did_you_mean_or_list(
-                    &new.name, "params", names,
-                ))
-                .into());
+            return Err(d.help(crate::error::did_you_mean_or_list(
+                &new.name, "params", names,
+            )));
         };
         let text = &sources[origin].text;
         let shown = text
