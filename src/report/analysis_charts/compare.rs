@@ -148,6 +148,25 @@ pub fn short_names(models: &[Compared]) -> Vec<String> {
     if distinct { stems } else { names }
 }
 
+/// The names in the histograms' and CDFs' legends: [`series_names`], each led by its
+/// [`short_names`] name where those differ (the claim labels and the footer name the
+/// models that way: "deepseek_v3: DeepSeek-V3: the final-run …"), so a label's model
+/// can be found in the legend.
+pub fn legend_names(models: &[Compared]) -> Vec<String> {
+    let short = short_names(models);
+    series_names(models)
+        .into_iter()
+        .zip(short)
+        .map(|(name, short)| {
+            if name == short {
+                name
+            } else {
+                format!("{short}: {name}")
+            }
+        })
+        .collect()
+}
+
 /// The models' names in tables and legends: their titles; where two titles are the
 /// same, the title and the overrides, or else the shortest end of the file's path
 /// (without its extension) that tells it from the others of that title ("Base
@@ -220,6 +239,7 @@ pub fn compare_charts(
     opts: &ChartOptions,
 ) -> CompareCharts {
     let names = series_names(models);
+    let legends = legend_names(models);
     let mut charts = CompareCharts::default();
     for name in outputs {
         let ms = members(models, name);
@@ -228,8 +248,8 @@ pub fn compare_charts(
         }
         charts
             .histograms
-            .push(hist_chart(models, &ms, &names, opts));
-        charts.cdfs.push(cdf_chart(models, &ms, &names, opts));
+            .push(hist_chart(models, &ms, &legends, opts));
+        charts.cdfs.push(cdf_chart(models, &ms, &legends, opts));
     }
     charts.bands = bands::bands_chart(models, outputs, &names, opts);
     charts
@@ -715,6 +735,37 @@ value = 5.576e6
         );
         let c = compare_charts(&models[..1], &outputs(), &ChartOptions::default());
         assert_eq!(c.bands.unwrap().models, [(0, "Model".to_string())]);
+    }
+
+    #[test]
+    fn legends_lead_with_the_names_the_claim_labels_use() {
+        let at = |file: &str, title: &str| Compared {
+            file: file.into(),
+            ..compared(&[], title)
+        };
+        let long = "DeepSeek-V3: the final-run claim against fleet ownership";
+        let models = [at("priors/deepseek_v3.toml", long), at("dear.toml", "Dear")];
+        assert_eq!(short_names(&models), ["deepseek_v3", "dear"]);
+        assert_eq!(
+            legend_names(&models),
+            [format!("deepseek_v3: {long}"), "dear: Dear".to_string()]
+        );
+        let c = compare_charts(&models, &outputs(), &ChartOptions::default());
+        let h = &c.histograms[0];
+        assert!(
+            h.series[0].legend.starts_with("deepseek_v3: DeepSeek-V3"),
+            "{}",
+            h.series[0].legend
+        );
+        assert_eq!(h.claims.len(), 1);
+        assert!(
+            h.claims[0].label.contains("deepseek_v3 P"),
+            "{}",
+            h.claims[0].label
+        );
+        // Short titles are the labels' names already: the legends are the titles.
+        let models = [at("a.toml", "Base"), at("b.toml", "Dear")];
+        assert_eq!(legend_names(&models), ["Base", "Dear"]);
     }
 
     #[test]
