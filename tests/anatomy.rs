@@ -275,39 +275,24 @@ fn where_conditions_every_output_and_reports_its_probability() {
     assert!(stdout.contains(&line), "{line}\n{stdout}");
     // With -f csv the rows are the summary's, and the line goes to stderr (not with
     // --quiet).
-    let csv_out = tmp.path().join("csv");
-    let a = costsim()
-        .args([
-            "run",
-            MODEL,
-            "--no-charts",
-            "--where",
-            "s >= 2",
-            "-n",
-            "100000",
-        ])
-        .args(["-f", "csv", "--out"])
-        .arg(&csv_out)
-        .assert()
-        .success();
-    let (out, err) = (&a.get_output().stdout, &a.get_output().stderr);
-    assert!(String::from_utf8_lossy(out).starts_with("output,label,unit,"));
-    assert!(String::from_utf8_lossy(err).contains(&line), "{line}");
-    let a = costsim()
-        .args([
-            "run",
-            MODEL,
-            "--no-charts",
-            "--where",
-            "s >= 2",
-            "-n",
-            "100000",
-        ])
-        .args(["-f", "csv", "--quiet", "--out"])
-        .arg(&csv_out)
-        .assert()
-        .success();
-    assert!(!String::from_utf8_lossy(&a.get_output().stderr).contains("given"));
+    let csv = |quiet: &[&str]| {
+        let a = costsim()
+            .args(["run", MODEL, "--no-charts", "--where", "s >= 2"])
+            .args(["-n", "100000", "-f", "csv", "--out"])
+            .arg(tmp.path().join("csv"))
+            .args(quiet)
+            .assert()
+            .success();
+        let out = a.get_output();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (out, err) = csv(&[]);
+    assert!(out.starts_with("output,label,unit,"), "{out}");
+    assert!(err.contains(&line), "{line}\n{err}");
+    assert!(!csv(&["--quiet"]).1.contains("given"));
     // An output the condition cannot touch keeps its prior: t = 2z, median 0.
     let t = summary.iter().find(|r| r["output"] == "t").unwrap();
     assert!(num(t, "p50").abs() < 0.05, "{t:?}");
