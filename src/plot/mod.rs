@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod anatomy;
 mod axes;
 mod bands;
+mod canvas;
 mod cdf;
 pub mod compare_bands;
 pub mod compare_cdf;
@@ -198,7 +199,7 @@ fn render(
     buf.clear();
     buf.resize(width as usize * height as usize * 3, 255);
     let drawn = (|| {
-        let area = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+        let area = canvas::Canvas::new(&mut buf, (width, height)).into_drawing_area();
         draw(&area)?;
         area.present()?;
         Ok::<(), PlotError>(())
