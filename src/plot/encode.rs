@@ -40,7 +40,13 @@ pub fn png(rgb: &mut [u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError
             wrap(&zlib, width, height)
         }
     });
-    ZLIB.with(|z| *z.borrow_mut() = zlib);
+    // Kept only while small beside the canvas: the chart threads' memory is
+    // budgeted by their canvases (`CANVAS_BUDGET`), and a chart's stream is a few
+    // per cent of its canvas; an image that hardly compressed would keep as much
+    // again.
+    if zlib.capacity() <= rgb.len() / 4 {
+        ZLIB.with(|z| *z.borrow_mut() = zlib);
+    }
     file
 }
 

@@ -96,11 +96,11 @@ pub fn draw(
     let Pen { size, color, bold } = pen;
     let font = face(bold)?;
     let scaled = font.as_scaled(PxScale::from(size as f32));
-    let total = width(s, size, bold)? as f32;
+    // Measured only when the alignment needs it: most text is left-aligned.
     let start = match h {
         HPos::Left => 0.0,
-        HPos::Center => -total / 2.0,
-        HPos::Right => -total,
+        HPos::Center => -(width(s, size, bold)? as f32) / 2.0,
+        HPos::Right => -(width(s, size, bold)? as f32),
     };
     let mut run = Run {
         at,
@@ -142,8 +142,9 @@ struct Px {
     a: u32,
 }
 
-/// A glyph's pixels.
-type Pixels = Rc<Vec<Px>>;
+/// A glyph's pixels (a slice behind the count, not a Vec behind it: one pointer
+/// less to follow per glyph drawn from the cache).
+type Pixels = Rc<[Px]>;
 
 /// A string's glyphs, drawn by blending each pixel straight into the canvas: the
 /// bytes `area.draw_pixel(p, &color.mix(coverage))` drew, at a fraction of the cost
@@ -258,9 +259,9 @@ fn rasterise(font: &FontRef<'static>, glyph: ab_glyph::Glyph) -> Option<Pixels> 
             a: weight(f64::from(cov.min(1.0))),
         });
     })?;
-    // Held as counted: the pushes' spare capacity would be up to as much again.
-    pixels.shrink_to_fit();
-    Some(Rc::new(pixels))
+    // Copied to a slice of its length: held as counted (the pushes' spare capacity
+    // would be up to as much again).
+    Some(Rc::from(pixels))
 }
 
 /// Calls `pixel` with (x, y) from the caret and the coverage of each of `glyph`'s
