@@ -1,10 +1,12 @@
 //! The canvas charts are drawn on: an RGB buffer behind plotters' `DrawingArea`.
 //!
-//! Every shape goes to plotters' `BitMapBackend`, unchanged. The canvas exists so
-//! that text can reach the pixels: plotters' bitmap backend keeps its buffer private,
-//! and text drawn through `DrawingArea::draw_pixel` paid a coordinate translation, a
-//! `RefCell` borrow and a float blend per glyph pixel (~5% of a default run's CPU).
-//! [`Canvas::blend`] writes the same bytes the backend's `draw_pixel` would.
+//! Every shape but a see-through filled rectangle goes to plotters' `BitMapBackend`,
+//! unchanged. The canvas exists so that text can reach the pixels: plotters' bitmap
+//! backend keeps its buffer private, and text drawn through `DrawingArea::draw_pixel`
+//! paid a coordinate translation, a `RefCell` borrow and a float blend per glyph
+//! pixel (~5% of a default run's CPU). [`Canvas::blend`] writes the same bytes the
+//! backend's `draw_pixel` would, and [`Canvas::blend_rect`] those of its
+//! see-through rectangle fill.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
