@@ -9,10 +9,12 @@ pub mod analysis;
 pub mod anatomy;
 mod axes;
 mod bands;
+mod canvas;
 mod cdf;
 pub mod compare_bands;
 pub mod compare_cdf;
 pub mod compare_hist;
+mod encode;
 mod frame;
 mod hist;
 mod marks;
@@ -188,42 +190,30 @@ fn render(
     text::check_fonts()?;
     // Each thread keeps its canvas from one chart to the next: a fresh 4.8 MB buffer
     // per chart cost a page fault per 4 KB (the kernel zeroing ~430 MB over a
-    // default run's 90 charts). The canvas is filled with white before each chart
-    // (by the resize: an opaque white `fill` over it again cost ~2% of a default
-    // run's CPU for the same bytes), so they do not depend on what was drawn before.
+    // default run's 90 charts). Between charts it is white: `encode::png` whitens
+    // each row once it is through with it (filling the canvas with white before each
+    // chart was a pass of its own, ~2% of a default run's CPU), so a chart does not
+    // depend on what was drawn before. A canvas of a larger chart grows in white.
     thread_local! {
         static CANVAS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let mut buf = CANVAS.with(|c| std::mem::take(&mut *c.borrow_mut()));
-    buf.clear();
-    buf.resize(width as usize * height as usize * 3, 255);
+    let len = width as usize * height as usize * 3;
+    if buf.len() < len {
+        buf.resize(len, 255);
+    }
+    let rgb = &mut buf[..len];
     let drawn = (|| {
-        let area = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
+        let area = canvas::Canvas::new(rgb, (width, height)).into_drawing_area();
         draw(&area)?;
         area.present()?;
         Ok::<(), PlotError>(())
     })();
-    let png = drawn.and_then(|()| encode(&buf, width, height));
+    let png = drawn.and_then(|()| encode::png(&mut buf[..len], width, height));
+    if png.is_err() {
+        // What was drawn may be left on it: the next chart starts from white again.
+        buf.clear();
+    }
     CANVAS.with(|c| *c.borrow_mut() = buf);
     png
-}
-
-/// 8-bit RGB PNG; fast compression (flat-colour charts compress well anyway).
-fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
-    // Room for a typical chart's file up front (one allocation, no regrowth copies).
-    let mut out = Vec::with_capacity(rgb.len() / 16);
-    {
-        let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        // `Fastest`: fdeflate's ultra-fast mode with the `Up` filter on every row.
-        // `Fast` used the same deflate but chose each row's filter adaptively (all
-        // five tried per row: ~7% of a default run's CPU); charts are flat colour
-        // and lines, which `Up` suits.
-        enc.set_compression(png::Compression::Fastest);
-        let mut writer = enc.write_header()?;
-        writer.write_image_data(rgb)?;
-        writer.finish()?;
-    }
-    Ok(out)
 }

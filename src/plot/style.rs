@@ -7,7 +7,7 @@ use super::text::{self, Direction, Pen};
 use plotters::prelude::*;
 use plotters::style::text_anchor::HPos;
 
-pub use super::text::Area;
+pub use super::canvas::Area;
 
 /// The Okabe–Ito palette (Okabe & Ito 2008), distinguishable with any colour vision.
 pub mod palette {
