@@ -145,6 +145,54 @@ fn a_set_that_cannot_be_written_leaves_the_previous_set_and_still_prints_the_res
     assert!(!listing(tmp.path()).iter().any(|n| n.contains("staging")));
 }
 
+/// The run's first charts are written into the staging folder while the rest are
+/// drawn: one that cannot be written there fails the command after the results are
+/// printed, and leaves the previous set as it was.
+#[test]
+fn a_chart_that_cannot_be_staged_still_prints_the_results_and_keeps_the_previous_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run("tests/data/closed_form.toml", &out, &[]).success();
+    let before: Vec<(String, Vec<u8>)> = listing(&out)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
+        .collect();
+    assert!(before.iter().any(|(n, _)| n == "hist_product.png"));
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
+        .args([
+            "run",
+            "tests/data/closed_form.toml",
+            "-n",
+            "3000000",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A folder where the histogram goes in the staging folder, made while the run
+    // samples.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::create_dir(out.join(".costsim-staging").join("hist_product.png")).unwrap();
+    let a = child.wait_with_output().unwrap();
+    assert_eq!(a.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&a.stdout).into_owned();
+    assert!(
+        stdout.contains("product"),
+        "the results are printed: {stdout}"
+    );
+    let err = String::from_utf8_lossy(&a.stderr).into_owned();
+    assert!(
+        err.contains("cannot write") && err.contains("hist_product.png"),
+        "{err}"
+    );
+    for (name, bytes) in &before {
+        assert_eq!(&std::fs::read(out.join(name)).unwrap(), bytes, "{name}");
+    }
+    assert!(!listing(&out).iter().any(|n| n.contains("staging")));
+}
+
 #[test]
 fn two_runs_into_one_folder_leave_one_complete_set() {
     let tmp = tempfile::tempdir().unwrap();

@@ -26,20 +26,16 @@ pub fn condition(args: &RunArgs, model: &Model) -> Result<Option<Conditioned>, E
 
 /// The run's simulation: with a condition, over the worlds that meet it (and the
 /// condition's anatomy); else the plain run, its swing tornado and the claims'
-/// anatomy, with `beside` (the charts that need only the ranked summary) run while
-/// those two sample. Returns the model and plan the results are over (with a
-/// condition, its compiled copy), the summary, the aggregates and what `beside`
-/// returned (None with a condition: it is not called).
-#[allow(clippy::type_complexity)]
-pub fn simulate<T: Send>(
+/// anatomy. Returns the model and plan the results are over (with a condition, its
+/// compiled copy), the summary, the aggregates and what the table's head printed.
+pub fn simulate(
     args: &RunArgs,
     model: Model,
     plan: Plan,
     conditioned: Option<Conditioned>,
     spec: RunSpec,
     progress: &Progress,
-    beside: impl FnOnce(&Model, &Plan, &Summary, &Aggregates) -> T + Send,
-) -> Result<(Model, Plan, Summary, Aggregates, Early, Option<T>), Error> {
+) -> Result<(Model, Plan, Summary, Aggregates, Early), Error> {
     let opts = anatomy_options(&args.sampling, args.anatomy_window, spec.samples);
     if let Some(c) = conditioned {
         let k = condition::kept_rows(&c, &opts);
@@ -57,12 +53,12 @@ pub fn simulate<T: Send>(
             // condition::simulate puts its notes in the summary's warnings.
             notes: Vec::new(),
         });
-        return Ok((c.model, c.plan, summary, aggs, Early::default(), None));
+        return Ok((c.model, c.plan, summary, aggs, Early::default()));
     }
     let simulated = run::simulate_unranked(&model, &plan, spec, &|done| progress.update(done));
     progress.finish();
-    let (summary, aggs, early, t) = analyse(args, &model, &plan, simulated?, spec, beside)?;
-    Ok((model, plan, summary, aggs, early, Some(t)))
+    let (summary, aggs, early) = analyse(args, &model, &plan, simulated?, spec)?;
+    Ok((model, plan, summary, aggs, early))
 }
 
 /// What reached the terminal before the analyses that follow a run's simulation: the
@@ -88,41 +84,29 @@ fn print_head(args: &RunArgs, summary: &Summary) -> Result<Early, Error> {
 }
 
 /// What a plain run adds to its simulation (one run's, or merged shards', summarised
-/// without their sensitivity): the table's head, printed at once; the sensitivity
-/// analysis; then the swing tornado and the claims' anatomy, each drawing samples of
-/// its own, with `beside` run on a thread of its own meanwhile, given the summary as
-/// it stands before them. Returns the finished summary and what `beside` returned.
-pub fn analyse<T: Send>(
+/// without their sensitivity): the table's head, printed at once (it needs none of
+/// what follows); the sensitivity analysis; the swing tornado and the claims'
+/// anatomy, each drawing samples of its own.
+pub fn analyse(
     args: &RunArgs,
     model: &Model,
     plan: &Plan,
     mut simulated: Simulated,
     spec: RunSpec,
-    beside: impl FnOnce(&Model, &Plan, &Summary, &Aggregates) -> T + Send,
-) -> Result<(Summary, Aggregates, Early, T), Error> {
+) -> Result<(Summary, Aggregates, Early), Error> {
     let early = print_head(args, &simulated.summary)?;
     run::rank(model, plan, &mut simulated);
     let Simulated { mut summary, aggs } = simulated;
-    let (swung, anatomy, t) = std::thread::scope(|s| {
-        let (summary, aggs) = (&summary, &aggs);
-        let side = s.spawn(move || beside(model, plan, summary, aggs));
-        let swung = swing(args, model, plan, summary, aggs, spec);
-        let anatomy = claims_anatomy(args, model, plan, aggs, spec);
-        let t = side
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (swung, anatomy, t)
-    });
-    if let Some((swing, note)) = swung? {
+    if let Some((swing, note)) = swing(args, model, plan, &summary, &aggs, spec)? {
         summary.swing = swing;
         summary.warnings.extend(note);
     }
-    if let Some(run) = anatomy? {
+    if let Some(run) = claims_anatomy(args, model, plan, &aggs, spec)? {
         summary.warnings.extend(run.notes.iter().cloned());
         summary.warnings.extend(anatomy_warnings(&run));
         summary.anatomy = Some(run);
     }
-    Ok((summary, aggs, early, t))
+    Ok((summary, aggs, early))
 }
 
 /// The swing tornado of the outputs that get charts, as the charts show them (None

@@ -2,7 +2,7 @@
 //! (byte-identical to one `costsim run`), or into one state file.
 
 use super::output::{OutputFile, OutputFolder};
-use super::{Outcome, anatomy, build, out_dir, run_charts, sensitivity_rows, spec, write_run};
+use super::{Outcome, anatomy, announce, build, out_dir, sensitivity_rows, spec, write_run};
 use super::{sobol, sweep};
 use crate::analysis::merge::{self, Finished, Named};
 use crate::analysis::run;
@@ -11,9 +11,6 @@ use crate::analysis::state::{self, Job, State};
 use crate::analysis::sweep::Step;
 use crate::cli::MergeArgs;
 use crate::error::{Diagnostic, Error};
-use crate::model::Model;
-use crate::plan::Plan;
-use crate::report::Summary;
 use crate::stats::Aggregates;
 
 pub fn merge(args: &MergeArgs) -> Result<Outcome, Error> {
@@ -56,22 +53,16 @@ fn finish_run(args: &MergeArgs, state: State, mut aggs: Aggregates) -> Result<Ou
     let mut run_args = recorded.clone();
     run_args.format = here(&mut run_args.sim, args, &state);
     let (model, plan) = build(&state.model)?;
-    let mut folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
+    let folder = OutputFolder::claim(&out_dir(&run_args.sim, &state.model.stem))?;
     let (rows, row_note) = sensitivity_rows(&run_args, plan.row_params.len(), state.samples);
     let spec = spec(&run_args.sim, &model, rows);
     // The states hold no rows (they would dwarf the aggregates): they are a function
     // of the seed, drawn again here as the run drew them.
     aggs.rows = run::rows_of_run(&model, &plan, spec)?;
     let simulated = run::summarise_unranked(&model, &plan, spec, aggs, elapsed(&state));
-    let beside = |model: &Model, plan: &Plan, summary: &Summary, aggs: &Aggregates| {
-        run_charts::draw_early(&run_args, &mut folder, model, plan, summary, aggs)
-    };
-    let (summary, aggs, early, drawn) =
-        anatomy::analyse(&run_args, &model, &plan, simulated, spec, beside)?;
-    let drawn = drawn.transpose()?;
-    write_run(
-        &run_args, folder, &model, &plan, summary, &aggs, row_note, early, drawn,
-    )
+    let (mut summary, aggs, early) = anatomy::analyse(&run_args, &model, &plan, simulated, spec)?;
+    let announced = announce(&run_args, &mut summary, row_note, early)?;
+    write_run(&run_args, folder, &model, &plan, summary, &aggs, announced)
 }
 
 /// A sharded sweep's files, as `costsim sweep` writes them.

@@ -213,36 +213,34 @@ pub fn run(args: &RunArgs) -> Result<Outcome, Error> {
     };
     let spec = spec(sim, &model, rows);
     let progress = Progress::new(spec.samples, Progress::wanted(sim.quiet));
-    let mut folder = folder;
-    let beside = |model: &Model, plan: &Plan, summary: &Summary, aggs: &Aggregates| {
-        run_charts::draw_early(args, &mut folder, model, plan, summary, aggs)
-    };
-    let (model, plan, summary, aggs, early, drawn) =
-        anatomy::simulate(args, model, plan, conditioned, spec, &progress, beside)?;
-    let drawn = drawn.flatten().transpose()?;
-    write_run(
-        args, folder, &model, &plan, summary, &aggs, row_note, early, drawn,
-    )
+    let (model, plan, mut summary, aggs, early) =
+        anatomy::simulate(args, model, plan, conditioned, spec, &progress)?;
+    let announced = announce(args, &mut summary, row_note, early)?;
+    write_run(args, folder, &model, &plan, summary, &aggs, announced)
 }
 
-/// Renders a run's files (a single run's, or merged shards') and commits them to its
-/// claimed folder; the outcome to print (less what `early` says was printed).
-#[allow(clippy::too_many_arguments)]
-fn write_run(
+/// What a run gives the terminal once its summary is complete, before any file is
+/// written.
+pub(crate) struct Announced {
+    stdout: Vec<u8>,
+    warnings: Vec<String>,
+    /// Printed already (the run draws charts, which take a while); else `main`
+    /// prints them with where the files went.
+    printed: bool,
+}
+
+/// Completes the summary's warnings (outputs left without charts, a sensitivity
+/// analysis on fewer rows than asked: warnings of the run's files too, not of the
+/// terminal only) and makes what the terminal gets: the warnings not printed with the
+/// table's head (`early`), then the table (its tail when the head went first), or
+/// with `-f csv|json` the summary; printed at once when charts follow.
+pub(crate) fn announce(
     args: &RunArgs,
-    mut folder: OutputFolder,
-    model: &Model,
-    plan: &Plan,
-    mut summary: Summary,
-    aggs: &Aggregates,
+    summary: &mut Summary,
     row_note: Option<String>,
     early: anatomy::Early,
-    drawn: Option<run_charts::Drawn>,
-) -> Result<Outcome, Error> {
+) -> Result<Announced, Error> {
     let sim = &args.sim;
-    let out_dir = folder.dir().to_path_buf();
-    // Outputs left without charts are a warning of the run's files too (summary.json,
-    // report.md), not of the terminal only; a merge comes here with the same options.
     let max = sim
         .max_charts
         .unwrap_or(report::charts::MAX_CHARTED_OUTPUTS);
@@ -251,16 +249,52 @@ fn write_run(
             .warnings
             .extend(run_charts_cut(max, summary.outputs.len()));
     }
-    // So is a sensitivity analysis on fewer rows than asked.
     summary.warnings.extend(row_note);
+    let stdout = match args.format {
+        Format::Table if early.head => report::table::tail(summary).into_bytes(),
+        Format::Table => report::table::table(summary).into_bytes(),
+        Format::Csv => report::csv::summary_csv(summary),
+        Format::Json => report::json(summary),
+    };
+    let warnings = summary.warnings[early.warnings..].to_vec();
+    // The CSV's rows are over the worlds that meet `--where`: how likely those are
+    // (the table's and summary.json's `given … : P = …` line) goes to stderr.
+    if let (Format::Csv, Some(c), false) = (args.format, &summary.condition, sim.quiet) {
+        eprintln!(
+            "{}",
+            crate::error::printable(&report::anatomy::condition_line(c))
+        );
+    }
+    // The results reach the terminal before the charts are done (they take about
+    // half of a default run): warnings, then the table; the files follow.
+    let printed = !sim.no_charts;
+    if printed {
+        print_warnings(&warnings, sim.quiet);
+        print(&stdout)?;
+    }
+    Ok(Announced {
+        stdout,
+        warnings,
+        printed,
+    })
+}
+
+/// Renders a run's files (a single run's, or merged shards') and commits them to its
+/// claimed folder; the outcome to print (what `announced` did not print).
+#[allow(clippy::too_many_arguments)]
+fn write_run(
+    args: &RunArgs,
+    mut folder: OutputFolder,
+    model: &Model,
+    plan: &Plan,
+    summary: Summary,
+    aggs: &Aggregates,
+    announced: Announced,
+) -> Result<Outcome, Error> {
+    let sim = &args.sim;
+    let out_dir = folder.dir().to_path_buf();
     let summary_csv = report::csv::summary_csv(&summary);
     let json = report::json(&summary);
-    let stdout = match args.format {
-        Format::Table if early.head => report::table::tail(&summary).into_bytes(),
-        Format::Table => report::table::table(&summary).into_bytes(),
-        Format::Csv => summary_csv.clone(),
-        Format::Json => json.clone(),
-    };
     let mut files = vec![
         ("summary.csv".to_string(), summary_csv),
         ("summary.json".to_string(), json),
@@ -285,34 +319,18 @@ fn write_run(
             }
         })?;
     }
-    let warnings = summary.warnings[early.warnings..].to_vec();
-    // The CSV's rows are over the worlds that meet `--where`: how likely those are
-    // (the table's and summary.json's `given … : P = …` line) goes to stderr.
-    if let (Format::Csv, Some(c), false) = (args.format, &summary.condition, sim.quiet) {
-        eprintln!(
-            "{}",
-            crate::error::printable(&report::anatomy::condition_line(c))
-        );
-    }
-    // The results reach the terminal before the charts are drawn (they take about
-    // half of a default run): warnings, then the table; the files follow.
-    let early = !sim.no_charts;
-    if early {
-        print_warnings(&warnings, sim.quiet);
-        print(&stdout)?;
-    }
     let (charts, names) = if sim.no_charts {
         (Charts::default(), Vec::new())
     } else {
-        let late = run_charts::draw_late(args, model, plan, &summary, aggs, drawn, &out_dir)?;
-        files.extend(late.files);
-        (late.charts, late.analysis_names)
+        let drawn = run_charts::draw(args, &mut folder, model, plan, &summary, aggs)?;
+        files.extend(drawn.files);
+        (drawn.charts, drawn.analysis_names)
     };
     let markdown = report::markdown::markdown(&summary, &charts, &names);
     files.push(("report.md".to_string(), markdown.into_bytes()));
     // Nothing is put in place before everything is rendered; if the set still
     // cannot be written, the results reach the terminal all the same.
-    if early {
+    if announced.printed {
         // Printed already: nothing more for `main` to print but where the files are.
         commit_or_print(folder, &files, &[])?;
         return Ok(Outcome {
@@ -321,11 +339,11 @@ fn write_run(
             warnings: Vec::new(),
         });
     }
-    commit_or_print(folder, &files, &stdout)?;
+    commit_or_print(folder, &files, &announced.stdout)?;
     Ok(Outcome {
-        stdout,
+        stdout: announced.stdout,
         out_dir,
-        warnings,
+        warnings: announced.warnings,
     })
 }
 
