@@ -109,9 +109,11 @@ pub fn analyse(
     Ok((summary, aggs, early))
 }
 
+/// The swing tornado's rows, and the note on inputs it left out.
+type Swing = (Vec<report::SwingRow>, Option<String>);
+
 /// The swing tornado of the outputs that get charts, as the charts show them (None
 /// with `--no-swing`), with its note.
-#[allow(clippy::type_complexity)]
 fn swing(
     args: &RunArgs,
     model: &Model,
@@ -119,7 +121,7 @@ fn swing(
     summary: &Summary,
     aggs: &Aggregates,
     spec: RunSpec,
-) -> Result<Option<(Vec<report::SwingRow>, Option<String>)>, Error> {
+) -> Result<Option<Swing>, Error> {
     if args.no_swing {
         return Ok(None);
     }

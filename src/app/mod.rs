@@ -281,7 +281,6 @@ pub(crate) fn announce(
 
 /// Renders a run's files (a single run's, or merged shards') and commits them to its
 /// claimed folder; the outcome to print (what `announced` did not print).
-#[allow(clippy::too_many_arguments)]
 fn write_run(
     args: &RunArgs,
     mut folder: OutputFolder,
