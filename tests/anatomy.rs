@@ -273,13 +273,13 @@ fn where_conditions_every_output_and_reports_its_probability() {
         group(drawn)
     );
     assert!(stdout.contains(&line), "{line}\n{stdout}");
-    // With -f csv the rows are the summary's, and the line goes to stderr (not with
-    // --quiet).
-    let csv = |quiet: &[&str]| {
+    // With -f csv or json the rows are the summary's, and the line goes to stderr
+    // (not with --quiet).
+    let piped = |format: &str, quiet: &[&str]| {
         let a = costsim()
             .args(["run", MODEL, "--no-charts", "--where", "s >= 2"])
-            .args(["-n", "100000", "-f", "csv", "--out"])
-            .arg(tmp.path().join("csv"))
+            .args(["-n", "100000", "-f", format, "--out"])
+            .arg(tmp.path().join(format))
             .args(quiet)
             .assert()
             .success();
@@ -289,10 +289,13 @@ fn where_conditions_every_output_and_reports_its_probability() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (out, err) = csv(&[]);
+    let (out, err) = piped("csv", &[]);
     assert!(out.starts_with("output,label,unit,"), "{out}");
     assert!(err.contains(&line), "{line}\n{err}");
-    assert!(!csv(&["--quiet"]).1.contains("given"));
+    assert!(!piped("csv", &["--quiet"]).1.contains("given"));
+    let (out, err) = piped("json", &[]);
+    assert!(out.trim_start().starts_with('{'), "{out}");
+    assert!(err.contains(&line), "{line}\n{err}");
     // An output the condition cannot touch keeps its prior: t = 2z, median 0.
     let t = summary.iter().find(|r| r["output"] == "t").unwrap();
     assert!(num(t, "p50").abs() < 0.05, "{t:?}");
@@ -621,4 +624,58 @@ fn a_claim_settles_for_a_thousand_worlds_when_k_is_out_of_reach() {
         files.push(std::fs::read(tmp.path().join("anatomy.csv")).unwrap());
     }
     assert_eq!(files[0], files[1]);
+}
+
+/// report.md on claims with nothing to rank or move: a claim on a constant output,
+/// and (under a `--where` no world meets) claims with no world at all.
+#[test]
+fn report_md_says_when_a_claim_has_no_world_or_no_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("const.toml");
+    std::fs::write(
+        &model,
+        "[params]\nx = \"5\"\ny = \"normal(0, 1)\"\n\n[[claims]]\nlabel = \"five\"\nparam = \"x\"\nvalue = 5\n",
+    )
+    .unwrap();
+    let model = model.to_str().unwrap();
+    let out = tmp.path().join("c");
+    run_ok(&[model, "-n", "2000", "--no-charts"], &out);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("In brief: of the one claim, 1 equals its output, which is constant: five."),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **five** (`5`) is the value of `x` in every world"),
+        "{md}"
+    );
+    assert!(
+        md.contains("No claim's param depends on an uncertain input"),
+        "{md}"
+    );
+    assert!(!md.contains("first 0 samples"), "{md}");
+    let out = tmp.path().join("w");
+    run_ok(
+        &[
+            model,
+            "-n",
+            "2000",
+            "--no-charts",
+            "--where",
+            "y > 50",
+            "--anatomy-budget",
+            "1e5",
+        ],
+        &out,
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("In brief: of the one claim, 1 with no world to rank it among."),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **five** (`5`), of `x`: no world to rank it among."),
+        "{md}"
+    );
+    assert!(!md.contains("constant"), "{md}");
 }

@@ -115,7 +115,7 @@ fn reversed_to_range() {
             "p5 must be below p95",
             "to_reversed.toml:2:10",
             "param `price`",
-            "low to high",
+            "help: write the 5th percentile first: 1.5 to 3",
         ],
     );
 }
@@ -432,6 +432,33 @@ fn a_param_name_with_no_near_match_lists_the_params() {
         "--outputs",
         "zz",
     ]);
+    let cond = run(&["run", "--where", "nope > 3"]);
+    assert!(cond.contains("unknown param `nope`"), "{cond}");
+    assert!(cond.contains("help: its params: `v3_gpu_hours`"), "{cond}");
+    let value = run(&["run", "--set", "n_h800=nope"]);
+    assert!(
+        value.contains("help: its params: `v3_gpu_hours`"),
+        "{value}"
+    );
+    let compared = run(&[
+        "compare",
+        "priors/deepseek_v3.toml",
+        "priors/semianalysis.toml",
+        "--outputs",
+        "fleet_tc",
+    ]);
+    assert!(compared.contains("did you mean `fleet_tco`?"), "{compared}");
+    let compared = run(&[
+        "compare",
+        "priors/deepseek_v3.toml",
+        "priors/semianalysis.toml",
+        "--outputs",
+        "zz",
+    ]);
+    assert!(
+        compared.contains("its outputs: `final_run_cost`"),
+        "{compared}"
+    );
     assert!(
         outputs.contains("its outputs: `final_run_cost`, `r1_cost`"),
         "{outputs}"

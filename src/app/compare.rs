@@ -66,8 +66,17 @@ pub fn compare(args: &CompareArgs) -> Result<Outcome, Error> {
     if let Some(asked) = &args.outputs {
         for name in asked {
             if models.iter().all(|m| m.output(name).is_none()) {
+                let mut all: Vec<&str> = Vec::new();
+                for m in &models {
+                    for o in &m.simulated.summary.outputs {
+                        if !all.contains(&o.output.as_str()) {
+                            all.push(&o.output);
+                        }
+                    }
+                }
+                let hint = crate::error::did_you_mean_or_list(name, "outputs", all.iter().copied());
                 return Err(Error::Usage(format!(
-                    "--outputs `{name}` is not an output of any of the models"
+                    "--outputs `{name}` is not an output of any of the models; {hint}"
                 )));
             }
         }

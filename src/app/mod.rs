@@ -257,9 +257,11 @@ pub(crate) fn announce(
         Format::Json => report::json(summary),
     };
     let warnings = summary.warnings[early.warnings..].to_vec();
-    // The CSV's rows are over the worlds that meet `--where`: how likely those are
-    // (the table's and summary.json's `given … : P = …` line) goes to stderr.
-    if let (Format::Csv, Some(c), false) = (args.format, &summary.condition, sim.quiet) {
+    // The rows are over the worlds that meet `--where`: how likely those are (the
+    // table's `given … : P = …` line, summary.json's `condition`) goes to stderr.
+    if let (Format::Csv | Format::Json, Some(c), false) =
+        (args.format, &summary.condition, sim.quiet)
+    {
         eprintln!(
             "{}",
             crate::error::printable(&report::anatomy::condition_line(c))

@@ -80,6 +80,11 @@ pub fn unknown_name(model: &Model, src: &Source, at: Span, name: &str, what: &st
     let names = model.params.iter().map(|p| p.name.as_str());
     match did_you_mean(name, names) {
         Some(h) => d.help(h),
+        // A name in `--where` or a `--set` value: what there is to choose from.
+        None if src.name.starts_with("--") => {
+            let names = model.params.iter().map(|p| p.name.as_str());
+            d.help(crate::error::did_you_mean_or_list(name, "params", names))
+        }
         None => d.help("define it in [params]"),
     }
 }
@@ -172,6 +177,14 @@ fn plural(n: usize) -> String {
     }
 }
 
+/// "1 item", "3 items".
+fn plural_of(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
 fn check_dist_args(
     k: DistKind,
     at: Span,
@@ -201,7 +214,12 @@ fn check_dist_args(
             if n == 2 && lens[0] != lens[1] {
                 return Err(here(
                     at,
-                    format!("{} has {} items but {} weights", k.name(), lens[0], lens[1]),
+                    format!(
+                        "{} has {} but {}",
+                        k.name(),
+                        plural_of(lens[0], "item"),
+                        plural_of(lens[1], "weight")
+                    ),
                 )
                 .help("give one weight per item"));
             }

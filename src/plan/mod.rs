@@ -694,7 +694,10 @@ impl Compiler<'_> {
                  reaches zero or below, write normal_ci(A, B) instead of `{text}`"
             )),
             DistKind::LogNormalCi | DistKind::NormalCi if e.message.contains("below") => {
-                d.help("write the 5th percentile first: `low to high`")
+                d.help(match swapped(text) {
+                    Some(fixed) => format!("write the 5th percentile first: {fixed}"),
+                    None => format!("write the 5th percentile first: {}", k.signature()),
+                })
             }
             _ => d.help(k.usage()),
         }
@@ -874,10 +877,49 @@ fn constants(v: &[Src]) -> Option<Vec<f64>> {
         .collect()
 }
 
+/// The call `text` (of a 90% range written high first) with its two ends swapped:
+/// `normal_ci(5, 1)` → `normal_ci(1, 5)`, `9 to 2` → `2 to 9`; None when it is not
+/// two plain ends.
+fn swapped(text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Some((a, b)) = text.split_once(" to ") {
+        return Some(format!("{} to {}", b.trim(), a.trim()));
+    }
+    let open = text.find('(')?;
+    let inner = text[open + 1..].strip_suffix(')')?;
+    // Two arguments only, neither with a call or a list of its own.
+    let (a, b) = inner.split_once(',')?;
+    let plain = |x: &str| !x.contains(['(', ')', '[', ']', ',']);
+    (plain(a) && plain(b)).then(|| format!("{}({}, {})", &text[..open], b.trim(), a.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::load;
+
+    #[test]
+    fn a_range_written_high_first_is_offered_swapped() {
+        for (text, help) in [
+            (
+                "normal_ci(5, 1)",
+                "write the 5th percentile first: normal_ci(1, 5)",
+            ),
+            (
+                "normal_ci(-5, -10)",
+                "write the 5th percentile first: normal_ci(-10, -5)",
+            ),
+            ("9 to 2", "write the 5th percentile first: 2 to 9"),
+            (
+                "lognormal_ci(8e6, 2e6)",
+                "write the 5th percentile first: lognormal_ci(2e6, 8e6)",
+            ),
+        ] {
+            let e = plan(&format!("[params]\nx = \"{text}\"\n")).unwrap_err();
+            assert_eq!(e.help.as_deref(), Some(help), "{text}: {e}");
+        }
+        assert_eq!(swapped("normal_ci(max(1, 2), 0)"), None);
+    }
 
     fn plan(text: &str) -> Result<Plan, Diagnostic> {
         let src = Source {

@@ -38,10 +38,7 @@ pub fn draw(area: &Area, c: &AnatomyChart) -> Result<(), PlotError> {
             Swatch::Fill(PRIOR.to_rgba()),
             "prior P5–P95, median at P50".into(),
         ),
-        (
-            Swatch::Fill(GIVEN.mix(0.75)),
-            "given the claim: P5–P95".into(),
-        ),
+        (Swatch::Fill(GIVEN.mix(0.75)), c.given_legend.clone()),
         (
             Swatch::Line(GIVEN_MEDIAN, l.stroke(4.0)),
             "given: median".into(),

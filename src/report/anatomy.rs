@@ -160,6 +160,14 @@ pub fn markdown_section(out: &mut String, run: &AnatomyRun, conditional: bool, f
         "What each claim would take"
     };
     let _ = writeln!(out, "## {heading}\n");
+    if !conditional && run.claims.iter().all(|a| a.inputs.is_empty()) {
+        let _ = writeln!(
+            out,
+            "No claim's param depends on an uncertain input: no input has to move for \
+             any of them.\n"
+        );
+        return;
+    }
     if conditional {
         let _ = writeln!(
             out,

@@ -112,6 +112,16 @@ pub fn sensitivity(
 /// [`Summary::self_driven`](super::Summary::self_driven)).
 pub const SELF_DRIVEN: &str = "itself (an input: its spread is its own draw)";
 
+/// The rows the sensitivity analysis used: "first 100,000 samples", or in a run
+/// under `--where` "first 36,320 worlds that meet the condition".
+pub fn rows_used(s: &super::Summary) -> String {
+    let n = super::format::count(s.run.sensitivity_rows);
+    match s.condition {
+        Some(_) => format!("first {n} worlds that meet the condition"),
+        None => format!("first {n} samples"),
+    }
+}
+
 /// What drives an output that no input reaches (a constant, or a formula of constants).
 pub const NO_INPUT: &str = "nothing: it depends on no uncertain input";
 

@@ -3,7 +3,7 @@
 //! the charts by relative path. Returns text; does no I/O.
 
 use super::charts::Charts;
-use super::format::{count, human, probability, rank};
+use super::format::{human, probability, rank};
 use super::summary::Summary;
 use std::fmt::Write;
 
@@ -108,11 +108,11 @@ fn drivers(out: &mut String, s: &Summary) {
     let _ = writeln!(
         out,
         "Spearman rank correlation of the output with each input it depends on (through the \
-         model's graph) over the first {} samples, and its share of the summed squared \
+         model's graph) over the {}, and its share of the summed squared \
          correlations (@RISK's \"contribution to variance\"): a ranking of the inputs, not \
          a split of the variance (`costsim sobol` gives that). {}; sensitivity.csv has \
          every output.\n",
-        count(s.run.sensitivity_rows),
+        super::drivers::rows_used(s),
         explained_note(s)
     );
     let _ = writeln!(out, "| output | input | Spearman ρ | contribution |");
@@ -286,6 +286,10 @@ fn in_brief(s: &Summary) -> String {
             .collect();
         parts.push(format!("{} {words}: {}", members.len(), named.join(", ")));
     }
+    let unranked = placed.iter().filter(|p| !**p).count();
+    if unranked > 0 {
+        parts.push(format!("{unranked} with no world to rank it among"));
+    }
     let of = match s.claims.len() {
         1 => "the one claim".to_string(),
         n => format!("the {n} claims"),
@@ -330,7 +334,16 @@ fn claims(out: &mut String, s: &Summary) {
                 || format!("`{}`", c.param),
                 |o| format!("{} (`{}`)", text(&o.label), c.param),
             );
-        if c.p_below == 0.0 && c.p_above == 0.0 {
+        if !c.percentile_rank.is_finite() {
+            // No world to rank it among (none met a condition, or none is finite).
+            let _ = write!(
+                out,
+                "- **{}** ({}), of {what}: {}.",
+                text(c.claim.trim()),
+                value(c.value, &c.unit),
+                c.verdict
+            );
+        } else if c.p_below == 0.0 && c.p_above == 0.0 {
             // Every world equals it: there is no rank to read.
             let _ = write!(
                 out,
@@ -553,6 +566,27 @@ mod tests {
             md.contains("| cost | nothing: it depends on no uncertain input | — | — |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn a_claim_with_no_world_to_rank_it_among_says_so() {
+        let mut s = summary();
+        s.claims[0].p_below = 0.0;
+        s.claims[0].p_above = 0.0;
+        s.claims[0].percentile_rank = f64::NAN;
+        s.claims[0].verdict = crate::report::summary::verdict(0, 0, 0);
+        assert_eq!(
+            in_brief(&s),
+            "In brief: of the one claim, 1 with no world to rank it among."
+        );
+        let md = markdown(&s, &Charts::default(), &[]);
+        assert!(
+            md.contains(
+                "- **Report** (`$5.58M`), of Run cost (`cost`): no world to rank it among."
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("constant"), "{md}");
     }
 
     #[test]

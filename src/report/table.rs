@@ -1,6 +1,6 @@
 //! The terminal table: human numbers, aligned columns, verdicts in words.
 
-use super::format::{count, human, probability, rank};
+use super::format::{human, probability, rank};
 use super::summary::Summary;
 use std::fmt::Write;
 
@@ -92,8 +92,8 @@ fn drivers(out: &mut String, s: &Summary) {
     let note = explained_note(s);
     let _ = writeln!(
         out,
-        "\nWhat drives the spread (Spearman ρ, and ρ² as a share of their sum: a ranking, not a variance split; first {} samples){}",
-        count(s.run.sensitivity_rows),
+        "\nWhat drives the spread (Spearman ρ, and ρ² as a share of their sum: a ranking, not a variance split; {}){}",
+        super::drivers::rows_used(s),
         // Which outputs, when not the claims' params or every output.
         if note.starts_with("Shown for every") || !s.claims.is_empty() {
             String::new()

@@ -35,6 +35,9 @@ pub struct AnatomyChart {
     pub prior: [f64; 3],
     /// The anatomy's order: the largest move of the median first.
     pub bars: Vec<AnatomyBar>,
+    /// The legend's words for the accepted worlds' band: "given the claim: P5–P95",
+    /// or the condition's for a `--where` run.
+    pub given_legend: String,
     pub footer: String,
 }
 
@@ -128,6 +131,10 @@ fn chart(s: &Summary, a: &Anatomy, file: String) -> AnatomyChart {
         x: rank_axis(),
         prior: [5.0, 50.0, 95.0],
         bars,
+        given_legend: match s.condition {
+            Some(_) => "given the condition: P5–P95".into(),
+            None => "given the claim: P5–P95".into(),
+        },
         footer: footer(s),
     }
 }
