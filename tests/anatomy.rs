@@ -229,6 +229,13 @@ fn no_anatomy_writes_none_and_a_budget_too_small_says_so() {
         stdout.contains("out of reach, too thin to read: 0 of"),
         "{stdout}"
     );
+    // No world in its window and beyond every value the run drew: the warning says the
+    // claim may be out of the model's reach, not only to draw more.
+    let json = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    let far = "anatomy of `Far above the sum`: no world within the window in";
+    assert!(json.contains(far), "{json}");
+    assert!(json.contains("beyond every value the run drew"), "{json}");
+    assert!(json.contains("needs a larger --anatomy-budget"), "{json}");
 }
 
 #[test]

@@ -103,7 +103,7 @@ pub fn analyse(
     }
     if let Some(run) = claims_anatomy(args, model, plan, &aggs, spec)? {
         summary.warnings.extend(run.notes.iter().cloned());
-        summary.warnings.extend(anatomy_warnings(&run));
+        summary.warnings.extend(anatomy_warnings(&run, &summary));
         summary.anatomy = Some(run);
     }
     Ok((summary, aggs, early))
@@ -196,11 +196,31 @@ pub(crate) fn anatomy_options(s: &SamplingArgs, window: f64, samples: u64) -> an
     }
 }
 
-/// A note for each claim whose anatomy stopped short of K worlds.
-fn anatomy_warnings(run: &AnatomyRun) -> Vec<String> {
+/// A note for each claim whose anatomy stopped short of K worlds. A claim whose
+/// window found no world and lies beyond every value the run drew (`summary`'s
+/// min and max of its param) may be out of the model's reach: more draws are not
+/// what it needs.
+fn anatomy_warnings(run: &AnatomyRun, summary: &Summary) -> Vec<String> {
     let mut out = Vec::new();
     for a in &run.claims {
         if a.inputs.is_empty() || a.complete {
+            continue;
+        }
+        let range = summary.outputs.iter().find(|o| o.output == a.param);
+        if let Some(o) = range.filter(|o| a.accepted == 0 && !(o.min..=o.max).contains(&a.value)) {
+            let unit = (!o.unit.is_empty()).then_some(o.unit.as_str());
+            let (lo, hi) = (
+                report::format::human(o.min, unit),
+                report::format::human(o.max, unit),
+            );
+            out.push(format!(
+                "anatomy of `{}`: no world within the window in {} draws; the claim lies \
+                 beyond every value the run drew ({lo} to {hi}), perhaps beyond the model's \
+                 reach: check the claim and its inputs' priors (a tail the priors do reach \
+                 needs a larger --anatomy-budget)",
+                a.claim,
+                report::format::count(a.drawn)
+            ));
             continue;
         }
         let why = if a.out_of_reach && a.thin {
