@@ -98,17 +98,17 @@ fn an_out_that_is_a_file_or_cannot_be_created_is_refused_before_sampling() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
 }
 
-#[test]
-fn a_set_that_cannot_be_written_leaves_the_previous_set_and_still_prints_the_results() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    run("tests/data/linear.toml", &out, &[]).success();
-    let before: Vec<(String, Vec<u8>)> = listing(&out)
+/// The files of `dir`, with their bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    listing(dir)
         .into_iter()
-        .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
-        .collect();
-    // A folder where a result file goes, made while the run samples (one there
-    // before is refused up front): the new set cannot be put in place.
+        .map(|n| (n.clone(), std::fs::read(dir.join(&n)).unwrap()))
+        .collect()
+}
+
+/// Runs closed_form.toml at 3,000,000 samples into `out`, doing `meanwhile` while it
+/// samples; expects exit 1 with the results printed anyway, and returns stderr.
+fn run_failing_to_write(out: &Path, meanwhile: impl FnOnce()) -> String {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
         .args([
             "run",
@@ -117,23 +117,35 @@ fn a_set_that_cannot_be_written_leaves_the_previous_set_and_still_prints_the_res
             "3000000",
             "--out",
         ])
-        .arg(&out)
+        .arg(out)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    std::fs::remove_file(out.join("claims.csv")).unwrap();
-    std::fs::create_dir(out.join("claims.csv")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    meanwhile();
     let a = child.wait_with_output().unwrap();
     assert_eq!(a.status.code(), Some(1));
-    let a = assert_cmd::assert::Assert::new(a);
-    let stdout = String::from_utf8_lossy(&a.get_output().stdout).into_owned();
+    let stdout = String::from_utf8_lossy(&a.stdout).into_owned();
     assert!(
         stdout.contains("product"),
         "the results are printed: {stdout}"
     );
-    let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    String::from_utf8_lossy(&a.stderr).into_owned()
+}
+
+#[test]
+fn a_set_that_cannot_be_written_leaves_the_previous_set_and_still_prints_the_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run("tests/data/linear.toml", &out, &[]).success();
+    let before = contents(&out);
+    // A folder where a result file goes, made while the run samples (one there
+    // before is refused up front): the new set cannot be put in place.
+    let err = run_failing_to_write(&out, || {
+        std::fs::remove_file(out.join("claims.csv")).unwrap();
+        std::fs::create_dir(out.join("claims.csv")).unwrap();
+    });
     assert!(err.contains("a folder stands where the file goes"), "{err}");
     // Every file of the previous set is as it was (claims.csv is the folder now).
     for (name, bytes) in &before {
@@ -153,44 +165,17 @@ fn a_chart_that_cannot_be_staged_still_prints_the_results_and_keeps_the_previous
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     run("tests/data/closed_form.toml", &out, &[]).success();
-    let before: Vec<(String, Vec<u8>)> = listing(&out)
-        .into_iter()
-        .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
-        .collect();
+    let before = contents(&out);
     assert!(before.iter().any(|(n, _)| n == "hist_product.png"));
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("costsim"))
-        .args([
-            "run",
-            "tests/data/closed_form.toml",
-            "-n",
-            "3000000",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A folder where the histogram goes in the staging folder, made while the run
-    // samples.
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    std::fs::create_dir(out.join(".costsim-staging").join("hist_product.png")).unwrap();
-    let a = child.wait_with_output().unwrap();
-    assert_eq!(a.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&a.stdout).into_owned();
-    assert!(
-        stdout.contains("product"),
-        "the results are printed: {stdout}"
-    );
-    let err = String::from_utf8_lossy(&a.stderr).into_owned();
+    // A folder where the histogram goes in the staging folder.
+    let err = run_failing_to_write(&out, || {
+        std::fs::create_dir(out.join(".costsim-staging").join("hist_product.png")).unwrap();
+    });
     assert!(
         err.contains("cannot write") && err.contains("hist_product.png"),
         "{err}"
     );
-    for (name, bytes) in &before {
-        assert_eq!(&std::fs::read(out.join(name)).unwrap(), bytes, "{name}");
-    }
-    assert!(!listing(&out).iter().any(|n| n.contains("staging")));
+    assert_eq!(contents(&out), before);
 }
 
 #[test]
