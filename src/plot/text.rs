@@ -376,13 +376,9 @@ mod tests {
         assert!(fresh == warm, "a warm cache draws other pixels");
     }
 
-    /// Text over coloured ground, overlapping itself, running off every edge of
-    /// the canvas, and on sub-areas (whose shift the text must follow, and whose
-    /// bounds it is not clipped to, as `draw_pixel` does not clip to them).
-    fn scene(area: &Area) {
-        let s = "Wavy 0.5% $1.23M AVWa";
-        // Ground of several colours, so that the blend is tested both ways
-        // (towards lighter and darker values).
+    /// Ground of several colours, so that the blend is tested both ways (towards
+    /// lighter and darker values).
+    fn ground(area: &Area) {
         area.draw(&Rectangle::new(
             [(0, 0), (200, 100)],
             RGBColor(250, 10, 128).filled(),
@@ -393,6 +389,14 @@ mod tests {
             RGBColor(0, 0, 0).mix(0.4).filled(),
         ))
         .unwrap();
+    }
+
+    /// Text over coloured ground, overlapping itself, running off every edge of
+    /// the canvas, and on sub-areas (whose shift the text must follow, and whose
+    /// bounds it is not clipped to, as `draw_pixel` does not clip to them).
+    fn scene(area: &Area) {
+        let s = "Wavy 0.5% $1.23M AVWa";
+        ground(area);
         lines(area, s);
         lines(area, "overlapping text over the first lines");
         let pens = [pen(31.0, true), pen(9.0, false), pen(19.5, false)];
@@ -447,16 +451,7 @@ mod tests {
         // columns), so the clipping was exercised.
         let blank = painted(|area| {
             REFERENCE.with(|r| r.set(false));
-            area.draw(&Rectangle::new(
-                [(0, 0), (200, 100)],
-                RGBColor(250, 10, 128).filled(),
-            ))
-            .unwrap();
-            area.draw(&Rectangle::new(
-                [(150, 60), (400, 200)],
-                RGBColor(0, 0, 0).mix(0.4).filled(),
-            ))
-            .unwrap();
+            ground(area);
         });
         let row = (SIZE.0 * 3) as usize;
         let edges = [&reference[..row], &reference[reference.len() - row..]];
