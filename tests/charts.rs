@@ -112,16 +112,8 @@ fn median(mut xs: Vec<u32>) -> u32 {
 fn bands_labels_stay_readable_with_many_rows_or_a_small_canvas() {
     let tmp = tempfile::tempdir().unwrap();
     // 50 outputs of one unit: one bands chart of 50 rows (labels were ~8 px).
-    let mut model = String::from("[model]\ntitle = \"Fifty\"\noutputs = [");
     let names: Vec<String> = (0..50).map(|k| format!("\"o{k}\"")).collect();
-    model.push_str(&names.join(", "));
-    model.push_str("]\n[params]\n");
-    for k in 0..50 {
-        model.push_str(&format!(
-            "o{k} = {{ value = \"uniform({k}, {})\", unit = \"USD\", label = \"Output number {k}\" }}\n",
-            k + 2
-        ));
-    }
+    let model = fifty_outputs(&format!("outputs = [{}]\n", names.join(", ")));
     let file = tmp.path().join("fifty.toml");
     std::fs::write(&file, model).unwrap();
     let out = tmp.path().join("fifty");
@@ -392,19 +384,26 @@ fn sweep_claim_labels_sit_off_the_bands() {
     }
 }
 
-/// A 50-output model: per-output charts for 40, said in summary.json's warnings and
-/// report.md as well as on the terminal (it was said on stderr only); the bands,
-/// one chart, show all 50 rows (they showed 40 and said nothing).
-#[test]
-fn charts_left_out_are_warned_of_in_the_files_and_the_bands_show_every_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let mut model = String::from("[model]\ntitle = \"Fifty\"\n[params]\n");
+/// A model titled "Fifty" of 50 uniform USD outputs o0..o49, with `model_keys` in
+/// its [model] table.
+fn fifty_outputs(model_keys: &str) -> String {
+    let mut model = format!("[model]\ntitle = \"Fifty\"\n{model_keys}[params]\n");
     for k in 0..50 {
         model.push_str(&format!(
             "o{k} = {{ value = \"uniform({k}, {})\", unit = \"USD\", label = \"Output number {k}\" }}\n",
             k + 2
         ));
     }
+    model
+}
+
+/// A 50-output model: per-output charts for 40, said in summary.json's warnings and
+/// report.md as well as on the terminal (it was said on stderr only); the bands,
+/// one chart, show all 50 rows (they showed 40 and said nothing).
+#[test]
+fn charts_left_out_are_warned_of_in_the_files_and_the_bands_show_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = fifty_outputs("");
     let file = tmp.path().join("fifty.toml");
     std::fs::write(&file, model).unwrap();
     let out = tmp.path().join("fifty");

@@ -184,6 +184,12 @@ fn holding_a_correlated_input_fixed_drops_its_correlations_with_a_note() {
         );
     }
     // The same fixed value through a sweep step agrees with it.
+    sweep_price_h800("40000", "5000", &tmp.path().join("sweep"));
+}
+
+/// `costsim sweep` of correlated.toml's price_h800 over `values` into `out`, without
+/// charts; its stderr.
+fn sweep_price_h800(values: &str, samples: &str, out: &std::path::Path) -> String {
     let s = assert_cmd::Command::cargo_bin("costsim")
         .unwrap()
         .args([
@@ -192,11 +198,11 @@ fn holding_a_correlated_input_fixed_drops_its_correlations_with_a_note() {
             "--param",
             "price_h800",
         ])
-        .args(["--values", "40000", "-n", "5000", "--no-charts", "--out"])
-        .arg(tmp.path().join("sweep"))
+        .args(["--values", values, "-n", samples, "--no-charts", "--out"])
+        .arg(out)
         .assert()
         .success();
-    assert!(s.get_output().status.success());
+    String::from_utf8_lossy(&s.get_output().stderr).into_owned()
 }
 
 /// A sweep holds its param fixed at every step: like `run --set`, it says once that
@@ -204,19 +210,7 @@ fn holding_a_correlated_input_fixed_drops_its_correlations_with_a_note() {
 #[test]
 fn a_sweep_of_a_correlated_input_notes_its_dropped_correlations_once() {
     let tmp = tempfile::tempdir().unwrap();
-    let s = assert_cmd::Command::cargo_bin("costsim")
-        .unwrap()
-        .args([
-            "sweep",
-            "tests/data/correlated.toml",
-            "--param",
-            "price_h800",
-        ])
-        .args(["--values", "2,3", "-n", "2000", "--no-charts", "--out"])
-        .arg(tmp.path().join("sweep"))
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&s.get_output().stderr).into_owned();
+    let stderr = sweep_price_h800("2,3", "2000", &tmp.path().join("sweep"));
     for other in ["price_h100", "fleet"] {
         let note = format!(
             "price_h800 is held fixed by the sweep, so its correlation with {other} is dropped"
