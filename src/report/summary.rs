@@ -303,9 +303,11 @@ fn claim(
         param: param.name.clone(),
         unit: param.unit.clone().unwrap_or_default(),
         value,
+        // With no world (none finite, or none met a condition) there are no shares
+        // to give, as there is no rank: NaN ("?" in tables, null in JSON), not 0%.
         percentile_rank: if n == 0 { f64::NAN } else { rank },
-        p_below: below as f64 / n_f,
-        p_above: above as f64 / n_f,
+        p_below: if n == 0 { f64::NAN } else { below as f64 / n_f },
+        p_above: if n == 0 { f64::NAN } else { above as f64 / n_f },
         verdict: verdict(n, below, above),
         source,
     }
@@ -479,6 +481,21 @@ fn warnings(model: &Model, plan: &Plan, aggs: &Aggregates, facts: &RunFacts) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_with_no_world_has_no_rank_and_no_shares() {
+        let src = crate::error::Source {
+            name: "t.toml".into(),
+            text: "[params]\ncost = 1\n".into(),
+        };
+        let model = crate::model::load(src, &[]).unwrap();
+        let param = &model.params[0];
+        let c = claim("Report".into(), param, 5.0, None, 0, 0, 0);
+        assert!(c.percentile_rank.is_nan() && c.p_below.is_nan() && c.p_above.is_nan());
+        assert_eq!(c.verdict, "no world to rank it among");
+        let c = claim("Report".into(), param, 5.0, None, 4, 1, 0);
+        assert_eq!((c.p_below, c.p_above), (0.25, 0.75));
+    }
 
     #[test]
     fn verdicts_name_the_side_and_the_tail() {
